@@ -1,0 +1,32 @@
+"""django-realtime-core: real-time Django over one switch.
+
+``REALTIME_BACKEND`` picks the delivery (``memory``, ``tornado_redis``, ``pusher``);
+the code below stays the same::
+
+    import realtime_core
+    realtime_core.publish("todo-list-1", "created", {"id": 7, "text": "Milk"})
+"""
+
+from .exceptions import (
+    InvalidMessage,
+    PublishError,
+    RealtimeConfigurationError,
+    RealtimeError,
+    UnsupportedFeature,
+)
+from .messages import Event
+from .publishing import apublish, apublish_batch, get_backend, publish, publish_batch
+
+__all__ = [
+    "Event",
+    "InvalidMessage",
+    "PublishError",
+    "RealtimeConfigurationError",
+    "RealtimeError",
+    "UnsupportedFeature",
+    "apublish",
+    "apublish_batch",
+    "get_backend",
+    "publish",
+    "publish_batch",
+]

@@ -1,0 +1,189 @@
+"""The backend contract.
+
+The base class owns policy: option validation, limits, message validation and
+encoding, waiting for the transaction to commit, and turning transport failures
+into :class:`PublishError`. A backend implements only its transport hooks
+(:meth:`Backend.send`, optionally :meth:`Backend.asend`), :meth:`Backend.check`,
+:meth:`Backend.client_config` and :attr:`Backend.capabilities`.
+
+Constructors must not do I/O: backends are built lazily on first use and may be
+rebuilt whenever the settings change.
+"""
+
+import abc
+import asyncio
+import dataclasses
+import enum
+import functools
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+from django.db import DEFAULT_DB_ALIAS, transaction
+
+from ..conf import Option, int_option, validate_options
+from ..exceptions import InvalidMessage, PublishError, RealtimeError
+from ..messages import Event, Message
+from ..protocol import DEFAULT_LIMITS, Limits
+
+__all__ = ["Backend", "Capabilities", "CheckResult", "CheckStatus"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What a backend can deliver, so tools can warn before a switch breaks a feature."""
+
+    presence: bool
+    client_events: bool
+    user_signin: bool
+    encrypted_channels: bool
+    recovery: bool
+    """Missed messages are replayed to a client that reconnects."""
+    multi_process: bool
+    """Publishes from one process reach sockets served by another."""
+
+
+class CheckStatus(enum.Enum):
+    OK = "ok"
+    WARNING = "warning"
+    FAILED = "failed"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class CheckResult:
+    """The outcome of one verification step of :meth:`Backend.check`."""
+
+    step: str
+    status: CheckStatus
+    duration: float
+    """Seconds the step took."""
+    detail: str
+    hint: str = ""
+
+
+def limit_options(transport: Limits) -> dict[str, Option]:
+    """``MAX_*`` options: a backend may lower its limits, never raise them past its transport."""
+    return {
+        field.name.upper(): int_option(
+            getattr(transport, field.name), minimum=1, maximum=getattr(transport, field.name)
+        )
+        for field in dataclasses.fields(Limits)
+    }
+
+
+class Backend(abc.ABC):
+    """Base class of every backend.
+
+    ``options`` is the backend's ``REALTIME_OPTIONS`` entry; ``name`` is the name it is
+    registered under. Unknown keys and bad values raise ``RealtimeConfigurationError``.
+    """
+
+    transport_limits: ClassVar[Limits] = DEFAULT_LIMITS
+    """The most the transport accepts; the ``MAX_*`` options can only lower these."""
+    transport_options: ClassVar[Mapping[str, Option]] = {}
+    """Backend-specific option keys, besides the ``MAX_*`` limits every backend has."""
+
+    def __init__(self, options: Mapping[str, Any], *, name: str) -> None:
+        self.name = name
+        self.options = validate_options(name, self.option_spec(), options)
+        self.limits = Limits(
+            **{field.name: self.options[field.name.upper()] for field in dataclasses.fields(Limits)}
+        )
+
+    @classmethod
+    def option_spec(cls) -> dict[str, Option]:
+        """Every option key this backend accepts."""
+        return {**limit_options(cls.transport_limits), **cls.transport_options}
+
+    # Policy ---------------------------------------------------------------------------
+
+    def prepare(self, events: Sequence[Event]) -> list[Message]:
+        """Validate and encode ``events``; raises ``InvalidMessage`` before anything is sent."""
+        if not events:
+            raise InvalidMessage("Nothing to publish: the batch is empty.")
+        if len(events) > self.limits.max_batch_size:
+            raise InvalidMessage(
+                f"{len(events)} events in one batch; the limit is {self.limits.max_batch_size}."
+            )
+        return [Message.from_event(event, self.limits) for event in events]
+
+    def publish(self, events: Sequence[Event], *, using: str | None = None) -> None:
+        """Validate ``events`` now; send them now, or after commit inside ``atomic()``."""
+        messages = self.prepare(events)
+        if not self._defer_until_commit(messages, using):
+            self._deliver(messages)
+
+    async def apublish(self, events: Sequence[Event]) -> None:
+        """Awaitable :meth:`publish`: validates, then sends at once without blocking the loop.
+
+        Django transactions are synchronous and invisible from async code, so there is
+        no commit to wait for here; publish from the synchronous code that runs the
+        transaction to wait for its commit.
+        """
+        messages = self.prepare(events)
+        try:
+            await self.asend(messages)
+        except RealtimeError:
+            raise
+        except Exception as exc:
+            raise self._publish_error(exc) from exc
+
+    def _defer_until_commit(self, messages: list[Message], using: str | None) -> bool:
+        alias = using or DEFAULT_DB_ALIAS
+        if not transaction.get_connection(alias).in_atomic_block:
+            return False
+        transaction.on_commit(functools.partial(self._deliver_after_commit, messages), using=alias)
+        return True
+
+    def _deliver(self, messages: list[Message]) -> None:
+        try:
+            self.send(messages)
+        except RealtimeError:
+            raise
+        except Exception as exc:
+            raise self._publish_error(exc) from exc
+
+    def _deliver_after_commit(self, messages: list[Message]) -> None:
+        # The caller has moved on; raising here would break whatever runs the commit
+        # (a response already built, a task already acknowledged) without un-committing.
+        try:
+            self._deliver(messages)
+        except RealtimeError:
+            logger.exception(
+                "Publishing %s after commit failed; the events were not delivered.",
+                ", ".join(f"{m.name!r} to {', '.join(m.channels)}" for m in messages),
+            )
+
+    def _publish_error(self, exc: Exception) -> PublishError:
+        return PublishError(
+            f"The {self.name!r} backend failed to publish: {type(exc).__name__}: {exc}",
+            backend=self.name,
+        )
+
+    # Transport hooks ------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def send(self, messages: list[Message]) -> None:
+        """Hand validated messages to the transport, or raise."""
+
+    async def asend(self, messages: list[Message]) -> None:
+        """Async :meth:`send`; the default runs :meth:`send` in a worker thread."""
+        await asyncio.to_thread(self.send, messages)
+
+    @abc.abstractmethod
+    def check(self) -> list[CheckResult]:
+        """Verify configuration, connectivity and a publish-to-receive round trip."""
+
+    @abc.abstractmethod
+    def client_config(self) -> dict[str, Any]:
+        """What the browser client needs to connect. Never includes a secret."""
+
+    @property
+    @abc.abstractmethod
+    def capabilities(self) -> Capabilities:
+        """The features this backend delivers."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook, most backends hold nothing
+        """Release connections and threads; the backend is not used afterwards."""

@@ -1,0 +1,132 @@
+"""Reading and validating the ``REALTIME_*`` settings.
+
+``REALTIME_BACKEND`` names the backend (the one switch); ``REALTIME_OPTIONS`` holds
+each backend's options keyed by backend name, so several backends stay configured
+side by side::
+
+    REALTIME_BACKEND = "memory"
+    REALTIME_OPTIONS = {
+        "memory": {"MAX_CHANNELS": 50},
+        "pusher": {"APP_ID": "123", "KEY": "...", "SECRET": "...", "CLUSTER": "eu"},
+    }
+"""
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from django.conf import settings
+
+from .exceptions import RealtimeConfigurationError
+
+__all__ = [
+    "BACKEND_SETTING",
+    "DEFAULT_BACKEND",
+    "OPTIONS_SETTING",
+    "Option",
+    "backend_name",
+    "backend_options",
+    "configured_option_names",
+    "int_option",
+    "validate_options",
+]
+
+BACKEND_SETTING = "REALTIME_BACKEND"
+OPTIONS_SETTING = "REALTIME_OPTIONS"
+DEFAULT_BACKEND = "memory"
+
+_REQUIRED: Any = object()
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Option:
+    """One key a backend accepts in its ``REALTIME_OPTIONS`` entry."""
+
+    allowed: str
+    """What values are allowed, in words (used verbatim in error messages)."""
+    accepts: Callable[[Any], bool]
+    default: Any = _REQUIRED
+
+    @property
+    def required(self) -> bool:
+        return self.default is _REQUIRED
+
+
+def int_option(default: int, *, minimum: int, maximum: int) -> Option:
+    """An integer option bounded by ``minimum`` and ``maximum`` (both included)."""
+    return Option(
+        allowed=f"an integer from {minimum} to {maximum}",
+        accepts=lambda value: (
+            isinstance(value, int) and not isinstance(value, bool) and minimum <= value <= maximum
+        ),
+        default=default,
+    )
+
+
+def backend_name() -> str:
+    """Return the configured backend name (``REALTIME_BACKEND``, default ``"memory"``)."""
+    name = getattr(settings, BACKEND_SETTING, DEFAULT_BACKEND)
+    if not isinstance(name, str) or not name:
+        raise RealtimeConfigurationError(
+            f"{BACKEND_SETTING} must be a backend name such as {DEFAULT_BACKEND!r}, got {name!r}."
+        )
+    return name
+
+
+def _options_setting() -> Mapping[str, Any]:
+    options = getattr(settings, OPTIONS_SETTING, {})
+    if not isinstance(options, Mapping):
+        raise RealtimeConfigurationError(
+            f"{OPTIONS_SETTING} must be a dict keyed by backend name, "
+            f"e.g. {{'memory': {{...}}}}; got {type(options).__name__}."
+        )
+    return options
+
+
+def configured_option_names() -> list[str]:
+    """Backend names that have an entry in ``REALTIME_OPTIONS``."""
+    return list(_options_setting())
+
+
+def backend_options(name: str) -> Mapping[str, Any]:
+    """Return the raw ``REALTIME_OPTIONS[name]`` entry (empty when absent)."""
+    entry = _options_setting().get(name, {})
+    if not isinstance(entry, Mapping):
+        raise RealtimeConfigurationError(
+            f"{OPTIONS_SETTING}[{name!r}] must be a dict of option names to values; "
+            f"got {type(entry).__name__}."
+        )
+    return entry
+
+
+def validate_options(
+    name: str, spec: Mapping[str, Option], given: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Check ``given`` against ``spec`` and return every option with defaults filled in.
+
+    Unknown keys, missing required keys and bad values are rejected; a bad value never
+    falls back to the default.
+    """
+    where = f"{OPTIONS_SETTING}[{name!r}]"
+    unknown = sorted(set(given) - set(spec))
+    if unknown:
+        raise RealtimeConfigurationError(
+            f"{where} has unknown option(s) {', '.join(map(repr, unknown))}. "
+            f"The {name!r} backend accepts: {', '.join(sorted(spec)) or 'no options'}."
+        )
+    resolved: dict[str, Any] = {}
+    for key, option in spec.items():
+        if key not in given:
+            if option.required:
+                raise RealtimeConfigurationError(
+                    f"{where}[{key!r}] is required: set it to {option.allowed}."
+                )
+            resolved[key] = option.default
+            continue
+        value = given[key]
+        if not option.accepts(value):
+            raise RealtimeConfigurationError(
+                f"{where}[{key!r}] = {value!r} is not allowed: use {option.allowed}."
+            )
+        resolved[key] = value
+    return resolved

@@ -1,0 +1,54 @@
+"""The errors django-realtime-core raises.
+
+::
+
+    django.core.exceptions.ImproperlyConfigured
+     └── RealtimeConfigurationError   bad REALTIME_* settings, backend cannot be loaded
+    Exception
+     └── RealtimeError                 root of every runtime error
+          ├── InvalidMessage (+ ValueError)        rejected before anything is sent
+          ├── PublishError                          the transport failed to deliver
+          └── UnsupportedFeature (+ NotImplementedError)  the backend cannot do this
+
+Configuration errors are deliberately *not* ``RealtimeError`` subclasses: code that
+catches runtime failures (``except RealtimeError``) must never swallow a broken
+deployment.
+"""
+
+from django.core.exceptions import ImproperlyConfigured
+
+__all__ = [
+    "InvalidMessage",
+    "PublishError",
+    "RealtimeConfigurationError",
+    "RealtimeError",
+    "UnsupportedFeature",
+]
+
+
+class RealtimeConfigurationError(ImproperlyConfigured):
+    """A ``REALTIME_*`` setting is wrong or the configured backend cannot be loaded."""
+
+
+class RealtimeError(Exception):
+    """Root of the runtime errors raised while publishing."""
+
+
+class InvalidMessage(RealtimeError, ValueError):
+    """A publish was refused by validation (names, sizes, limits); nothing was sent."""
+
+
+class PublishError(RealtimeError):
+    """The backend could not deliver a message to its transport.
+
+    ``backend`` names the backend that failed; the original exception is chained
+    as ``__cause__``.
+    """
+
+    def __init__(self, message: str, *, backend: str) -> None:
+        super().__init__(message)
+        self.backend = backend
+
+
+class UnsupportedFeature(RealtimeError, NotImplementedError):
+    """The configured backend does not support the requested feature."""

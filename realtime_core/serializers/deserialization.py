@@ -1,0 +1,119 @@
+"""Validating client data through Django's own ModelForm machinery.
+
+A ModelForm applies what a project already declared on its model (validators, choices,
+max_length, uniqueness, ``Model.clean()``), so the rules clients meet are the model's rules.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.db import models, router, transaction
+from django.utils.translation import gettext_lazy as _
+
+from .options import Options
+
+# Lazy, and turned into str only when an error is reported: this module is imported while
+# models load, before translations can be used.
+UNWRITABLE_MESSAGE = _("This field cannot be written.")
+REQUIRED_MESSAGE = forms.Field.default_error_messages["required"]
+NULL_MESSAGE = models.Field.default_error_messages["null"]
+INVALID_JSON_MESSAGE = forms.JSONField.default_error_messages["invalid"]
+
+
+class DeserializationResult:
+    """The outcome of :meth:`ModelSerializer.deserialize`.
+
+    ``instance`` is an unsaved model instance with the client's changes applied (for an update,
+    a copy: the instance passed in is never modified). ``errors`` maps field names, or
+    ``"__all__"`` for errors about the data as a whole, to messages; it is empty when valid.
+    """
+
+    __slots__ = ("_errors", "_form", "_instance")
+
+    def __init__(
+        self,
+        instance: models.Model,
+        errors: dict[str, list[str]],
+        form: forms.ModelForm[Any] | None = None,
+    ) -> None:
+        self._instance = instance
+        self._errors = errors
+        self._form = form
+
+    @property
+    def instance(self) -> models.Model:
+        """The model instance with the client's changes applied, not yet saved."""
+        return self._instance
+
+    @property
+    def errors(self) -> dict[str, list[str]]:
+        """Messages by field name (``"__all__"`` for the data as a whole); empty when valid."""
+        return self._errors
+
+    @property
+    def is_valid(self) -> bool:
+        """Whether the data passed every check and may be saved."""
+        return not self._errors
+
+    def save(self) -> models.Model:
+        """Save the instance and its many-to-many values in one transaction; return the instance.
+
+        Raises ValueError when the data is not valid.
+        """
+        if self._errors or self._form is None:
+            raise ValueError(f"Cannot save data that failed validation: {self._errors}")
+        model = type(self._instance)
+        # Many-to-many rows are written after the instance: a failure there must not leave the
+        # instance saved with half of the client's changes.
+        with transaction.atomic(using=router.db_for_write(model, instance=self._instance)):
+            saved: models.Model = self._form.save()
+        return saved
+
+
+def deserialize(
+    options: Options, data: object, instance: models.Model | None
+) -> DeserializationResult:
+    """Validate ``data`` for a create (``instance`` is None) or a partial update of ``instance``."""
+    target = options.model() if instance is None else copy.copy(instance)
+    if not isinstance(data, Mapping):
+        message = f"Expected an object mapping field names to values, got {type(data).__name__}."
+        return DeserializationResult(target, {NON_FIELD_ERRORS: [message]})
+    errors = {
+        str(key): [str(UNWRITABLE_MESSAGE)] for key in data if key not in options.update_fields
+    }
+    # Only the keys sent are validated and changed, on create as on update: a missing key keeps
+    # the model default (or the current value), never an HTML-form "unchecked" False.
+    form_data: dict[str, object] = {}
+    for name in options.update_fields:
+        field = options.fields[name]
+        if name not in data:
+            if instance is None and not field.blank and not field.has_default():
+                errors[name] = [str(REQUIRED_MESSAGE)]
+        elif data[name] is None and not field.null:
+            # Forms would turn null into "" or False, or let it through to an IntegrityError
+            # for a blank non-null field (the usual JSONField(default=dict, blank=True)).
+            errors[name] = [str(NULL_MESSAGE)]
+        else:
+            try:
+                form_data[name] = _form_value(field, data[name])
+            except (TypeError, ValueError):
+                errors[name] = [str(INVALID_JSON_MESSAGE)]
+    form_class = forms.modelform_factory(options.model, fields=list(form_data))
+    form = form_class(data=form_data, instance=target)
+    for name, messages in form.errors.items():
+        errors[name] = [str(message) for message in messages]
+    return DeserializationResult(form.instance, errors, form)
+
+
+def _form_value(field: models.Field[Any, Any], value: object) -> object:
+    if isinstance(field, models.JSONField):
+        # forms.JSONField expects JSON text: it would json.loads() a plain string such as "hello"
+        # and reject it, and it treats {} and [] as empty (None). Clients send decoded values.
+        return json.dumps(value, cls=field.encoder)
+    return value

@@ -1,0 +1,120 @@
+import threading
+from typing import ClassVar
+
+from realtime_core.backends.base import Backend
+from realtime_core.backends.memory import InProcessBroker, MemoryBackend, broker
+from realtime_core.broker import Delivery
+from realtime_core.messages import Message
+
+from .contract import BackendContract, Received, Receiver
+
+
+class TestMemoryBackend(BackendContract):
+    backend_name = "memory"
+    backend_options: ClassVar[dict[str, object]] = {}
+
+    def listen(self, backend: Backend, channel: str) -> Receiver:
+        receiver = Receiver()
+
+        def on_delivery(delivery: Delivery) -> None:
+            message = delivery.message
+            receiver.received.append(Received(delivery.channel, message.name, message.data))
+
+        broker.subscribe(channel, on_delivery)
+        return receiver
+
+    def test_is_the_backend_built(self, backend: Backend) -> None:
+        assert isinstance(backend, MemoryBackend)
+        assert backend.capabilities.multi_process is False
+
+
+def make_message(channel: str, n: int) -> Message:
+    return Message((channel,), "n", str(n))
+
+
+def test_concurrent_publishers_lose_nothing_and_keep_order() -> None:
+    test_broker = InProcessBroker()
+    threads, per_thread = 8, 500
+    seen: list[Delivery] = []
+    test_broker.subscribe("shared", seen.append)
+    start = threading.Barrier(threads)
+
+    def publisher(index: int) -> None:
+        start.wait()
+        for n in range(per_thread):
+            test_broker.publish([Message(("shared",), f"p{index}", str(n))])
+
+    workers = [threading.Thread(target=publisher, args=(i,)) for i in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+
+    assert len(seen) == threads * per_thread
+    positions = [int(d.position) for d in seen]
+    assert positions == sorted(positions)
+    assert len(set(positions)) == len(positions)
+    for index in range(threads):
+        mine = [int(d.message.data) for d in seen if d.message.name == f"p{index}"]
+        assert mine == list(range(per_thread))
+
+
+def test_concurrent_subscribe_and_publish_is_safe() -> None:
+    test_broker = InProcessBroker()
+    stop = threading.Event()
+    counts = [0]
+
+    def churn() -> None:
+        while not stop.is_set():
+
+            def listener(delivery: Delivery) -> None:
+                counts[0] += 1
+
+            test_broker.subscribe("c", listener)
+            test_broker.unsubscribe("c", listener)
+
+    churner = threading.Thread(target=churn)
+    churner.start()
+    steady: list[Delivery] = []
+    test_broker.subscribe("c", steady.append)
+    for n in range(2000):
+        test_broker.publish([make_message("c", n)])
+    stop.set()
+    churner.join()
+    assert [int(d.message.data) for d in steady] == list(range(2000))
+
+
+def test_failing_listener_does_not_stop_others(caplog) -> None:  # type: ignore[no-untyped-def]
+    test_broker = InProcessBroker()
+    got: list[Delivery] = []
+
+    def broken(delivery: Delivery) -> None:
+        raise RuntimeError("boom")
+
+    test_broker.subscribe("c", broken)
+    test_broker.subscribe("c", got.append)
+    test_broker.publish([make_message("c", 1)])
+    assert len(got) == 1
+    assert "Listener" in caplog.text
+    assert "boom" in caplog.text
+
+
+def test_unsubscribed_listener_receives_nothing() -> None:
+    test_broker = InProcessBroker()
+    got: list[Delivery] = []
+    test_broker.subscribe("c", got.append)
+    test_broker.unsubscribe("c", got.append)
+    test_broker.unsubscribe("never", got.append)
+    test_broker.publish([make_message("c", 1)])
+    assert got == []
+
+
+def test_one_message_on_two_channels_gets_a_position_per_channel() -> None:
+    test_broker = InProcessBroker()
+    got: list[Delivery] = []
+    test_broker.subscribe("a", got.append)
+    test_broker.subscribe("b", got.append)
+    test_broker.publish([Message(("a", "b"), "e", "1")])
+    assert [d.channel for d in got] == ["a", "b"]
+    assert got[0].position != got[1].position
+    assert got[0].message is got[1].message

@@ -1,0 +1,57 @@
+"""System checks report configuration problems at ``manage.py check`` time."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
+from django.test import override_settings
+
+from realtime_core.checks import check_settings
+
+
+def ids(settings_kwargs: dict[str, object]) -> list[str]:
+    with override_settings(**settings_kwargs):
+        return [message.id for message in check_settings() if message.id]
+
+
+def test_default_configuration_is_clean() -> None:
+    assert check_settings() == []
+
+
+def test_unknown_backend_is_e001() -> None:
+    with override_settings(REALTIME_BACKEND="puhser"):
+        (message,) = check_settings()
+    assert message.id == "realtime_core.E001"
+    assert "REALTIME_BACKEND = 'puhser'" in message.msg
+    assert "Installed backends: 'memory'" in message.msg
+
+
+def test_malformed_options_are_e002() -> None:
+    assert ids({"REALTIME_OPTIONS": ["memory"]}) == ["realtime_core.E002"]
+    assert ids({"REALTIME_OPTIONS": {"memory": 5}}) == ["realtime_core.E002"]
+
+
+def test_bad_option_of_the_active_backend_is_e003() -> None:
+    with override_settings(REALTIME_OPTIONS={"memory": {"MAX_CHANNELS": 1000}}):
+        (message,) = check_settings()
+    assert message.id == "realtime_core.E003"
+    assert "REALTIME_OPTIONS['memory']['MAX_CHANNELS'] = 1000 is not allowed" in message.msg
+
+
+def test_options_for_an_uninstalled_backend_are_w001() -> None:
+    assert ids({"REALTIME_OPTIONS": {"memory": {}, "memroy": {}}}) == ["realtime_core.W001"]
+
+
+def test_manage_py_check_fails_on_errors() -> None:
+    with (
+        override_settings(REALTIME_BACKEND="nope"),
+        pytest.raises(SystemCheckError, match=r"realtime_core\.E001"),
+    ):
+        call_command("check", stdout=io.StringIO(), stderr=io.StringIO())
+
+
+def test_manage_py_check_passes_by_default() -> None:
+    out = io.StringIO()
+    call_command("check", stdout=out)
+    assert "no issues" in out.getvalue()

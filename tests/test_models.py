@@ -1,0 +1,106 @@
+"""SelfPublishModel publishes created/updated/deleted after commit."""
+
+import pytest
+from django.db import transaction
+
+from realtime_core.testing import Outbox
+from tests.testapp.models import Tag, TodoItem, TodoList
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_created_updated_deleted_payloads(realtime_outbox: Outbox) -> None:
+    todo_list = TodoList.objects.create(name="Groceries")
+    tag = Tag.objects.create(name="urgent")
+    item = TodoItem.objects.create(todo_list=todo_list, text="Milk", order=1)
+    item.tags.add(tag)  # m2m changes do not fire post_save
+    item.done = True
+    item.save()
+    item_id = item.pk
+    item.delete()
+
+    events = [(e.channels, e.event, e.data) for e in realtime_outbox]
+    assert events == [
+        (("testapp.todolist",), "created", {"id": todo_list.pk, "name": "Groceries"}),
+        (
+            (f"todo-list-{todo_list.pk}",),
+            "created",
+            {
+                "id": item_id,
+                "todo_list": todo_list.pk,
+                "text": "Milk",
+                "done": False,
+                "order": 1,
+                "tags": [],
+            },
+        ),
+        (
+            (f"todo-list-{todo_list.pk}",),
+            "updated",
+            {
+                "id": item_id,
+                "todo_list": todo_list.pk,
+                "text": "Milk",
+                "done": True,
+                "order": 1,
+                "tags": [tag.pk],
+            },
+        ),
+        ((f"todo-list-{todo_list.pk}",), "deleted", {"id": item_id}),
+    ]
+
+
+def test_nothing_is_published_before_commit_or_after_rollback(realtime_outbox: Outbox) -> None:
+    with transaction.atomic():
+        todo_list = TodoList.objects.create(name="Kept")
+        assert len(realtime_outbox) == 0
+    assert [e.event for e in realtime_outbox] == ["created"]
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        todo_list.name = "Never seen"
+        todo_list.save()
+        raise RuntimeError("rollback")
+    assert [e.event for e in realtime_outbox] == ["created"]
+
+
+def test_data_is_taken_at_save_time(realtime_outbox: Outbox) -> None:
+    with transaction.atomic():
+        todo_list = TodoList.objects.create(name="First")
+        todo_list.name = "Second"
+        todo_list.save()
+    assert [e.data["name"] for e in realtime_outbox] == ["First", "Second"]
+
+
+def test_cascade_and_queryset_delete_publish(realtime_outbox: Outbox) -> None:
+    todo_list = TodoList.objects.create(name="L")
+    first = TodoItem.objects.create(todo_list=todo_list, text="a")
+    second = TodoItem.objects.create(todo_list=todo_list, text="b")
+    list_id = todo_list.pk
+    realtime_outbox.clear()
+    TodoList.objects.filter(pk=list_id).delete()
+    deleted = sorted((e.channels[0], e.data["id"]) for e in realtime_outbox.filter(event="deleted"))
+    assert deleted == sorted(
+        [
+            (f"todo-list-{list_id}", first.pk),
+            (f"todo-list-{list_id}", second.pk),
+            ("testapp.todolist", list_id),
+        ]
+    )
+
+
+def test_bulk_operations_send_no_signals_so_publish_nothing(realtime_outbox: Outbox) -> None:
+    todo_list = TodoList.objects.create(name="L")
+    realtime_outbox.clear()
+    TodoItem.objects.bulk_create([TodoItem(todo_list=todo_list, text="x")])
+    TodoItem.objects.update(done=True)
+    assert len(realtime_outbox) == 0
+
+
+def test_loaddata_raw_saves_do_not_publish(realtime_outbox: Outbox) -> None:
+    from django.core import serializers
+
+    payload = '[{"model": "testapp.todolist", "pk": 99, "fields": {"name": "Fixture"}}]'
+    for obj in serializers.deserialize("json", payload):
+        obj.save()
+    assert TodoList.objects.filter(pk=99).exists()
+    assert len(realtime_outbox) == 0

@@ -1,0 +1,37 @@
+"""The outbox helpers for pytest, unittest and plain code."""
+
+from django.test import SimpleTestCase
+
+import realtime_core
+from realtime_core.testing import Outbox, RealtimeTestMixin, outbox
+
+
+def test_nothing_is_recorded_without_a_capture() -> None:
+    realtime_core.publish("c", "e", 1)
+    with outbox.capture() as captured:
+        assert len(captured) == 0
+        realtime_core.publish("c", "e", 2)
+        assert [e.data for e in captured] == [2]
+    realtime_core.publish("c", "e", 3)
+    assert [e.data for e in outbox] == [2]
+
+
+def test_fixture_starts_empty_and_filters(realtime_outbox: Outbox) -> None:
+    assert len(realtime_outbox) == 0
+    realtime_core.publish(["a", "b"], "created", {"id": 1})
+    realtime_core.publish("b", "deleted", {"id": 1})
+    assert [e.event for e in realtime_outbox.filter(channel="a")] == ["created"]
+    assert [e.channels for e in realtime_outbox.filter(event="deleted")] == [("b",)]
+    assert realtime_outbox[1].json == '{"id":1}'
+
+
+class MixinTests(RealtimeTestMixin, SimpleTestCase):
+    def test_first(self) -> None:
+        self.assertEqual(len(self.realtime_outbox), 0)
+        realtime_core.publish("c", "e", "first")
+        self.assertEqual([e.data for e in self.realtime_outbox], ["first"])
+
+    def test_second_starts_empty(self) -> None:
+        self.assertEqual(len(self.realtime_outbox), 0)
+        realtime_core.publish("c", "e", "second")
+        self.assertEqual(self.realtime_outbox[0].data, "second")

@@ -1,30 +1,37 @@
-"""Django system checks for the ``REALTIME_*`` settings (``manage.py check``).
+"""Django system checks (``manage.py check``) for the settings and self-publishing models.
 
-They import the configured backend's module and validate its options, without
-connecting to anything.
+They import the configured backend's module and validate its options and every
+``SelfPublishModel``'s serializer, without connecting to anything.
 
 =========================  ===========================================================
 ``realtime_core.E001``     ``REALTIME_BACKEND`` cannot be loaded
 ``realtime_core.E002``     ``REALTIME_OPTIONS`` is not a dict of dicts
 ``realtime_core.E003``     the configured backend's options are invalid
+``realtime_core.E004``     a ``SelfPublishModel`` has no ``ModelSerializer`` as ``serializer_class``
+``realtime_core.E005``     a ``SelfPublishModel``'s serializer is misconfigured
 ``realtime_core.W001``     ``REALTIME_OPTIONS`` has an entry for a backend that is not installed
+``realtime_core.W002``     a ``SelfPublishModel``'s serializer serializes another model
 =========================  ===========================================================
 """
 
 from collections.abc import Sequence
 from typing import Any
 
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
 
 from . import conf
 from .exceptions import RealtimeConfigurationError
+from .models import SelfPublishModel
 from .registry import installed_backend_names, load_backend_class
+from .serializers import ModelSerializer
 
 
 def register() -> None:
     """Register the checks (called from ``AppConfig.ready``)."""
     checks.register(check_settings, "realtime_core")
+    checks.register(check_self_publish_models, checks.Tags.models)
 
 
 def check_settings(
@@ -65,3 +72,45 @@ def check_settings(
     except RealtimeConfigurationError as exc:
         messages.append(checks.Error(str(exc), id="realtime_core.E003"))
     return messages
+
+
+def check_self_publish_models(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[checks.CheckMessage]:
+    """Every ``SelfPublishModel`` needs a working ``ModelSerializer`` for its own model."""
+    configs = app_configs if app_configs is not None else apps.get_app_configs()
+    messages: list[checks.CheckMessage] = []
+    for config in configs:
+        for model in config.get_models():
+            if issubclass(model, SelfPublishModel):
+                messages.extend(_check_serializer_of(model))
+    return messages
+
+
+def _check_serializer_of(model: type[SelfPublishModel]) -> list[checks.CheckMessage]:
+    serializer = getattr(model, "serializer_class", None)
+    if not (isinstance(serializer, type) and issubclass(serializer, ModelSerializer)):
+        return [
+            checks.Error(
+                f"{model._meta.label}.serializer_class must be a ModelSerializer subclass, "
+                f"got {serializer!r}.",
+                hint="Set serializer_class = <YourModel>Serializer on the model.",
+                obj=model,
+                id="realtime_core.E004",
+            )
+        ]
+    try:
+        serialized_model = serializer.check_configuration()
+    except ImproperlyConfigured as exc:
+        return [checks.Error(str(exc), obj=model, id="realtime_core.E005")]
+    if serialized_model is not model:
+        return [
+            checks.Warning(
+                f"{model._meta.label}.serializer_class {serializer.__name__} serializes "
+                f"{serialized_model._meta.label}, so {model._meta.label}'s events carry "
+                "another model's fields.",
+                obj=model,
+                id="realtime_core.W002",
+            )
+        ]
+    return []

@@ -3,11 +3,17 @@
 import io
 
 import pytest
+from django.apps.registry import Apps
+from django.core.checks import CheckMessage
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.test import override_settings
+from django.test.utils import isolate_apps
 
-from realtime_core.checks import check_settings
+from realtime_core.checks import check_self_publish_models, check_settings
+from realtime_core.models import SelfPublishModel
+from realtime_core.serializers import ModelSerializer
+from tests.testapp.serializers import TodoListSerializer
 
 
 def ids(settings_kwargs: dict[str, object]) -> list[str]:
@@ -55,3 +61,57 @@ def test_manage_py_check_passes_by_default() -> None:
     out = io.StringIO()
     call_command("check", stdout=out)
     assert "no issues" in out.getvalue()
+
+
+def check_isolated(isolated: Apps) -> list[CheckMessage]:
+    return check_self_publish_models([isolated.get_app_config("testapp")])
+
+
+def test_missing_serializer_is_e004() -> None:
+    with isolate_apps("tests.testapp") as isolated:
+
+        class NoSerializer(SelfPublishModel):
+            class Meta:
+                app_label = "testapp"
+
+        (message,) = check_isolated(isolated)
+    assert message.id == "realtime_core.E004"
+    assert "testapp.NoSerializer.serializer_class must be a ModelSerializer" in message.msg
+    assert message.obj is NoSerializer
+
+
+def test_broken_serializer_is_e005() -> None:
+    class Broken(ModelSerializer):
+        class Meta:
+            model = "testapp.Tag"
+            publish_fields = ["nmae"]
+
+    with isolate_apps("tests.testapp") as isolated:
+
+        class Tagged(SelfPublishModel):
+            serializer_class = Broken
+
+            class Meta:
+                app_label = "testapp"
+
+        (message,) = check_isolated(isolated)
+    assert message.id == "realtime_core.E005"
+    assert "Broken.Meta.publish_fields names 'nmae'" in message.msg
+
+
+def test_serializer_of_another_model_is_w002() -> None:
+    with isolate_apps("tests.testapp") as isolated:
+
+        class Elsewhere(SelfPublishModel):
+            serializer_class = TodoListSerializer
+
+            class Meta:
+                app_label = "testapp"
+
+        (message,) = check_isolated(isolated)
+    assert message.id == "realtime_core.W002"
+    assert "serializes testapp.TodoList" in message.msg
+
+
+def test_the_test_models_are_clean() -> None:
+    assert check_self_publish_models() == []

@@ -37,13 +37,13 @@ class ModelSerializer:
         cls._declaration = declare(cls)
 
     @classmethod
-    def check_configuration(cls) -> None:
-        """Resolve ``Meta.model`` and check every declared field name.
+    def check_configuration(cls) -> type[models.Model]:
+        """Resolve ``Meta.model``, check every declared field name and return the model.
 
         Raises ImproperlyConfigured naming the serializer, the ``Meta`` attribute and the names
         allowed there. Needs a ready app registry.
         """
-        cls._options()
+        return cls._options().model
 
     @classmethod
     def _options(cls) -> Options:

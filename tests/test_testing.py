@@ -1,9 +1,10 @@
 """The outbox helpers for pytest, unittest and plain code."""
 
-from django.test import SimpleTestCase
+from django.test import SimpleTestCase, TestCase
 
 import realtime_core
 from realtime_core.testing import Outbox, RealtimeTestMixin, outbox
+from tests.testapp.models import TodoList
 
 
 def test_nothing_is_recorded_without_a_capture() -> None:
@@ -35,3 +36,14 @@ class MixinTests(RealtimeTestMixin, SimpleTestCase):
         self.assertEqual(len(self.realtime_outbox), 0)
         realtime_core.publish("c", "e", "second")
         self.assertEqual(self.realtime_outbox[0].data, "second")
+
+
+class TestCaseWithCommitCallbacks(RealtimeTestMixin, TestCase):
+    """The README's advice for Django's TestCase, whose transaction never commits."""
+
+    def test_saves_are_recorded_when_commit_callbacks_run(self) -> None:
+        with self.captureOnCommitCallbacks(execute=True):
+            TodoList.objects.create(name="Inbox")
+            self.assertEqual(len(self.realtime_outbox), 0)
+        self.assertEqual([e.event for e in self.realtime_outbox], ["created"])
+        self.assertEqual(self.realtime_outbox[0].data["name"], "Inbox")

@@ -12,11 +12,12 @@ rebuilt whenever the settings change.
 
 import abc
 import asyncio
+import contextlib
 import dataclasses
 import enum
 import functools
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, ClassVar
 
 from django.db import DEFAULT_DB_ALIAS, transaction
@@ -123,12 +124,8 @@ class Backend(abc.ABC):
         transaction to wait for its commit.
         """
         messages = self.prepare(events)
-        try:
+        with self._transport_errors():
             await self.asend(messages)
-        except RealtimeError:
-            raise
-        except Exception as exc:
-            raise self._publish_error(exc) from exc
 
     def _defer_until_commit(self, messages: list[Message], using: str | None) -> bool:
         alias = using or DEFAULT_DB_ALIAS
@@ -138,12 +135,8 @@ class Backend(abc.ABC):
         return True
 
     def _deliver(self, messages: list[Message]) -> None:
-        try:
+        with self._transport_errors():
             self.send(messages)
-        except RealtimeError:
-            raise
-        except Exception as exc:
-            raise self._publish_error(exc) from exc
 
     def _deliver_after_commit(self, messages: list[Message]) -> None:
         # The caller has moved on; raising here would break whatever runs the commit
@@ -156,11 +149,18 @@ class Backend(abc.ABC):
                 ", ".join(f"{m.name!r} to {', '.join(m.channels)}" for m in messages),
             )
 
-    def _publish_error(self, exc: Exception) -> PublishError:
-        return PublishError(
-            f"The {self.name!r} backend failed to publish: {type(exc).__name__}: {exc}",
-            backend=self.name,
-        )
+    @contextlib.contextmanager
+    def _transport_errors(self) -> Iterator[None]:
+        """Let our own errors through; turn any transport exception into ``PublishError``."""
+        try:
+            yield
+        except RealtimeError:
+            raise
+        except Exception as exc:
+            raise PublishError(
+                f"The {self.name!r} backend failed to publish: {type(exc).__name__}: {exc}",
+                backend=self.name,
+            ) from exc
 
     # Transport hooks ------------------------------------------------------------------
 

@@ -1,10 +1,15 @@
 import threading
+from collections.abc import Iterator
 from typing import ClassVar
 
+import pytest
+
+import realtime_core
 from realtime_core.backends.base import Backend
 from realtime_core.backends.memory import InProcessBroker, MemoryBackend, broker
-from realtime_core.broker import Delivery
+from realtime_core.broker import Delivery, Listener
 from realtime_core.messages import Message
+from realtime_core.testing import Outbox
 
 from .contract import BackendContract, Received, Receiver
 
@@ -12,6 +17,13 @@ from .contract import BackendContract, Received, Receiver
 class TestMemoryBackend(BackendContract):
     backend_name = "memory"
     backend_options: ClassVar[dict[str, object]] = {}
+
+    @pytest.fixture(autouse=True)
+    def _unsubscribe_after_test(self) -> Iterator[None]:
+        self.subscriptions: list[tuple[str, Listener]] = []
+        yield
+        for channel, listener in self.subscriptions:
+            broker.unsubscribe(channel, listener)
 
     def listen(self, backend: Backend, channel: str) -> Receiver:
         receiver = Receiver()
@@ -21,6 +33,7 @@ class TestMemoryBackend(BackendContract):
             receiver.received.append(Received(delivery.channel, message.name, message.data))
 
         broker.subscribe(channel, on_delivery)
+        self.subscriptions.append((channel, on_delivery))
         return receiver
 
     def test_is_the_backend_built(self, backend: Backend) -> None:
@@ -118,3 +131,30 @@ def test_one_message_on_two_channels_gets_a_position_per_channel() -> None:
     assert [d.channel for d in got] == ["a", "b"]
     assert got[0].position != got[1].position
     assert got[0].message is got[1].message
+
+
+def test_concurrent_publishes_through_the_api_are_all_recorded(realtime_outbox: Outbox) -> None:
+    threads, per_thread = 6, 300
+    seen: list[Delivery] = []
+    broker.subscribe("api-shared", seen.append)
+    start = threading.Barrier(threads)
+
+    def publisher(index: int) -> None:
+        start.wait()
+        for n in range(per_thread):
+            realtime_core.publish("api-shared", f"p{index}", n)
+
+    workers = [threading.Thread(target=publisher, args=(i,)) for i in range(threads)]
+    try:
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+    finally:
+        broker.unsubscribe("api-shared", seen.append)
+
+    assert len(realtime_outbox) == len(seen) == threads * per_thread
+    for index in range(threads):
+        assert [e.data for e in realtime_outbox.filter(event=f"p{index}")] == list(
+            range(per_thread)
+        )

@@ -84,6 +84,10 @@ def test_batch_is_validated_as_a_whole(realtime_outbox: Outbox) -> None:
         realtime_core.publish_batch(Event("c", "e", n) for n in range(11))
     with pytest.raises(InvalidMessage, match="batch is empty"):
         realtime_core.publish_batch([])
+    with pytest.raises(
+        InvalidMessage, match=r"holds realtime_core\.Event objects, got \('c', 'e', 1\)"
+    ):
+        realtime_core.publish_batch([("c", "e", 1)])  # type: ignore[list-item]
     realtime_core.publish_batch(Event(f"c{n}", "e", n) for n in range(10))
     assert [event.data for event in realtime_outbox] == list(range(10))
 
@@ -139,7 +143,7 @@ def test_default_asend_runs_send_off_the_event_loop() -> None:
     assert send_threads[0] is not loop_thread
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, databases=["default", "other"])
 class TestTransactions:
     def test_commit_publishes_once(self, realtime_outbox: Outbox) -> None:
         with transaction.atomic():
@@ -181,3 +185,32 @@ class TestTransactions:
             realtime_core.publish("c", "lost", 1)
         assert "Publishing 'lost' to c after commit failed" in caplog.text
         assert "ConnectionError: down" in caplog.text
+
+    def test_a_transaction_on_another_database_is_waited_for(self, realtime_outbox: Outbox) -> None:
+        with pytest.raises(RuntimeError), transaction.atomic(using="other"):
+            realtime_core.publish("c", "rolled-back", 1)
+            raise RuntimeError("abort")
+        with transaction.atomic(using="other"):
+            realtime_core.publish("c", "kept", 2)
+            assert len(realtime_outbox) == 0
+        assert [e.event for e in realtime_outbox] == ["kept"]
+
+    def test_nested_transactions_on_two_databases_wait_for_both(
+        self, realtime_outbox: Outbox
+    ) -> None:
+        with transaction.atomic(using="other"):
+            with transaction.atomic():
+                realtime_core.publish("c", "both", 1)
+            assert len(realtime_outbox) == 0
+        assert [e.event for e in realtime_outbox] == ["both"]
+
+        with pytest.raises(RuntimeError), transaction.atomic(using="other"):
+            with transaction.atomic():
+                realtime_core.publish("c", "outer-rolled-back", 2)
+            raise RuntimeError("abort the outer transaction")
+        assert [e.event for e in realtime_outbox] == ["both"]
+
+    def test_using_waits_only_for_that_database(self, realtime_outbox: Outbox) -> None:
+        with transaction.atomic(using="other"):
+            realtime_core.publish("c", "now", 1, using="default")
+            assert [e.event for e in realtime_outbox] == ["now"]

@@ -20,7 +20,7 @@ import logging
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, ClassVar
 
-from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db import connections, transaction
 
 from ..conf import Option, int_option, validate_options
 from ..exceptions import InvalidMessage, PublishError, RealtimeError
@@ -65,13 +65,28 @@ class CheckResult:
 
 
 def limit_options(transport: Limits) -> dict[str, Option]:
-    """``MAX_*`` options: a backend may lower its limits, never raise them past its transport."""
-    return {
-        field.name.upper(): int_option(
-            getattr(transport, field.name), minimum=1, maximum=getattr(transport, field.name)
-        )
-        for field in dataclasses.fields(Limits)
-    }
+    """``MAX_*`` options: Pusher's limits by default, never above what the transport takes.
+
+    Defaulting to Pusher's limits even where a transport takes more keeps an app that
+    works on one backend working on all of them.
+    """
+    options = {}
+    for field in dataclasses.fields(Limits):
+        most = getattr(transport, field.name)
+        default = min(getattr(DEFAULT_LIMITS, field.name), most)
+        options[field.name.upper()] = int_option(default, minimum=1, maximum=most)
+    return options
+
+
+def _open_transactions(using: str | None) -> list[str]:
+    """Aliases of the databases whose open ``atomic()`` block a publish must wait for."""
+    if using is not None:
+        return [using] if transaction.get_connection(using).in_atomic_block else []
+    return [
+        str(connection.alias)
+        for connection in connections.all(initialized_only=True)
+        if connection.in_atomic_block
+    ]
 
 
 class Backend(abc.ABC):
@@ -108,10 +123,17 @@ class Backend(abc.ABC):
             raise InvalidMessage(
                 f"{len(events)} events in one batch; the limit is {self.limits.max_batch_size}."
             )
+        for event in events:
+            if not isinstance(event, Event):
+                raise InvalidMessage(f"A batch holds realtime_core.Event objects, got {event!r}.")
         return [Message.from_event(event, self.limits) for event in events]
 
     def publish(self, events: Sequence[Event], *, using: str | None = None) -> None:
-        """Validate ``events`` now; send them now, or after commit inside ``atomic()``."""
+        """Validate ``events`` now; send them now, or after commit inside ``atomic()``.
+
+        With ``using``, only that database's transaction is waited for; without it, every
+        transaction open on this thread (any database) must commit first.
+        """
         messages = self.prepare(events)
         if not self._defer_until_commit(messages, using):
             self._deliver(messages)
@@ -128,10 +150,19 @@ class Backend(abc.ABC):
             await self.asend(messages)
 
     def _defer_until_commit(self, messages: list[Message], using: str | None) -> bool:
-        alias = using or DEFAULT_DB_ALIAS
-        if not transaction.get_connection(alias).in_atomic_block:
+        waiting = set(_open_transactions(using))
+        if not waiting:
             return False
-        transaction.on_commit(functools.partial(self._deliver_after_commit, messages), using=alias)
+
+        # Sent once every transaction open around the publish has committed; if one
+        # rolls back, its callback never runs and nothing is sent.
+        def committed(alias: str) -> None:
+            waiting.discard(alias)
+            if not waiting:
+                self._deliver_after_commit(messages)
+
+        for alias in list(waiting):
+            transaction.on_commit(functools.partial(committed, alias), using=alias)
         return True
 
     def _deliver(self, messages: list[Message]) -> None:

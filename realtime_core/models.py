@@ -8,7 +8,9 @@
 
 Every save publishes ``created`` or ``updated`` with the serialized object, every
 delete publishes ``deleted`` with at least ``{"id": pk}``, to the channels
-:meth:`SelfPublishModel.get_channels` returns, once the transaction commits.
+:meth:`SelfPublishModel.get_channels` returns, once the transaction commits. The
+event is validated with the write: if it is refused (e.g. data over the size limit),
+the error propagates and the write is rolled back.
 
 Publishing hangs on Django's ``post_save``/``post_delete`` signals, so cascaded
 deletes and ``QuerySet.delete()`` publish too. ``QuerySet.update()``,
@@ -19,7 +21,7 @@ or a summary event).
 
 from typing import Any, ClassVar
 
-from django.db import models
+from django.db import models, router, transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
@@ -41,6 +43,16 @@ class SelfPublishModel(models.Model):
 
     class Meta:
         abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save, publishing ``created``/``updated``; the row and its event stand or fall together.
+
+        A publish refused by validation (say, data over the size limit) raises and rolls
+        the write back, rather than leaving a row nobody was told about.
+        """
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using, savepoint=False):
+            super().save(*args, **kwargs)
 
     def get_channels(self) -> list[str]:
         """Channels this object's events go to; ``"<app_label>.<model_name>"`` by default."""

@@ -2,7 +2,9 @@
 
 import pytest
 from django.db import transaction
+from django.test import override_settings
 
+from realtime_core import InvalidMessage
 from realtime_core.testing import Outbox
 from tests.testapp.models import Tag, TodoItem, TodoList
 
@@ -104,3 +106,27 @@ def test_loaddata_raw_saves_do_not_publish(realtime_outbox: Outbox) -> None:
         obj.save()
     assert TodoList.objects.filter(pk=99).exists()
     assert len(realtime_outbox) == 0
+
+
+def test_a_refused_event_rolls_the_write_back(realtime_outbox: Outbox) -> None:
+    with override_settings(REALTIME_OPTIONS={"memory": {"MAX_DATA_BYTES": 30}}):
+        TodoList.objects.create(name="short")
+        with pytest.raises(InvalidMessage, match="the limit is 30"):
+            TodoList.objects.create(name="a name far too long for the limit")
+        kept = TodoList.objects.get()
+        kept.name = "also far too long for the limit"
+        with pytest.raises(InvalidMessage):
+            kept.save()
+    assert list(TodoList.objects.values_list("name", flat=True)) == ["short"]
+    assert [e.data["name"] for e in realtime_outbox] == ["short"]
+
+
+@pytest.mark.django_db(transaction=True, databases=["default", "other"])
+def test_events_follow_the_database_the_object_is_saved_to(realtime_outbox: Outbox) -> None:
+    with pytest.raises(RuntimeError), transaction.atomic(using="other"):
+        TodoList.objects.using("other").create(name="rolled back")
+        raise RuntimeError("abort")
+    assert len(realtime_outbox) == 0
+    with transaction.atomic():  # a transaction on "default" is not the one to wait for
+        TodoList.objects.using("other").create(name="on other")
+        assert [e.data["name"] for e in realtime_outbox] == ["on other"]

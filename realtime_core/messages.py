@@ -44,7 +44,13 @@ class Message:
         validate_event_name(event.name, limits)
         validate_socket_id(event.socket_id)
         data = encode_data(event.data)
-        size = len(data.encode("utf-8"))
+        try:
+            size = len(data.encode("utf-8"))
+        except UnicodeEncodeError as exc:
+            raise InvalidMessage(
+                f"Event {event.name!r} data holds text that is not valid Unicode ({exc.reason}: "
+                f"{exc.object[exc.start : exc.end]!r}); it cannot be sent as UTF-8 JSON."
+            ) from exc
         if size > limits.max_data_bytes:
             raise InvalidMessage(
                 f"Event {event.name!r} data is {size} bytes of JSON; the limit is "

@@ -23,7 +23,7 @@ CHANNEL_NAME_RE = re.compile(r"\A[-a-zA-Z0-9_=@,.;]+\Z")
 SERVER_TO_USER_PREFIX = "#server-to-user-"
 ENCRYPTED_PREFIX = "private-encrypted-"
 RESERVED_EVENT_PREFIXES = ("pusher:", "pusher_internal:")
-SOCKET_ID_RE = re.compile(r"\A\d+\.\d+\Z")
+SOCKET_ID_RE = re.compile(r"\A[0-9]+\.[0-9]+\Z")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -47,6 +47,8 @@ def validate_event_name(name: str, limits: Limits) -> None:
     """Reject event names Pusher would refuse or that only Pusher itself may send."""
     if not isinstance(name, str) or not name:
         raise InvalidMessage(f"Event name must be a non-empty string, got {name!r}.")
+    if not name.isprintable():
+        raise InvalidMessage(f"Event name {name!r} contains control or unencodable characters.")
     if len(name) > limits.max_event_name_length:
         raise InvalidMessage(
             f"Event name is {len(name)} characters long; "
@@ -61,8 +63,6 @@ def validate_event_name(name: str, limits: Limits) -> None:
 
 def validate_channel_name(name: str, limits: Limits) -> None:
     """Check one channel name against Pusher's character set and length."""
-    if not isinstance(name, str):
-        raise InvalidMessage(f"Channel names must be strings, got {name!r}.")
     if name.startswith(SERVER_TO_USER_PREFIX):
         user_id = name.removeprefix(SERVER_TO_USER_PREFIX)
         if not CHANNEL_NAME_RE.match(user_id) or len(user_id) > limits.max_channel_name_length:
@@ -88,7 +88,17 @@ def validate_channels(channels: str | Iterable[str], limits: Limits) -> tuple[st
 
     Order is kept and duplicates are dropped so a channel never receives an event twice.
     """
-    names = (channels,) if isinstance(channels, str) else tuple(channels)
+    if isinstance(channels, str):
+        names: tuple[str, ...] = (channels,)
+    elif isinstance(channels, Iterable) and not isinstance(channels, bytes | bytearray):
+        names = tuple(channels)
+    else:
+        raise InvalidMessage(
+            f"Channels must be a channel name or an iterable of names, got {channels!r}."
+        )
+    for name in names:
+        if not isinstance(name, str):
+            raise InvalidMessage(f"Channel names must be strings, got {name!r}.")
     unique = tuple(dict.fromkeys(names))
     if not unique:
         raise InvalidMessage("At least one channel is required.")

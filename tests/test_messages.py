@@ -69,9 +69,16 @@ def test_invalid_channel_names(name: str) -> None:
         build(channels=name)
 
 
-def test_non_string_channel_is_rejected() -> None:
-    with pytest.raises(InvalidMessage, match="must be strings"):
-        build(channels=[1])  # type: ignore[list-item]
+@pytest.mark.parametrize("channels", [[1], [["a"]], ["a", None]])
+def test_non_string_channel_is_rejected(channels: object) -> None:
+    with pytest.raises(InvalidMessage, match="Channel names must be strings"):
+        build(channels=channels)
+
+
+@pytest.mark.parametrize("channels", [None, 5, b"bytes-are-not-names"])
+def test_channels_must_be_a_name_or_names(channels: object) -> None:
+    with pytest.raises(InvalidMessage, match="a channel name or an iterable of names"):
+        build(channels=channels)
 
 
 def test_server_to_user_channels() -> None:
@@ -97,6 +104,17 @@ def test_event_name() -> None:
         build(name="")
 
 
+@pytest.mark.parametrize("name", ["new\nline", "nul\x00", "\ud800"])
+def test_event_names_must_be_printable_text(name: str) -> None:
+    with pytest.raises(InvalidMessage, match="control or unencodable characters"):
+        build(name=name)
+
+
+def test_data_that_is_not_valid_unicode_is_rejected() -> None:
+    with pytest.raises(InvalidMessage, match=r"not valid Unicode .*'\\ud800'"):
+        build(data={"text": "broken \ud800"})
+
+
 @pytest.mark.parametrize("name", ["pusher:subscribe", "pusher_internal:member_added"])
 def test_reserved_event_names(name: str) -> None:
     with pytest.raises(InvalidMessage, match="reserved"):
@@ -108,7 +126,9 @@ def test_valid_socket_ids(socket_id: str | None) -> None:
     assert build(socket_id=socket_id).socket_id == socket_id
 
 
-@pytest.mark.parametrize("socket_id", ["", "1234", "a.b", "1.2.3", " 1.2", "1.2\n", 12])
+@pytest.mark.parametrize(
+    "socket_id", ["", "1234", "a.b", "1.2.3", " 1.2", "1.2\n", 12, "\u0661.\u0662"]
+)
 def test_invalid_socket_ids(socket_id: object) -> None:
     with pytest.raises(InvalidMessage, match="Invalid socket_id"):
         build(socket_id=socket_id)

@@ -59,9 +59,14 @@ class Outbox:
 
     @contextmanager
     def capture(self) -> Iterator["Outbox"]:
-        """Empty the outbox and record publishes until the block ends."""
+        """Record publishes until the block ends, starting from an empty outbox.
+
+        A capture nested in another (``outbox.capture()`` inside a test using the
+        fixture) shares the outer one's events instead of wiping them.
+        """
         with self._lock:
-            self._events.clear()
+            if not self._captures:
+                self._events.clear()
             self._captures += 1
         try:
             yield self

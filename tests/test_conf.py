@@ -7,6 +7,7 @@ from django.test import override_settings
 from realtime_core import RealtimeConfigurationError
 from realtime_core.backends.memory import MemoryBackend
 from realtime_core.conf import Option, backend_name, backend_options, validate_options
+from realtime_core.protocol import DEFAULT_LIMITS, Limits
 
 
 def test_defaults_fill_in() -> None:
@@ -77,3 +78,19 @@ def test_an_entry_must_be_a_dict() -> None:
         RealtimeConfigurationError, match=r"REALTIME_OPTIONS\['memory'\] must be a dict"
     ):
         backend_options("memory")
+
+
+class RoomyTransport(MemoryBackend):
+    transport_limits = Limits(max_data_bytes=102_400, max_channels=1_000)
+
+
+def test_defaults_stay_pushers_on_a_roomier_transport() -> None:
+    backend = RoomyTransport({}, name="roomy")
+    assert backend.limits == DEFAULT_LIMITS
+
+
+def test_a_roomier_transport_lets_options_raise_limits_up_to_its_own() -> None:
+    backend = RoomyTransport({"MAX_DATA_BYTES": 102_400, "MAX_CHANNELS": 1_000}, name="roomy")
+    assert (backend.limits.max_data_bytes, backend.limits.max_channels) == (102_400, 1_000)
+    with pytest.raises(RealtimeConfigurationError, match="from 1 to 102400"):
+        RoomyTransport({"MAX_DATA_BYTES": 102_401}, name="roomy")

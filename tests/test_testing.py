@@ -17,6 +17,15 @@ def test_nothing_is_recorded_without_a_capture() -> None:
     assert [e.data for e in outbox] == [2]
 
 
+def test_a_nested_capture_keeps_the_outer_events(realtime_outbox: Outbox) -> None:
+    realtime_core.publish("c", "first", 1)
+    with outbox.capture() as inner:
+        realtime_core.publish("c", "second", 2)
+        assert inner is realtime_outbox
+    realtime_core.publish("c", "third", 3)
+    assert [e.event for e in realtime_outbox] == ["first", "second", "third"]
+
+
 def test_fixture_starts_empty_and_filters(realtime_outbox: Outbox) -> None:
     assert len(realtime_outbox) == 0
     realtime_core.publish(["a", "b"], "created", {"id": 1})

@@ -1,4 +1,5 @@
 import threading
+import time
 from collections.abc import Iterator
 from typing import ClassVar
 
@@ -49,7 +50,12 @@ def test_concurrent_publishers_lose_nothing_and_keep_order() -> None:
     test_broker = InProcessBroker()
     threads, per_thread = 8, 500
     seen: list[Delivery] = []
-    test_broker.subscribe("shared", seen.append)
+
+    def slow_listener(delivery: Delivery) -> None:
+        time.sleep(0)  # yield the GIL: without the broker's lock, publishers would interleave
+        seen.append(delivery)
+
+    test_broker.subscribe("shared", slow_listener)
     start = threading.Barrier(threads)
 
     def publisher(index: int) -> None:

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 from django.db import models
 
 from .deserialization import DeserializationResult, deserialize
-from .options import HOOK_PREFIX, PK_KEY, Declaration, Options, declare, resolve
+from .options import HOOK_PREFIX, PK_KEY, Declaration, Options, declare, missing_meta, resolve
 from .values import json_ready, read_field
 
 
@@ -26,11 +26,13 @@ class ModelSerializer:
     it overrides a model field's value, or adds a computed value when ``<name>`` is listed in
     ``publish_fields`` without being a model field.
 
-    A malformed ``Meta`` raises ImproperlyConfigured when the class is defined; field names are
-    checked when the serializer is first used, or by :meth:`check_configuration`.
+    A subclass without any ``Meta`` is an abstract base for serializers that share hooks or
+    helpers; using it to serialize or deserialize raises ImproperlyConfigured. A malformed
+    ``Meta`` raises ImproperlyConfigured when the class is defined; field names are checked when
+    the serializer is first used, or by :meth:`check_configuration`.
     """
 
-    _declaration: ClassVar[Declaration]
+    _declaration: ClassVar[Declaration | None] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -47,6 +49,8 @@ class ModelSerializer:
 
     @classmethod
     def _options(cls) -> Options:
+        if cls._declaration is None:
+            raise missing_meta(cls.__name__)
         return resolve(cls._declaration)
 
     def serialize(self, instance: models.Model) -> dict[str, Any]:
@@ -68,8 +72,10 @@ class ModelSerializer:
                 value = read_field(instance, options.fields[name])
             try:
                 published[name] = json_ready(value)
-            except TypeError as exc:
-                raise TypeError(f"{type(self).__name__} cannot publish {name!r}: {exc}") from exc
+            except (TypeError, ValueError) as exc:
+                # Same exception type (ValueError: a timezone-aware time), naming who failed.
+                error = TypeError if isinstance(exc, TypeError) else ValueError
+                raise error(f"{type(self).__name__} cannot publish {name!r}: {exc}") from exc
         return published
 
     def deserialize(
@@ -79,10 +85,13 @@ class ModelSerializer:
 
         With no ``instance`` this is a create: every writable field without a default that may
         not be blank must be present. With an ``instance`` it is a partial update: only the keys
-        present are validated and changed. A key outside ``Meta.update_fields`` is an error for
-        that key, and data that is not a mapping is an error under ``"__all__"``.
+        present are validated and changed, while uniqueness and constraints are checked over the
+        whole resulting row. A key outside ``Meta.update_fields`` is an error for that key, and
+        data that is not a mapping is an error under ``"__all__"``.
 
         Values are JSON-decoded data: foreign keys as pks, many-to-many fields as lists of pks,
-        dates and datetimes as ISO 8601 strings, decimals as numbers or strings.
+        dates, times, durations and UUIDs as strings (ISO 8601 for dates and times), decimals as
+        numbers or strings. A value of another JSON type is an error for its key ("Expected a
+        string, got a list."), never coerced, and the numbers NaN and Infinity are refused.
         """
         return deserialize(self._options(), data, instance)

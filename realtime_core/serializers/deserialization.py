@@ -1,21 +1,23 @@
 """Validating client data through Django's own ModelForm machinery.
 
 A ModelForm applies what a project already declared on its model (validators, choices,
-max_length, uniqueness, ``Model.clean()``), so the rules clients meet are the model's rules.
+max_length, uniqueness, constraints, ``Model.clean()``), so the rules clients meet are the
+model's rules.
 """
 
 from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models, router, transaction
 from django.utils.translation import gettext_lazy as _
 
+from .json_types import json_type_error
 from .options import Options
 
 # Lazy, and turned into str only when an error is reported: this module is imported while
@@ -34,17 +36,20 @@ class DeserializationResult:
     ``"__all__"`` for errors about the data as a whole, to messages; it is empty when valid.
     """
 
-    __slots__ = ("_errors", "_form", "_instance")
+    __slots__ = ("_errors", "_form", "_instance", "_loaded")
 
     def __init__(
         self,
         instance: models.Model,
         errors: dict[str, list[str]],
         form: forms.ModelForm[Any] | None = None,
+        loaded: Mapping[str, object] | None = None,
     ) -> None:
         self._instance = instance
         self._errors = errors
         self._form = form
+        # For an update, the field values (by attname) of the instance the update started from.
+        self._loaded = loaded
 
     @property
     def instance(self) -> models.Model:
@@ -64,16 +69,29 @@ class DeserializationResult:
     def save(self) -> models.Model:
         """Save the instance and its many-to-many values in one transaction; return the instance.
 
+        A create saves every field. An update saves only the fields it changed (those sent,
+        those ``Model.clean()`` changed, and ``auto_now`` fields), so a column another writer
+        changed since the instance was loaded keeps that writer's value.
+
         Raises ValueError when the data is not valid.
         """
-        if self._errors or self._form is None:
+        form = self._form
+        if self._errors or form is None:
             raise ValueError(f"Cannot save data that failed validation: {self._errors}")
-        model = type(self._instance)
+        instance = self._instance
         # Many-to-many rows are written after the instance: a failure there must not leave the
         # instance saved with half of the client's changes.
-        with transaction.atomic(using=router.db_for_write(model, instance=self._instance)):
-            saved: models.Model = self._form.save()
-        return saved
+        with transaction.atomic(using=router.db_for_write(type(instance), instance=instance)):
+            if self._loaded is None:
+                instance.save()
+            else:
+                # Django skips the save when nothing is left to write: only many-to-many
+                # fields were sent.
+                instance.save(update_fields=_changed_fields(instance, self._loaded, form.fields))
+            for field in instance._meta.many_to_many:
+                if field.name in form.cleaned_data:
+                    field.save_form_data(instance, form.cleaned_data[field.name])
+        return instance
 
 
 def deserialize(
@@ -95,25 +113,65 @@ def deserialize(
         if name not in data:
             if instance is None and not field.blank and not field.has_default():
                 errors[name] = [str(REQUIRED_MESSAGE)]
-        elif data[name] is None and not field.null:
+            continue
+        value = data[name]
+        if value is None and not field.null:
             # Forms would turn null into "" or False, or let it through to an IntegrityError
             # for a blank non-null field (the usual JSONField(default=dict, blank=True)).
             errors[name] = [str(NULL_MESSAGE)]
+        elif value is not None and (mismatch := json_type_error(field, value)):
+            errors[name] = [mismatch]
         else:
             try:
-                form_data[name] = _form_value(field, data[name])
+                form_data[name] = _form_value(field, value)
             except (TypeError, ValueError):
                 errors[name] = [str(INVALID_JSON_MESSAGE)]
     form_class = forms.modelform_factory(options.model, fields=list(form_data))
     form = form_class(data=form_data, instance=target)
     for name, messages in form.errors.items():
         errors[name] = [str(message) for message in messages]
-    return DeserializationResult(form.instance, errors, form)
+    if instance is None:
+        return DeserializationResult(form.instance, errors, form)
+    _add_whole_row_errors(errors, form.instance)
+    loaded = {field.attname: getattr(instance, field.attname) for field in _columns(instance)}
+    return DeserializationResult(form.instance, errors, form, loaded)
 
 
 def _form_value(field: models.Field[Any, Any], value: object) -> object:
     if isinstance(field, models.JSONField):
         # forms.JSONField expects JSON text: it would json.loads() a plain string such as "hello"
         # and reject it, and it treats {} and [] as empty (None). Clients send decoded values.
-        return json.dumps(value, cls=field.encoder)
+        # NaN and Infinity are not JSON: databases reject them when the row is saved.
+        return json.dumps(value, cls=field.encoder, allow_nan=False)
     return value
+
+
+def _add_whole_row_errors(errors: dict[str, list[str]], instance: models.Model) -> None:
+    # The form checks only the uniqueness rules and constraints whose fields were all sent, but
+    # the database checks the whole row: changing one column of a unique_together can collide.
+    for validate in (instance.validate_unique, instance.validate_constraints):
+        try:
+            # A field that failed keeps its old value, which the client did not ask to check.
+            validate(exclude=set(errors))
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                known = errors.setdefault(name, [])
+                # The form already reported the rules whose fields were all sent.
+                known += [message for message in messages if message not in known]
+
+
+def _columns(instance: models.Model) -> list[models.Field[Any, Any]]:
+    return [field for field in instance._meta.concrete_fields if not field.primary_key]
+
+
+def _changed_fields(
+    instance: models.Model, loaded: Mapping[str, object], sent: Collection[str]
+) -> list[str]:
+    return [
+        field.name
+        for field in _columns(instance)
+        if field.name in sent
+        # Model.clean() may derive one field from another, and save() itself sets auto_now.
+        or getattr(field, "auto_now", False)
+        or getattr(instance, field.attname) != loaded[field.attname]
+    ]

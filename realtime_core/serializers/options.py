@@ -44,15 +44,16 @@ class Options:
     hooked: frozenset[str]
 
 
-def declare(serializer: type) -> Declaration:
-    """Read ``serializer.Meta``, raising ImproperlyConfigured for anything malformed."""
+def declare(serializer: type) -> Declaration | None:
+    """Read ``serializer.Meta``, raising ImproperlyConfigured for anything malformed.
+
+    Return None when there is no ``Meta`` at all: the class is an abstract base that shares
+    hooks or helpers with serializers that declare one.
+    """
     owner = serializer.__name__
     meta = getattr(serializer, "Meta", None)
     if meta is None:
-        raise ImproperlyConfigured(
-            f"{owner} has no Meta class; declare Meta.model (a model class or an "
-            "'app_label.ModelName' string), Meta.publish_fields and optionally Meta.update_fields."
-        )
+        return None
     model = getattr(meta, "model", None)
     if not isinstance(model, str) and not (
         isinstance(model, type) and issubclass(model, models.Model)
@@ -82,6 +83,15 @@ def _names(
             f"{owner}.Meta.{attribute} {requirement} a list of field names, not {value!r}."
         )
     return tuple(value)
+
+
+def missing_meta(owner: str) -> ImproperlyConfigured:
+    """The error for using a serializer that declares no ``Meta``, as if it were complete."""
+    return ImproperlyConfigured(
+        f"{owner} has no Meta class, so it can only be a base for serializers that declare one; "
+        "declare Meta.model (a model class or an 'app_label.ModelName' string), "
+        "Meta.publish_fields and optionally Meta.update_fields."
+    )
 
 
 @functools.cache

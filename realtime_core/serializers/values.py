@@ -7,7 +7,7 @@ string-keyed dicts, so every transport carries exactly the same data.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal
+from decimal import Context, Decimal
 from typing import Any, TypeAlias
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -42,6 +42,10 @@ def json_ready(value: object) -> JSONValue:
 def read_field(instance: models.Model, field: models.Field[Any, Any]) -> object:
     """Return the value a client sees for ``field``: related objects are represented by pk."""
     if field.many_to_many:
+        # Related rows point at the pk, so an instance without one has none (and Django refuses
+        # to query them).
+        if instance.pk is None:
+            return []
         # Sorted so a payload does not change with database row order; .all() reuses
         # prefetch_related() results when the caller prefetched.
         return sorted(related.pk for related in getattr(instance, field.name).all())
@@ -52,5 +56,8 @@ def read_field(instance: models.Model, field: models.Field[Any, Any]) -> object:
     # DecimalField, "7" for an IntegerField): publish what a reload from the database would.
     value = field.to_python(getattr(instance, field.attname))
     if isinstance(field, models.DecimalField) and isinstance(value, Decimal):
-        return value.quantize(Decimal(1).scaleb(-field.decimal_places))
+        # The default context holds 28 digits, too few for a wide column: quantize with
+        # max_digits, the precision Django itself uses when it writes the value.
+        exponent = Decimal(1).scaleb(-field.decimal_places)
+        return value.quantize(exponent, context=Context(prec=field.max_digits))
     return value

@@ -18,14 +18,33 @@ def raises_exactly(message: str) -> Any:
     return pytest.raises(ImproperlyConfigured, match=f"^{re.escape(message)}$")
 
 
-def test_missing_meta_fails_when_the_class_is_defined() -> None:
-    with raises_exactly(
-        "NoMetaSerializer has no Meta class; declare Meta.model (a model class or an "
-        "'app_label.ModelName' string), Meta.publish_fields and optionally Meta.update_fields."
-    ):
+def test_serializer_without_meta_is_a_base_that_cannot_be_used_itself() -> None:
+    class SummaryBase(ModelSerializer):
+        def serialize_summary(self, instance: TodoItem) -> str:
+            return instance.text.upper()
 
-        class NoMetaSerializer(ModelSerializer):
-            pass
+    class ItemSummarySerializer(SummaryBase):
+        class Meta:
+            model = "testapp.TodoItem"
+            publish_fields = ["summary"]
+
+    assert ItemSummarySerializer().serialize(TodoItem(pk=3, text="Milk")) == {
+        "id": 3,
+        "summary": "MILK",
+    }
+    message = (
+        "SummaryBase has no Meta class, so it can only be a base for serializers that declare "
+        "one; declare Meta.model (a model class or an 'app_label.ModelName' string), "
+        "Meta.publish_fields and optionally Meta.update_fields."
+    )
+    with raises_exactly(message):
+        SummaryBase.check_configuration()
+    with raises_exactly(message):
+        SummaryBase().serialize(TodoItem(pk=3, text="Milk"))
+    with raises_exactly(message):
+        SummaryBase().deserialize({"text": "Milk"})
+    with raises_exactly(message.replace("SummaryBase", "ModelSerializer")):
+        ModelSerializer().serialize(TodoItem(pk=3, text="Milk"))
 
 
 @pytest.mark.parametrize("model", [None, 42, object])

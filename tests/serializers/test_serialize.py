@@ -19,11 +19,6 @@ from .sample import SampleSerializer
 TOKEN = uuid.UUID("12345678-1234-5678-1234-567812345678")
 
 
-@pytest.fixture
-def todo_list() -> TodoList:
-    return TodoList.objects.create(name="Groceries")
-
-
 @pytest.mark.django_db
 def test_every_sample_field_is_published_json_ready_in_declared_order() -> None:
     owner = TodoList.objects.create(name="Owner")
@@ -162,15 +157,20 @@ def test_hooks_override_a_field_and_add_computed_values(todo_list: TodoList) -> 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    ("value", "reason"),
+    ("value", "error", "reason"),
     [
-        ({"a", "b"}, "Object of type set is not JSON serializable"),
+        ({"a", "b"}, TypeError, "Object of type set is not JSON serializable"),
         # json.dumps would write "1" but other transports would keep the int.
-        ({1: "one"}, "Dict keys must be strings to be JSON-ready, got 1."),
+        ({1: "one"}, TypeError, "Dict keys must be strings to be JSON-ready, got 1."),
+        (
+            datetime.time(9, 30, tzinfo=datetime.UTC),
+            ValueError,
+            "JSON can't represent timezone-aware times.",
+        ),
     ],
 )
 def test_hook_value_json_cannot_hold_is_an_error_naming_serializer_and_key(
-    todo_list: TodoList, value: object, reason: str
+    todo_list: TodoList, value: object, error: type[Exception], reason: str
 ) -> None:
     class OddSerializer(ModelSerializer):
         class Meta:
@@ -180,9 +180,7 @@ def test_hook_value_json_cannot_hold_is_an_error_naming_serializer_and_key(
         def serialize_odd(self, instance: Any) -> object:
             return value
 
-    with pytest.raises(
-        TypeError, match=f"^OddSerializer cannot publish 'odd': {re.escape(reason)}$"
-    ):
+    with pytest.raises(error, match=f"^OddSerializer cannot publish 'odd': {re.escape(reason)}$"):
         OddSerializer().serialize(todo_list)
 
 
@@ -218,3 +216,30 @@ def test_file_time_duration_and_lazy_string_values() -> None:
         "label": "Attachment",
     }
     assert empty["upload"] is None
+
+
+def test_instance_without_pk_publishes_no_many_to_many_values() -> None:
+    data = SampleSerializer().serialize(Sample(title="Draft"))
+
+    assert (data["id"], data["tags"]) == (None, [])
+
+
+@isolate_apps("tests.testapp")
+def test_decimal_wider_than_the_default_context_is_published_in_full() -> None:
+    class Ledger(models.Model):
+        total = models.DecimalField(max_digits=40, decimal_places=20)
+
+        class Meta:
+            app_label = "testapp"
+
+    class LedgerSerializer(ModelSerializer):
+        class Meta:
+            model = Ledger
+            publish_fields = ["total"]
+
+    ledger = Ledger(pk=1, total=decimal.Decimal("12345678901234567890.5"))
+
+    assert LedgerSerializer().serialize(ledger) == {
+        "id": 1,
+        "total": "12345678901234567890.50000000000000000000",
+    }

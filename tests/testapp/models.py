@@ -44,3 +44,28 @@ class Sample(models.Model):
     extra = models.JSONField(default=dict, blank=True)
     owner = models.ForeignKey(TodoList, null=True, blank=True, on_delete=models.SET_NULL)
     tags = models.ManyToManyField(Tag, blank=True)
+
+
+class Seat(models.Model):
+    """A multi-column unique rule, a value clean() derives and an auto_now column."""
+
+    row = models.PositiveIntegerField()
+    number = models.PositiveIntegerField()
+    label = models.CharField(max_length=20, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        unique_together = [("row", "number")]
+
+    def clean(self) -> None:
+        self.label = f"{self.row}-{self.number}"
+
+
+class Slot(models.Model):
+    """The same rule as a UniqueConstraint, which Django validates separately."""
+
+    day = models.PositiveIntegerField()
+    hour = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "hour"], name="one_slot_per_hour")]

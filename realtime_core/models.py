@@ -12,17 +12,18 @@ delete publishes ``deleted`` with at least ``{"id": pk}``, to the channels
 event is validated with the write: if it is refused (e.g. data over the size limit),
 the error propagates and the write is rolled back.
 
-Publishing hangs on Django's ``post_save``/``post_delete`` signals, so cascaded
-deletes and ``QuerySet.delete()`` publish too. ``QuerySet.update()``,
-``bulk_create()`` and ``bulk_update()`` send no signals and therefore publish
-nothing: publish yourself after them (e.g. one ``realtime_core.publish`` per object
-or a summary event).
+Publishing hangs on Django's ``post_save``/``post_delete``/``m2m_changed`` signals,
+so cascaded deletes, ``QuerySet.delete()`` and many-to-many changes (from either side)
+publish too; a many-to-many change publishes ``updated`` again with the new ids.
+``QuerySet.update()``, ``bulk_create()`` and ``bulk_update()`` send no signals and
+therefore publish nothing: publish yourself after them (e.g. one
+``realtime_core.publish`` per object or a summary event).
 """
 
 from typing import Any, ClassVar
 
 from django.db import models, router, transaction
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
 from .publishing import publish
@@ -33,6 +34,9 @@ __all__ = ["SelfPublishModel"]
 CREATED = "created"
 UPDATED = "updated"
 DELETED = "deleted"
+
+# Where a reverse clear() keeps the ids it is about to unlink until post_clear.
+_CLEARED = "_realtime_core_cleared_pks"
 
 
 class SelfPublishModel(models.Model):
@@ -63,6 +67,10 @@ class SelfPublishModel(models.Model):
         return self.serializer_class().serialize(self)
 
 
+def _publish_updated(instance: SelfPublishModel, using: str) -> None:
+    publish(instance.get_channels(), UPDATED, instance.get_published_data(), using=using)
+
+
 @receiver(post_save, dispatch_uid="realtime_core.publish_saved")
 def _publish_saved(
     sender: type[models.Model],
@@ -70,16 +78,20 @@ def _publish_saved(
     created: bool,
     raw: bool,
     using: str,
+    update_fields: frozenset[str] | None,
     **kwargs: Any,
 ) -> None:
     # raw saves come from loaddata: fixtures are not changes anyone is watching.
-    if isinstance(instance, SelfPublishModel) and not raw:
-        publish(
-            instance.get_channels(),
-            CREATED if created else UPDATED,
-            instance.get_published_data(),
-            using=using,
-        )
+    if not isinstance(instance, SelfPublishModel) or raw:
+        return
+    if created:
+        publish(instance.get_channels(), CREATED, instance.get_published_data(), using=using)
+    elif update_fields is not None:
+        # Only some columns were written: the others may be stale in memory, so publish
+        # the row as the database now holds it.
+        _publish_updated(type(instance)._default_manager.using(using).get(pk=instance.pk), using)
+    else:
+        _publish_updated(instance, using)
 
 
 @receiver(post_delete, dispatch_uid="realtime_core.publish_deleted")
@@ -88,3 +100,37 @@ def _publish_deleted(
 ) -> None:
     if isinstance(instance, SelfPublishModel):
         publish(instance.get_channels(), DELETED, {"id": instance.pk}, using=using)
+
+
+@receiver(m2m_changed, dispatch_uid="realtime_core.publish_m2m_changed")
+def _publish_m2m_changed(
+    sender: type[models.Model],
+    instance: models.Model,
+    action: str,
+    reverse: bool,
+    model: type[models.Model],
+    pk_set: set[Any] | None,
+    using: str,
+    **kwargs: Any,
+) -> None:
+    # Many-to-many rows are written after post_save (and without it for add/remove/set),
+    # so the save's event carried the old ids: publish the object again with the new ones.
+    if not reverse:
+        if isinstance(instance, SelfPublishModel) and action.startswith("post_"):
+            _publish_updated(instance, using)
+        return
+    # Changed from the other side (tag.todoitem_set.add(item)): every object of the
+    # declaring model whose ids changed is published.
+    if not issubclass(model, SelfPublishModel):
+        return
+    manager = model._default_manager.using(using)
+    if action == "pre_clear":
+        (field,) = [f for f in model._meta.many_to_many if f.remote_field.through is sender]
+        cleared = list(manager.filter(**{field.name: instance}).values_list("pk", flat=True))
+        instance.__dict__.setdefault(_CLEARED, {})[sender] = cleared
+    elif action == "post_clear":
+        for item in manager.filter(pk__in=instance.__dict__.get(_CLEARED, {}).pop(sender, [])):
+            _publish_updated(item, using)
+    elif action in ("post_add", "post_remove"):
+        for item in manager.filter(pk__in=pk_set or ()):
+            _publish_updated(item, using)

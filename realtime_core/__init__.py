@@ -12,7 +12,6 @@ from .exceptions import (
     PublishError,
     RealtimeConfigurationError,
     RealtimeError,
-    UnsupportedFeature,
 )
 from .messages import Event
 from .publishing import apublish, apublish_batch, get_backend, publish, publish_batch
@@ -23,7 +22,6 @@ __all__ = [
     "PublishError",
     "RealtimeConfigurationError",
     "RealtimeError",
-    "UnsupportedFeature",
     "apublish",
     "apublish_batch",
     "get_backend",

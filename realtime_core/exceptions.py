@@ -6,9 +6,8 @@
      └── RealtimeConfigurationError   bad REALTIME_* settings, backend cannot be loaded
     Exception
      └── RealtimeError                 root of every runtime error
-          ├── InvalidMessage (+ ValueError)        rejected before anything is sent
-          ├── PublishError                          the transport failed to deliver
-          └── UnsupportedFeature (+ NotImplementedError)  the backend cannot do this
+          ├── InvalidMessage (+ ValueError)   rejected before anything is sent
+          └── PublishError                     the transport failed to deliver
 
 Configuration errors are deliberately *not* ``RealtimeError`` subclasses: code that
 catches runtime failures (``except RealtimeError``) must never swallow a broken
@@ -22,7 +21,6 @@ __all__ = [
     "PublishError",
     "RealtimeConfigurationError",
     "RealtimeError",
-    "UnsupportedFeature",
 ]
 
 
@@ -49,6 +47,3 @@ class PublishError(RealtimeError):
         super().__init__(message)
         self.backend = backend
 
-
-class UnsupportedFeature(RealtimeError, NotImplementedError):
-    """The configured backend does not support the requested feature."""

@@ -1,16 +1,19 @@
 """Test helpers: an outbox of everything published through the memory backend.
 
-Like ``django.core.mail.outbox``, but explicit about when it records, so a
-long-running process never accumulates events:
+Like ``django.core.mail.outbox``, but it records only while a capture is active, so
+a long-running process never accumulates events:
 
-* pytest: request the ``realtime_outbox`` fixture (installed with the package);
-* Django ``TestCase``: mix in :class:`RealtimeTestMixin` and read ``self.realtime_outbox``;
+* pytest: every test captures into an empty :data:`outbox` (the plugin installed with
+  the package); request the ``realtime_outbox`` fixture to read it;
+* Django/unittest ``TestCase``: mix in :class:`RealtimeTestMixin` and read
+  ``self.realtime_outbox``;
 * anywhere: ``with outbox.capture() as published: ...``.
 
-Each starts from an empty outbox. Publishes made inside ``transaction.atomic()`` are
-recorded when the transaction commits; Django's ``TestCase`` never commits, so wrap
-such code in ``self.captureOnCommitCallbacks(execute=True)`` (or use
-``TransactionTestCase`` / ``@pytest.mark.django_db(transaction=True)``).
+Each starts from an empty outbox; a capture inside another shares its events.
+Publishes made inside ``transaction.atomic()`` are recorded when the transaction
+commits; Django's ``TestCase`` never commits, so wrap such code in
+``self.captureOnCommitCallbacks(execute=True)`` (or use ``TransactionTestCase`` /
+``@pytest.mark.django_db(transaction=True)``).
 """
 
 import dataclasses

@@ -3,18 +3,27 @@
 from django.test import SimpleTestCase, TestCase
 
 import realtime_core
+from realtime_core import Event
 from realtime_core.testing import Outbox, RealtimeTestMixin, outbox
 from tests.testapp.models import TodoList
 
 
 def test_nothing_is_recorded_without_a_capture() -> None:
-    realtime_core.publish("c", "e", 1)
-    with outbox.capture() as captured:
+    box = Outbox()
+    backend = realtime_core.get_backend()
+    box.record(backend.prepare([Event("c", "e", 1)]))
+    with box.capture() as captured:
         assert len(captured) == 0
-        realtime_core.publish("c", "e", 2)
+        box.record(backend.prepare([Event("c", "e", 2)]))
         assert [e.data for e in captured] == [2]
-    realtime_core.publish("c", "e", 3)
-    assert [e.data for e in outbox] == [2]
+    box.record(backend.prepare([Event("c", "e", 3)]))
+    assert [e.data for e in box] == [2]
+
+
+def test_every_pytest_test_starts_with_an_empty_recording_outbox() -> None:
+    assert len(outbox) == 0
+    realtime_core.publish("c", "e", "no fixture requested")
+    assert [e.data for e in outbox] == ["no fixture requested"]
 
 
 def test_a_nested_capture_keeps_the_outer_events(realtime_outbox: Outbox) -> None:

@@ -67,8 +67,8 @@ class SelfPublishModel(models.Model):
         return self.serializer_class().serialize(self)
 
 
-def _publish_updated(instance: SelfPublishModel, using: str) -> None:
-    publish(instance.get_channels(), UPDATED, instance.get_published_data(), using=using)
+def _publish_state(instance: SelfPublishModel, event: str, using: str) -> None:
+    publish(instance.get_channels(), event, instance.get_published_data(), using=using)
 
 
 @receiver(post_save, dispatch_uid="realtime_core.publish_saved")
@@ -85,13 +85,14 @@ def _publish_saved(
     if not isinstance(instance, SelfPublishModel) or raw:
         return
     if created:
-        publish(instance.get_channels(), CREATED, instance.get_published_data(), using=using)
+        _publish_state(instance, CREATED, using)
     elif update_fields is not None:
         # Only some columns were written: the others may be stale in memory, so publish
         # the row as the database now holds it.
-        _publish_updated(type(instance)._default_manager.using(using).get(pk=instance.pk), using)
+        stored = type(instance)._default_manager.using(using).get(pk=instance.pk)
+        _publish_state(stored, UPDATED, using)
     else:
-        _publish_updated(instance, using)
+        _publish_state(instance, UPDATED, using)
 
 
 @receiver(post_delete, dispatch_uid="realtime_core.publish_deleted")
@@ -117,7 +118,7 @@ def _publish_m2m_changed(
     # so the save's event carried the old ids: publish the object again with the new ones.
     if not reverse:
         if isinstance(instance, SelfPublishModel) and action.startswith("post_"):
-            _publish_updated(instance, using)
+            _publish_state(instance, UPDATED, using)
         return
     # Changed from the other side (tag.todoitem_set.add(item)): every object of the
     # declaring model whose ids changed is published.
@@ -130,7 +131,7 @@ def _publish_m2m_changed(
         instance.__dict__.setdefault(_CLEARED, {})[sender] = cleared
     elif action == "post_clear":
         for item in manager.filter(pk__in=instance.__dict__.get(_CLEARED, {}).pop(sender, [])):
-            _publish_updated(item, using)
+            _publish_state(item, UPDATED, using)
     elif action in ("post_add", "post_remove"):
         for item in manager.filter(pk__in=pk_set or ()):
-            _publish_updated(item, using)
+            _publish_state(item, UPDATED, using)

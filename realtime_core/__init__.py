@@ -8,6 +8,7 @@ the code below stays the same::
 """
 
 from .exceptions import (
+    DataTooLarge,
     InvalidMessage,
     PublishError,
     RealtimeConfigurationError,
@@ -17,6 +18,7 @@ from .messages import Event
 from .publishing import apublish, apublish_batch, get_backend, publish, publish_batch
 
 __all__ = [
+    "DataTooLarge",
     "Event",
     "InvalidMessage",
     "PublishError",

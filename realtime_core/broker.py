@@ -1,9 +1,17 @@
-"""Brokers carry published messages from backends to the socket servers that listen.
+"""Brokers connect publishers and socket servers, and hold the state servers share.
 
-A socket server subscribes to the channels its connections are interested in and
-receives one :class:`Delivery` per (message, channel). The in-process broker lives in
-:mod:`realtime_core.backends.memory`; the Redis broker serves the ``tornado_redis``
-backend across processes.
+A socket server process starts its broker with a :data:`DeliveryHandler`, then says
+which channels it is interested in (:meth:`Broker.listen`); the broker calls the
+handler once per (message, channel) for those channels only. Presence members and
+subscription counts live in the broker too, so every server process sharing a
+broker sees the same members and counts.
+
+Two implementations: :class:`realtime_core.backends.memory.InProcessBroker` (one
+process, the embedded default) and :class:`realtime_core.backends.redis_broker.RedisBroker`
+(any number of processes on any number of machines).
+
+Every payload is the complete JSON text of one Pusher frame for one channel, built
+once by :mod:`realtime_core.frames`; servers write it to every subscriber unchanged.
 """
 
 import abc
@@ -12,37 +20,107 @@ from collections.abc import Callable, Sequence
 
 from .messages import Message
 
-__all__ = ["Broker", "Delivery", "Listener"]
+__all__ = [
+    "Broker",
+    "Delivery",
+    "DeliveryHandler",
+    "PresenceFull",
+    "PresenceJoin",
+    "TerminateHandler",
+]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Delivery:
-    """One message as it reaches one channel."""
+    """One frame as it reaches one channel."""
 
     channel: str
-    message: Message
+    payload: bytes
+    """The frame's JSON text, UTF-8 encoded, ready to write to every subscriber."""
     position: str
-    """Where the message stands in its channel: increasing within one broker's
-    lifetime, opaque outside the broker that assigned it (a counter in process,
-    a stream id in Redis), so clients can later ask for what they missed."""
+    """Where a published message stands in its channel: increasing per channel, opaque
+    outside the broker that assigned it (a counter in process, a stream id in Redis).
+    Empty for frames that are not kept for recovery (presence changes, client events)."""
+    except_socket_id: str | None = None
+    """The connection that must not receive it (the publisher's own socket)."""
 
 
-Listener = Callable[[Delivery], None]
-"""Called for every delivery on a subscribed channel. It may run on any thread and
-must not block: a socket server hands the delivery to its own event loop."""
+DeliveryHandler = Callable[[Delivery], None]
+"""Receives deliveries for listened channels. The in-process broker calls it on the
+publishing thread; the server hands each delivery to its own event loop."""
+
+TerminateHandler = Callable[[str], None]
+"""Called with a user id whose connections every server must close."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class PresenceJoin:
+    """The outcome of :meth:`Broker.join_presence`."""
+
+    added: bool
+    """True when this was the user's first connection in the channel: the other
+    members must be told with ``pusher_internal:member_added``."""
+    members: dict[str, object]
+    """Every member after the join: user id to user info (``None`` when absent)."""
+
+
+class PresenceFull(Exception):
+    """A new user would exceed the presence channel's member limit."""
 
 
 class Broker(abc.ABC):
-    """Fan-out between publishers and the socket servers listening for channels."""
+    """Fan-out and shared state between publishers and socket server processes."""
 
     @abc.abstractmethod
-    def publish(self, messages: Sequence[Message]) -> None:
-        """Deliver ``messages`` to every listener of each of their channels."""
+    async def start(self, deliver: DeliveryHandler, terminate: TerminateHandler) -> None:
+        """Begin calling ``deliver`` for listened channels and ``terminate`` for user
+        terminations requested anywhere; a server calls this once before serving."""
 
     @abc.abstractmethod
-    def subscribe(self, channel: str, listener: Listener) -> None:
-        """Start calling ``listener`` for deliveries on ``channel``."""
+    async def close(self) -> None:
+        """Stop delivering and withdraw this process's presence members and counts."""
 
     @abc.abstractmethod
-    def unsubscribe(self, channel: str, listener: Listener) -> None:
-        """Stop calling ``listener`` for ``channel``; unknown pairs are ignored."""
+    async def publish(self, messages: Sequence[Message]) -> None:
+        """Deliver channel events to every server listening, each with a position."""
+
+    @abc.abstractmethod
+    async def publish_frame(
+        self, channel: str, payload: bytes, except_socket_id: str | None = None
+    ) -> None:
+        """Deliver an already-built frame (presence change, client event) unstored."""
+
+    @abc.abstractmethod
+    async def listen(self, channel: str) -> None:
+        """Start receiving deliveries for ``channel`` (first local subscriber)."""
+
+    @abc.abstractmethod
+    async def unlisten(self, channel: str) -> None:
+        """Stop receiving deliveries for ``channel`` (last local subscriber left)."""
+
+    @abc.abstractmethod
+    async def count_subscription(self, channel: str, delta: int) -> None:
+        """Add ``delta`` (+1 or -1) to this process's subscriptions of ``channel``."""
+
+    @abc.abstractmethod
+    async def subscription_counts(self) -> dict[str, int]:
+        """Occupied channels across every live server: name to number of connections."""
+
+    @abc.abstractmethod
+    async def join_presence(
+        self, channel: str, socket_id: str, user_id: str, user_info: object, max_members: int
+    ) -> PresenceJoin:
+        """Add a connection as ``user_id``; raise :class:`PresenceFull` when a new user
+        would make more than ``max_members``. Joining twice is harmless."""
+
+    @abc.abstractmethod
+    async def leave_presence(self, channel: str, socket_id: str) -> str | None:
+        """Remove a connection; return the user id when it was that user's last one."""
+
+    @abc.abstractmethod
+    async def presence_members(self, channel: str) -> dict[str, object]:
+        """Current members of a presence channel: user id to user info."""
+
+    @abc.abstractmethod
+    async def terminate_user(self, user_id: str) -> None:
+        """Ask every server (this one included) to close ``user_id``'s connections."""

@@ -7,6 +7,7 @@
     Exception
      └── RealtimeError                 root of every runtime error
           ├── InvalidMessage (+ ValueError)   rejected before anything is sent
+          │    └── DataTooLarge                the data exceeds the size limit
           └── PublishError                     the transport failed to deliver
 
 Configuration errors are deliberately *not* ``RealtimeError`` subclasses: code that
@@ -17,6 +18,7 @@ deployment.
 from django.core.exceptions import ImproperlyConfigured
 
 __all__ = [
+    "DataTooLarge",
     "InvalidMessage",
     "PublishError",
     "RealtimeConfigurationError",
@@ -34,6 +36,10 @@ class RealtimeError(Exception):
 
 class InvalidMessage(RealtimeError, ValueError):
     """A publish was refused by validation (names, sizes, limits); nothing was sent."""
+
+
+class DataTooLarge(InvalidMessage):
+    """The JSON-encoded ``data`` is bigger than the backend's ``MAX_DATA_BYTES``."""
 
 
 class PublishError(RealtimeError):

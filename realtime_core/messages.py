@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 
-from .exceptions import InvalidMessage
+from .exceptions import DataTooLarge, InvalidMessage
 from .protocol import Limits, validate_channels, validate_event_name, validate_socket_id
 
 __all__ = ["Event", "Message", "encode_data"]
@@ -43,20 +43,42 @@ class Message:
         channels = validate_channels(event.channels, limits)
         validate_event_name(event.name, limits)
         validate_socket_id(event.socket_id)
-        data = encode_data(event.data)
+        return cls._checked(channels, event.name, encode_data(event.data), event.socket_id, limits)
+
+    @classmethod
+    def from_encoded(
+        cls,
+        channels: str | Iterable[str],
+        name: str,
+        data: str,
+        socket_id: str | None,
+        limits: Limits,
+    ) -> "Message":
+        """Validate an event whose ``data`` is already text, as the HTTP API receives it."""
+        checked = validate_channels(channels, limits)
+        validate_event_name(name, limits)
+        validate_socket_id(socket_id)
+        if not isinstance(data, str):
+            raise InvalidMessage(f"Event data must be a string here, got {type(data).__name__}.")
+        return cls._checked(checked, name, data, socket_id, limits)
+
+    @classmethod
+    def _checked(
+        cls, channels: tuple[str, ...], name: str, data: str, socket_id: str | None, limits: Limits
+    ) -> "Message":
         try:
             size = len(data.encode("utf-8"))
         except UnicodeEncodeError as exc:
             raise InvalidMessage(
-                f"Event {event.name!r} data holds text that is not valid Unicode ({exc.reason}: "
+                f"Event {name!r} data holds text that is not valid Unicode ({exc.reason}: "
                 f"{exc.object[exc.start : exc.end]!r}); it cannot be sent as UTF-8 JSON."
             ) from exc
         if size > limits.max_data_bytes:
-            raise InvalidMessage(
-                f"Event {event.name!r} data is {size} bytes of JSON; the limit is "
+            raise DataTooLarge(
+                f"Event {name!r} data is {size} bytes of JSON; the limit is "
                 f"{limits.max_data_bytes}. Publish an id and let clients fetch the rest."
             )
-        return cls(channels=channels, name=event.name, data=data, socket_id=event.socket_id)
+        return cls(channels=channels, name=name, data=data, socket_id=socket_id)
 
 
 def encode_data(data: Any) -> str:

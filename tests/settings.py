@@ -17,3 +17,5 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REALTIME_BACKEND = "memory"
+ROOT_URLCONF = "tests.testapp.urls"
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]

@@ -1,7 +1,7 @@
 """The ``memory`` backend: in-process delivery, the embedded default.
 
-Publishes go to :data:`broker`, one in-process broker shared by the whole process,
-which the embedded socket server subscribes to. Validation and encoding are the
+Publishes go to :data:`exchange`, shared by the whole process, which the embedded
+socket server listens to through an :class:`InProcessBroker`. Validation and encoding are the
 same as on every other backend, and everything sent is recorded in
 :data:`realtime_core.testing.outbox` while a test captures it.
 
@@ -14,48 +14,72 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..broker import Broker, Delivery, Listener
+from django.utils.crypto import salted_hmac
+
+from .. import frames
+from ..broker import Broker, Delivery, DeliveryHandler, PresenceFull, PresenceJoin, TerminateHandler
 from ..messages import Event, Message
 from ..testing import outbox
-from .base import Backend, Capabilities, CheckResult, CheckStatus
+from .base import Capabilities, CheckResult, CheckStatus
+from .self_hosted import SelfHostedBackend, credential_options
 
-__all__ = ["InProcessBroker", "MemoryBackend", "broker"]
+__all__ = ["InProcessBroker", "InProcessExchange", "MemoryBackend", "exchange"]
 
 logger = logging.getLogger(__name__)
 
+Listener = Callable[[Delivery], None]
 
-class InProcessBroker(Broker):
-    """A thread-safe broker for publishers and listeners in one process.
 
-    Listeners run on the publishing thread, in position order per channel.
+class InProcessExchange:
+    """Thread-safe fan-out and shared state for everything in one process.
+
+    Publishers call :meth:`send` from any thread; each socket server holds an
+    :class:`InProcessBroker` onto it. Listeners run on the publishing thread, in
+    position order per channel, and must not block.
     """
 
     def __init__(self) -> None:
         self._lock = threading.RLock()
         self._listeners: dict[str, tuple[Listener, ...]] = {}
         self._positions = itertools.count(1)
+        self._brokers: list[InProcessBroker] = []
+        # presence channel -> socket id -> user id, and user id -> (connections, info)
+        self._sockets: dict[str, dict[str, str]] = defaultdict(dict)
+        self._members: dict[str, dict[str, list[Any]]] = defaultdict(dict)
 
-    def publish(self, messages: Sequence[Message]) -> None:
+    def send(self, messages: Sequence[Message]) -> None:
+        """Deliver published messages to the listeners of their channels."""
         # Holding the lock while listeners run keeps each channel's deliveries in
-        # position order across concurrent publishers; listeners must not block.
+        # position order across concurrent publishers.
         with self._lock:
             for message in messages:
                 for channel in message.channels:
-                    delivery = Delivery(channel, message, str(next(self._positions)))
-                    for listener in self._listeners.get(channel, ()):
-                        try:
-                            listener(delivery)
-                        except Exception:
-                            logger.exception("Listener %r failed on channel %r", listener, channel)
+                    payload = frames.channel_event(channel, message.name, message.data)
+                    position = str(next(self._positions))
+                    self._dispatch(Delivery(channel, payload, position, message.socket_id))
+
+    def send_frame(self, channel: str, payload: bytes, except_socket_id: str | None) -> None:
+        with self._lock:
+            self._dispatch(Delivery(channel, payload, "", except_socket_id))
+
+    def _dispatch(self, delivery: Delivery) -> None:
+        for listener in self._listeners.get(delivery.channel, ()):
+            try:
+                listener(delivery)
+            except Exception:
+                logger.exception("Listener %r failed on channel %r", listener, delivery.channel)
 
     def subscribe(self, channel: str, listener: Listener) -> None:
+        """Start calling ``listener`` for deliveries on ``channel``."""
         with self._lock:
             self._listeners[channel] = (*self._listeners.get(channel, ()), listener)
 
     def unsubscribe(self, channel: str, listener: Listener) -> None:
+        """Stop calling ``listener`` for ``channel``; unknown pairs are ignored."""
         with self._lock:
             remaining = tuple(item for item in self._listeners.get(channel, ()) if item != listener)
             if remaining:
@@ -63,17 +87,174 @@ class InProcessBroker(Broker):
             else:
                 self._listeners.pop(channel, None)
 
+    # Shared state used by InProcessBroker ---------------------------------------------
 
-broker = InProcessBroker()
-"""The process-wide broker every :class:`MemoryBackend` publishes into."""
+    def attach(self, broker: "InProcessBroker") -> None:
+        with self._lock:
+            self._brokers.append(broker)
+
+    def detach(self, broker: "InProcessBroker") -> None:
+        with self._lock:
+            if broker in self._brokers:
+                self._brokers.remove(broker)
+
+    def subscription_counts(self) -> dict[str, int]:
+        totals: dict[str, int] = defaultdict(int)
+        with self._lock:
+            for broker in self._brokers:
+                for channel, count in broker.counts.items():
+                    totals[channel] += count
+        return dict(totals)
+
+    def join_presence(
+        self, channel: str, socket_id: str, user_id: str, user_info: object, max_members: int
+    ) -> PresenceJoin:
+        with self._lock:
+            sockets, members = self._sockets[channel], self._members[channel]
+            if socket_id in sockets:
+                return PresenceJoin(False, self._member_infos(channel))
+            member = members.get(user_id)
+            if member is None:
+                if len(members) >= max_members:
+                    raise PresenceFull(f"{channel} already has {len(members)} members")
+                member = members[user_id] = [0, user_info]
+            member[0] += 1
+            sockets[socket_id] = user_id
+            return PresenceJoin(member[0] == 1, self._member_infos(channel))
+
+    def leave_presence(self, channel: str, socket_id: str) -> str | None:
+        with self._lock:
+            user_id = self._sockets[channel].pop(socket_id, None)
+            if user_id is None:
+                return None
+            member = self._members[channel][user_id]
+            member[0] -= 1
+            if member[0] > 0:
+                return None
+            del self._members[channel][user_id]
+            if not self._members[channel]:
+                del self._members[channel], self._sockets[channel]
+            return user_id
+
+    def presence_members(self, channel: str) -> dict[str, object]:
+        with self._lock:
+            return self._member_infos(channel) if channel in self._members else {}
+
+    def _member_infos(self, channel: str) -> dict[str, object]:
+        return {user_id: member[1] for user_id, member in self._members[channel].items()}
+
+    def terminate_user(self, user_id: str) -> None:
+        with self._lock:
+            brokers = list(self._brokers)
+        for broker in brokers:
+            broker.terminated(user_id)
 
 
-class MemoryBackend(Backend):
-    """Delivers to sockets served by this process (see the module docstring)."""
+exchange = InProcessExchange()
+"""The process-wide exchange every :class:`MemoryBackend` publishes into."""
+
+
+class InProcessBroker(Broker):
+    """One socket server's handle onto an :class:`InProcessExchange` (embedded mode)."""
+
+    def __init__(self, exchange_: InProcessExchange | None = None) -> None:
+        self.exchange = exchange_ or exchange
+        self.counts: dict[str, int] = {}
+        self._deliver: DeliveryHandler | None = None
+        self._terminate: TerminateHandler | None = None
+        self._listened: set[str] = set()
+        self._presence: set[tuple[str, str]] = set()
+
+    async def start(self, deliver: DeliveryHandler, terminate: TerminateHandler) -> None:
+        self._deliver, self._terminate = deliver, terminate
+        self.exchange.attach(self)
+
+    async def close(self) -> None:
+        for channel in list(self._listened):
+            await self.unlisten(channel)
+        for channel, socket_id in list(self._presence):
+            # Like a crashed Redis node's members: the others are told they left.
+            user_id = await self.leave_presence(channel, socket_id)
+            if user_id is not None:
+                await self.publish_frame(channel, frames.member_removed(channel, user_id))
+        self.exchange.detach(self)
+
+    async def publish(self, messages: Sequence[Message]) -> None:
+        self.exchange.send(messages)
+
+    async def publish_frame(
+        self, channel: str, payload: bytes, except_socket_id: str | None = None
+    ) -> None:
+        self.exchange.send_frame(channel, payload, except_socket_id)
+
+    async def listen(self, channel: str) -> None:
+        if self._deliver is None:
+            raise RuntimeError("start() the broker before listening")
+        if channel not in self._listened:
+            self._listened.add(channel)
+            self.exchange.subscribe(channel, self._deliver)
+
+    async def unlisten(self, channel: str) -> None:
+        if channel in self._listened and self._deliver is not None:
+            self._listened.discard(channel)
+            self.exchange.unsubscribe(channel, self._deliver)
+
+    async def count_subscription(self, channel: str, delta: int) -> None:
+        count = self.counts.get(channel, 0) + delta
+        if count > 0:
+            self.counts[channel] = count
+        else:
+            self.counts.pop(channel, None)
+
+    async def subscription_counts(self) -> dict[str, int]:
+        return self.exchange.subscription_counts()
+
+    async def join_presence(
+        self, channel: str, socket_id: str, user_id: str, user_info: object, max_members: int
+    ) -> PresenceJoin:
+        joined = self.exchange.join_presence(channel, socket_id, user_id, user_info, max_members)
+        self._presence.add((channel, socket_id))
+        return joined
+
+    async def leave_presence(self, channel: str, socket_id: str) -> str | None:
+        self._presence.discard((channel, socket_id))
+        return self.exchange.leave_presence(channel, socket_id)
+
+    async def presence_members(self, channel: str) -> dict[str, object]:
+        return self.exchange.presence_members(channel)
+
+    async def terminate_user(self, user_id: str) -> None:
+        self.exchange.terminate_user(user_id)
+
+    def terminated(self, user_id: str) -> None:
+        if self._terminate is not None:
+            self._terminate(user_id)
+
+
+class MemoryBackend(SelfHostedBackend):
+    """Delivers to sockets served by this process (see the module docstring).
+
+    ``APP_ID`` and ``KEY`` have defaults; ``SECRET`` defaults to one derived from
+    Django's ``SECRET_KEY``, so the embedded server needs no configuration.
+    """
+
+    transport_options = credential_options({"APP_ID": "1", "KEY": "embedded", "SECRET": None})
+    default_port = 8000
+    serves_django = True
+
+    @property
+    def secret(self) -> str:
+        configured = self.options["SECRET"]
+        if configured is not None:
+            return str(configured)
+        return salted_hmac("realtime_core.backends.memory", "secret").hexdigest()
+
+    def make_broker(self) -> InProcessBroker:
+        return InProcessBroker(exchange)
 
     def send(self, messages: list[Message]) -> None:
         outbox.record(messages)
-        broker.publish(messages)
+        exchange.send(messages)
 
     async def asend(self, messages: list[Message]) -> None:
         # Nothing here blocks: no thread hop needed.
@@ -91,7 +272,8 @@ class MemoryBackend(Backend):
         )
 
     def client_config(self) -> dict[str, Any]:
-        return {"backend": self.name}
+        # The embedded server shares the page's own host and port.
+        return {"backend": self.name, "key": self.options["KEY"]}
 
     def check(self) -> list[CheckResult]:
         connectivity = CheckResult(
@@ -101,13 +283,14 @@ class MemoryBackend(Backend):
         channel = f"realtime-check-{uuid.uuid4().hex}"
         messages = self.prepare([Event(channel, "realtime-check", {"check": channel})])
         received: list[Delivery] = []
-        broker.subscribe(channel, received.append)
+        exchange.subscribe(channel, received.append)
         try:
-            broker.publish(messages)
+            exchange.send(messages)
         finally:
-            broker.unsubscribe(channel, received.append)
+            exchange.unsubscribe(channel, received.append)
         elapsed = time.perf_counter() - started
-        if [delivery.message for delivery in received] == messages:
+        expected = [frames.channel_event(channel, messages[0].name, messages[0].data)]
+        if [delivery.payload for delivery in received] == expected:
             detail, status = "the event reached an in-process listener unchanged", CheckStatus.OK
         else:
             detail = f"expected exactly {messages[0]!r}, received {received!r}"

@@ -33,6 +33,9 @@ class Received(NamedTuple):
 class Receiver:
     """What one subscriber received; filled in by the backend-specific listener."""
 
+    socket_id: str
+    """The subscriber's connection, which a publish may exclude."""
+
     def __init__(self) -> None:
         self.received: list[Received] = []
 
@@ -89,6 +92,13 @@ class BackendContract:
         receiver = self.listen(backend, channel)
         asyncio.run(realtime_core.apublish(channel, "async", {"ok": True}))
         assert receiver.wait(1) == [Received(channel, "async", '{"ok":true}')]
+
+    def test_publisher_socket_is_excluded(self, backend: Backend, channel: str) -> None:
+        publisher, other = self.listen(backend, channel), self.listen(backend, channel)
+        realtime_core.publish(channel, "said", "hi", socket_id=publisher.socket_id)
+        assert other.wait(1) == [Received(channel, "said", '"hi"')]
+        time.sleep(self.settle_seconds)
+        assert publisher.received == []
 
     def test_invalid_publish_sends_nothing(self, backend: Backend, channel: str) -> None:
         receiver = self.listen(backend, channel)

@@ -1,3 +1,4 @@
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -7,12 +8,14 @@ import pytest
 
 import realtime_core
 from realtime_core.backends.base import Backend
-from realtime_core.backends.memory import InProcessBroker, MemoryBackend, broker
-from realtime_core.broker import Delivery, Listener
+from realtime_core.backends.memory import InProcessExchange, MemoryBackend, exchange
+from realtime_core.broker import Delivery
 from realtime_core.messages import Message
 from realtime_core.testing import Outbox
+from tests.server_harness import ServerThread
 
-from .contract import BackendContract, Received, Receiver
+from .contract import BackendContract, Receiver
+from .socket_receiver import SocketReceiver
 
 
 class TestMemoryBackend(BackendContract):
@@ -20,21 +23,18 @@ class TestMemoryBackend(BackendContract):
     backend_options: ClassVar[dict[str, object]] = {}
 
     @pytest.fixture(autouse=True)
-    def _unsubscribe_after_test(self) -> Iterator[None]:
-        self.subscriptions: list[tuple[str, Listener]] = []
+    def _embedded_server(self) -> Iterator[None]:
+        backend = MemoryBackend({}, name="memory")
+        self.server = ServerThread(backend.server_config(), backend.make_broker)
+        self.receivers: list[SocketReceiver] = []
         yield
-        for channel, listener in self.subscriptions:
-            broker.unsubscribe(channel, listener)
+        for receiver in self.receivers:
+            receiver.close()
+        self.server.stop()
 
     def listen(self, backend: Backend, channel: str) -> Receiver:
-        receiver = Receiver()
-
-        def on_delivery(delivery: Delivery) -> None:
-            message = delivery.message
-            receiver.received.append(Received(delivery.channel, message.name, message.data))
-
-        broker.subscribe(channel, on_delivery)
-        self.subscriptions.append((channel, on_delivery))
+        receiver = SocketReceiver(self.server.ws_url, self.server.config, channel)
+        self.receivers.append(receiver)
         return receiver
 
     def test_is_the_backend_built(self, backend: Backend) -> None:
@@ -47,7 +47,7 @@ def make_message(channel: str, n: int) -> Message:
 
 
 def test_concurrent_publishers_lose_nothing_and_keep_order() -> None:
-    test_broker = InProcessBroker()
+    test_broker = InProcessExchange()
     threads, per_thread = 8, 500
     seen: list[Delivery] = []
 
@@ -61,7 +61,7 @@ def test_concurrent_publishers_lose_nothing_and_keep_order() -> None:
     def publisher(index: int) -> None:
         start.wait()
         for n in range(per_thread):
-            test_broker.publish([Message(("shared",), f"p{index}", str(n))])
+            test_broker.send([Message(("shared",), f"p{index}", str(n))])
 
     workers = [threading.Thread(target=publisher, args=(i,)) for i in range(threads)]
     for worker in workers:
@@ -74,12 +74,12 @@ def test_concurrent_publishers_lose_nothing_and_keep_order() -> None:
     assert positions == sorted(positions)
     assert len(set(positions)) == len(positions)
     for index in range(threads):
-        mine = [int(d.message.data) for d in seen if d.message.name == f"p{index}"]
+        mine = [int(json.loads(d.payload)["data"]) for d in seen if b'"p%d"' % index in d.payload]
         assert mine == list(range(per_thread))
 
 
 def test_concurrent_subscribe_and_publish_is_safe() -> None:
-    test_broker = InProcessBroker()
+    test_broker = InProcessExchange()
     stop = threading.Event()
     counts = [0]
 
@@ -97,14 +97,14 @@ def test_concurrent_subscribe_and_publish_is_safe() -> None:
     steady: list[Delivery] = []
     test_broker.subscribe("c", steady.append)
     for n in range(2000):
-        test_broker.publish([make_message("c", n)])
+        test_broker.send([make_message("c", n)])
     stop.set()
     churner.join()
-    assert [int(d.message.data) for d in steady] == list(range(2000))
+    assert [int(json.loads(d.payload)["data"]) for d in steady] == list(range(2000))
 
 
 def test_failing_listener_does_not_stop_others(caplog) -> None:  # type: ignore[no-untyped-def]
-    test_broker = InProcessBroker()
+    test_broker = InProcessExchange()
     got: list[Delivery] = []
 
     def broken(delivery: Delivery) -> None:
@@ -112,37 +112,37 @@ def test_failing_listener_does_not_stop_others(caplog) -> None:  # type: ignore[
 
     test_broker.subscribe("c", broken)
     test_broker.subscribe("c", got.append)
-    test_broker.publish([make_message("c", 1)])
+    test_broker.send([make_message("c", 1)])
     assert len(got) == 1
     assert "Listener" in caplog.text
     assert "boom" in caplog.text
 
 
 def test_unsubscribed_listener_receives_nothing() -> None:
-    test_broker = InProcessBroker()
+    test_broker = InProcessExchange()
     got: list[Delivery] = []
     test_broker.subscribe("c", got.append)
     test_broker.unsubscribe("c", got.append)
     test_broker.unsubscribe("never", got.append)
-    test_broker.publish([make_message("c", 1)])
+    test_broker.send([make_message("c", 1)])
     assert got == []
 
 
 def test_one_message_on_two_channels_gets_a_position_per_channel() -> None:
-    test_broker = InProcessBroker()
+    test_broker = InProcessExchange()
     got: list[Delivery] = []
     test_broker.subscribe("a", got.append)
     test_broker.subscribe("b", got.append)
-    test_broker.publish([Message(("a", "b"), "e", "1")])
+    test_broker.send([Message(("a", "b"), "e", "1")])
     assert [d.channel for d in got] == ["a", "b"]
     assert got[0].position != got[1].position
-    assert got[0].message is got[1].message
+    assert [json.loads(d.payload)["channel"] for d in got] == ["a", "b"]
 
 
 def test_concurrent_publishes_through_the_api_are_all_recorded(realtime_outbox: Outbox) -> None:
     threads, per_thread = 6, 300
     seen: list[Delivery] = []
-    broker.subscribe("api-shared", seen.append)
+    exchange.subscribe("api-shared", seen.append)
     start = threading.Barrier(threads)
 
     def publisher(index: int) -> None:
@@ -157,7 +157,7 @@ def test_concurrent_publishes_through_the_api_are_all_recorded(realtime_outbox: 
         for worker in workers:
             worker.join()
     finally:
-        broker.unsubscribe("api-shared", seen.append)
+        exchange.unsubscribe("api-shared", seen.append)
 
     assert len(realtime_outbox) == len(seen) == threads * per_thread
     for index in range(threads):

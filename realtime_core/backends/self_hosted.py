@@ -1,0 +1,69 @@
+"""What the backends whose sockets this library serves have in common.
+
+``memory`` (embedded: one process serves Django and the sockets) and
+``tornado_redis`` (socket servers fanned out through Redis) are run by
+``manage.py realtime_server``: each says how to build the server's configuration
+and its broker. Both accept the Pusher-style credentials the auth endpoint signs
+with and the server verifies.
+"""
+
+import abc
+from typing import Any, ClassVar
+
+from ..broker import Broker
+from ..conf import Option
+from ..server.config import APP_ID_RE, ServerConfig
+from .base import Backend
+
+__all__ = ["SelfHostedBackend", "credential_options"]
+
+
+def _non_empty_string(value: Any) -> bool:
+    return isinstance(value, str) and bool(value)
+
+
+def credential_options(defaults: dict[str, Any] | None = None) -> dict[str, Option]:
+    """``APP_ID``, ``KEY``, ``SECRET`` and ``CLIENT_EVENTS``; required unless defaulted."""
+    given: dict[str, Any] = defaults or {}
+    spec = {
+        "APP_ID": Option(
+            "a string of digits (the Pusher SDKs accept no other app id)",
+            lambda value: isinstance(value, str) and bool(APP_ID_RE.match(value)),
+        ),
+        "KEY": Option("a non-empty string", _non_empty_string),
+        "SECRET": Option("a non-empty string", _non_empty_string),
+        "CLIENT_EVENTS": Option(
+            "True or False (let clients send client- events)",
+            lambda value: isinstance(value, bool),
+            False,
+        ),
+    }
+    for key, default in given.items():
+        spec[key] = Option(spec[key].allowed, spec[key].accepts, default)
+    return spec
+
+
+class SelfHostedBackend(Backend):
+    """A backend whose sockets ``manage.py realtime_server`` serves."""
+
+    default_port: ClassVar[int]
+    """Where ``realtime_server`` listens unless ``--port`` says otherwise."""
+    serves_django: ClassVar[bool] = False
+    """Serve the Django site from the same process and port (embedded mode)."""
+
+    @property
+    def secret(self) -> str:
+        return str(self.options["SECRET"])
+
+    def server_config(self) -> ServerConfig:
+        """The socket server's settings, from this backend's options."""
+        return ServerConfig(
+            app_id=self.options["APP_ID"],
+            key=self.options["KEY"],
+            secret=self.secret,
+            client_events=self.options["CLIENT_EVENTS"],
+        )
+
+    @abc.abstractmethod
+    def make_broker(self) -> Broker:
+        """A new broker for one server process (built inside its event loop)."""

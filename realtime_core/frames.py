@@ -1,0 +1,93 @@
+"""The JSON text of every frame the server sends, built once per message.
+
+Encodings follow ``shared/design/pusher-protocol.md`` section 1.3: ``data`` is a JSON
+*string* everywhere except in ``pusher:error`` (an object, which Pysher needs) and in
+forwarded client events (relayed as the sender wrote them); connection-level frames
+never carry a ``channel`` key.
+"""
+
+import json
+from typing import Any
+
+__all__ = [
+    "PONG",
+    "channel_event",
+    "client_event",
+    "connection_established",
+    "error",
+    "member_added",
+    "member_removed",
+    "ping",
+    "signin_success",
+    "subscription_error",
+    "subscription_succeeded",
+]
+
+
+def _encode(frame: dict[str, Any]) -> bytes:
+    return json.dumps(frame, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _as_text(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+PONG = b'{"event":"pusher:pong","data":"{}"}'
+
+
+def ping() -> bytes:
+    return b'{"event":"pusher:ping","data":"{}"}'
+
+
+def connection_established(socket_id: str, activity_timeout: int) -> bytes:
+    data = {"socket_id": socket_id, "activity_timeout": activity_timeout}
+    return _encode({"event": "pusher:connection_established", "data": _as_text(data)})
+
+
+def error(code: int | None, message: str) -> bytes:
+    """A connection-level ``pusher:error``; ``code`` None for errors that must not
+    make clients reconnect or give up (a refused subscription, a bad frame)."""
+    return _encode({"event": "pusher:error", "data": {"code": code, "message": message}})
+
+
+def channel_event(channel: str, event: str, data: str) -> bytes:
+    """An event published by the application; ``data`` is already JSON text."""
+    return _encode({"event": event, "channel": channel, "data": data})
+
+
+def client_event(channel: str, event: str, data: Any, user_id: str | None) -> bytes:
+    frame: dict[str, Any] = {"event": event, "channel": channel, "data": data}
+    if user_id is not None:
+        frame["user_id"] = user_id
+    return _encode(frame)
+
+
+def subscription_succeeded(channel: str, members: dict[str, object] | None = None) -> bytes:
+    """``members`` (user id to info) for presence channels, None for the others."""
+    if members is None:
+        data = "{}"
+    else:
+        presence = {"ids": list(members), "hash": members, "count": len(members)}
+        data = _as_text({"presence": presence})
+    return _encode(
+        {"event": "pusher_internal:subscription_succeeded", "channel": channel, "data": data}
+    )
+
+
+def subscription_error(channel: str, error_type: str, message: str, status: int) -> bytes:
+    data = {"type": error_type, "error": message, "status": status}
+    return _encode({"event": "pusher:subscription_error", "channel": channel, "data": data})
+
+
+def member_added(channel: str, user_id: str, user_info: object) -> bytes:
+    data = _as_text({"user_id": user_id, "user_info": user_info})
+    return _encode({"event": "pusher_internal:member_added", "channel": channel, "data": data})
+
+
+def member_removed(channel: str, user_id: str) -> bytes:
+    data = _as_text({"user_id": user_id})
+    return _encode({"event": "pusher_internal:member_removed", "channel": channel, "data": data})
+
+
+def signin_success(user_data: str) -> bytes:
+    return _encode({"event": "pusher:signin_success", "data": {"user_data": user_data}})

@@ -1,0 +1,117 @@
+"""``realtime-server``: run the socket server without a Django project.
+
+Every option can also come from the environment (``REALTIME_APP_ID``, ``REALTIME_KEY``,
+``REALTIME_SECRET``, ``REALTIME_REDIS_URL``, ``REALTIME_HOST``, ``REALTIME_PORT``,
+``REALTIME_CLIENT_EVENTS``), so a container needs no arguments. With a Redis URL,
+any number of these processes serve one app together; without one, a single
+process serves it from memory.
+"""
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from ..broker import Broker
+from .config import ServerConfig
+from .runner import RealtimeServer, serve_forever
+
+__all__ = ["main"]
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(f"REALTIME_{name}", default)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="realtime-server",
+        description="Pusher-protocol WebSocket server and HTTP API for django-realtime-core.",
+    )
+    parser.add_argument("--app-id", default=_env("APP_ID"), help="numeric app id (REALTIME_APP_ID)")
+    parser.add_argument("--key", default=_env("KEY"), help="app key (REALTIME_KEY)")
+    parser.add_argument("--secret", default=_env("SECRET"), help="app secret (REALTIME_SECRET)")
+    parser.add_argument(
+        "--redis-url",
+        default=_env("REDIS_URL"),
+        help="share channels and presence with other servers through this Redis "
+        "(REALTIME_REDIS_URL); without it this process serves alone",
+    )
+    parser.add_argument("--key-prefix", default=_env("KEY_PREFIX", "realtime"))
+    parser.add_argument(
+        "--node-timeout",
+        type=float,
+        default=float(_env("NODE_TIMEOUT", "15") or 15),
+        help="seconds after which a silent server's presence members are removed "
+        "(REALTIME_NODE_TIMEOUT, default 15; heartbeats go out three times as often)",
+    )
+    parser.add_argument("--host", default=_env("HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(_env("PORT", "6001") or 6001))
+    parser.add_argument(
+        "--client-events",
+        action="store_true",
+        default=_env("CLIENT_EVENTS", "") in {"1", "true", "yes"},
+        help="accept client- events on private and presence channels (REALTIME_CLIENT_EVENTS)",
+    )
+    parser.add_argument(
+        "--allowed-origin",
+        action="append",
+        dest="allowed_origins",
+        help="an Origin allowed to open sockets (repeat; default: any)",
+    )
+    parser.add_argument("--log-level", default=_env("LOG_LEVEL", "INFO"))
+    return parser
+
+
+def config_from_args(args: argparse.Namespace) -> ServerConfig:
+    missing = [name for name in ("app_id", "key", "secret") if not getattr(args, name)]
+    if missing:
+        flags = ", ".join("--" + name.replace("_", "-") for name in missing)
+        raise SystemExit(f"realtime-server: missing {flags} (or REALTIME_* environment variables)")
+    try:
+        return ServerConfig(
+            app_id=args.app_id,
+            key=args.key,
+            secret=args.secret,
+            client_events=args.client_events,
+            allowed_origins=tuple(args.allowed_origins or ("*",)),
+        )
+    except ValueError as exc:
+        raise SystemExit(f"realtime-server: {exc}") from None
+
+
+def make_broker(args: argparse.Namespace, config: ServerConfig) -> Broker:
+    if args.redis_url:
+        from ..backends.redis_broker import RedisBroker
+
+        return RedisBroker(
+            args.redis_url,
+            app_id=config.app_id,
+            key_prefix=args.key_prefix,
+            heartbeat_interval=args.node_timeout / 3,
+            node_timeout=args.node_timeout,
+        )
+    from ..backends.memory import InProcessBroker
+
+    return InProcessBroker()
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    config = config_from_args(args)
+    if args.node_timeout <= 0:
+        raise SystemExit("realtime-server: --node-timeout must be positive")
+
+    async def run() -> None:
+        server = RealtimeServer(config, make_broker(args, config))
+        await serve_forever(server, args.host, args.port)
+
+    try:
+        asyncio.run(run())
+    except OSError as exc:
+        sys.exit(f"realtime-server: cannot serve on {args.host}:{args.port}: {exc}")

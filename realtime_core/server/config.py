@@ -1,0 +1,49 @@
+"""Settings of one socket server: the app it serves and the limits it enforces."""
+
+import dataclasses
+import re
+
+__all__ = ["ServerConfig"]
+
+APP_ID_RE = re.compile(r"\A[0-9]+\Z")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ServerConfig:
+    """One Pusher app (id, key, secret) and how the server treats its clients.
+
+    The defaults are Pusher's: 120 s activity timeout, 10 client events per second,
+    100 presence members with at most 1 KB of user info each.
+    """
+
+    app_id: str
+    key: str
+    secret: str
+    client_events: bool = False
+    """Let subscribed clients send ``client-`` events on private and presence channels."""
+    activity_timeout: int = 120
+    """Seconds of silence after which the client should ping (sent in the handshake)."""
+    pong_timeout: float = 30.0
+    """Seconds the server waits for any frame after pinging an idle client (then 4201)."""
+    max_presence_members: int = 100
+    max_user_info_bytes: int = 1024
+    max_user_id_length: int = 128
+    client_events_per_second: int = 10
+    max_frame_bytes: int = 16_384
+    """Largest frame a client may send; bigger ones get an error, the socket stays open."""
+    max_output_bytes: int = 1_048_576
+    """Bytes queued for one connection before it is dropped with 4100 as too slow."""
+    allowed_origins: tuple[str, ...] = ("*",)
+    """``Origin`` values allowed to open sockets; ``*`` allows any."""
+    max_request_age: int = 600
+    """Seconds an HTTP API request's ``auth_timestamp`` may differ from the clock."""
+
+    def __post_init__(self) -> None:
+        if not APP_ID_RE.match(self.app_id):
+            raise ValueError(
+                f"app_id must be digits (the Pusher SDKs refuse anything else), got {self.app_id!r}"
+            )
+        if not self.key or not self.secret:
+            raise ValueError("key and secret must be non-empty")
+        if self.activity_timeout < 1 or self.pong_timeout <= 0:
+            raise ValueError("activity_timeout and pong_timeout must be positive")

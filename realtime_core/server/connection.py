@@ -1,0 +1,328 @@
+"""One client connection speaking the Pusher Channels protocol (versions 5 to 7).
+
+Frames and error codes follow ``shared/design/pusher-protocol.md``: the handshake
+frame comes first; errors that concern one request (a refused subscription, a bad
+frame, a rejected client event) are answered without closing the socket; every
+close is preceded by a ``pusher:error`` with the same code, and no close uses a
+code of 4300 or above (pusher-js would stop reconnecting).
+"""
+
+import asyncio
+import contextlib
+import json
+import logging
+import secrets
+import time
+from collections.abc import Awaitable
+from typing import Any
+
+from tornado.websocket import WebSocketHandler
+
+from .. import frames
+from ..broker import PresenceFull
+from ..protocol import DEFAULT_LIMITS, ENCRYPTED_PREFIX, SERVER_TO_USER_PREFIX
+from .fanout import Outlet, text_frame
+from .hub import Hub
+from .subscriptions import (
+    SignInRefused,
+    SubscriptionRefused,
+    authorize_sign_in,
+    authorize_subscription,
+)
+
+__all__ = ["PusherConnection"]
+
+logger = logging.getLogger(__name__)
+
+SUPPORTED_PROTOCOLS = range(5, 8)
+
+
+def new_socket_id() -> str:
+    """Two random integers joined by a dot, as every Pusher SDK expects."""
+    return f"{secrets.randbelow(10**9) + 1}.{secrets.randbelow(10**9) + 1}"
+
+
+class PusherConnection(WebSocketHandler):
+    """The WebSocket handler at ``/app/{key}``."""
+
+    hub: Hub
+    socket_id: str
+    outlet: Outlet
+    user_id: str | None
+    channels: set[str]
+
+    def initialize(self, hub: Hub) -> None:
+        self.hub = hub
+        self.config = hub.config
+        self.socket_id = new_socket_id()
+        self.user_id = None
+        self.signed_in_data: dict[str, Any] | None = None
+        self.channels = set()
+        self.presence_ids: dict[str, str] = {}
+        self.last_activity = time.monotonic()
+        self.pinged_at: float | None = None
+        self._closing = False
+        self._operation: asyncio.Future[None] | None = None
+        self._event_window = (0.0, 0)
+
+    # Handshake --------------------------------------------------------------------------
+
+    def check_origin(self, origin: str) -> bool:
+        allowed = self.config.allowed_origins
+        return "*" in allowed or origin in allowed
+
+    def get_compression_options(self) -> None:
+        # Frames are built once for every subscriber; per-connection compression would
+        # undo that (ARCHITECTURE.md section 6).
+        return None
+
+    def open(self, *args: str, **kwargs: str) -> None:
+        key = args[0] if args else ""
+        stream = self.ws_connection.stream  # type: ignore[union-attr]
+        assert stream is not None, "Tornado detaches the stream before open()"
+        self.outlet = Outlet(stream, self.config.max_output_bytes, self._too_slow)
+        if key != self.config.key:
+            self.close_with(4001, f"App key {key} does not exist")
+            return
+        protocol = self.get_query_argument("protocol", "7")
+        if not protocol.isdigit():
+            self.close_with(4006, f"Invalid version string format: {protocol[:20]!r}")
+            return
+        if int(protocol) not in SUPPORTED_PROTOCOLS:
+            self.close_with(4007, f"Unsupported protocol version {protocol}; use 5 to 7")
+            return
+        self.hub.add(self)
+        self.send(frames.connection_established(self.socket_id, self.config.activity_timeout))
+
+    # Sending ----------------------------------------------------------------------------
+
+    def send(self, payload: bytes) -> None:
+        """Queue one frame for this connection (in order with fan-out frames)."""
+        if not self._closing:
+            self.hub.scheduler.queue(self.outlet, text_frame(payload))
+
+    def send_error_frame(self, code: int | None, message: str) -> None:
+        self.send(frames.error(code, message))
+
+    def close_with(self, code: int, reason: str) -> None:
+        """``pusher:error`` with ``code``, then close the socket with the same code."""
+        if self._closing:
+            return
+        self.send(frames.error(code, reason))
+        self._closing = True
+        self.outlet.flush()
+        self.close(code, reason.encode()[:120].decode(errors="ignore"))
+
+    def _too_slow(self) -> None:
+        self.hub.stats.slow_disconnects += 1
+        logger.info("Dropping %s: it does not read fast enough", self.socket_id)
+        self._closing = True
+        self.close(4100, "Over capacity: the client does not read fast enough")
+        # A client that does not read will not answer the close handshake either.
+        asyncio.get_running_loop().call_later(1.0, self._abort)
+
+    def _abort(self) -> None:
+        if self.ws_connection is not None:
+            self.ws_connection.abort()  # type: ignore[attr-defined]
+
+    # Liveness ---------------------------------------------------------------------------
+
+    def on_ping(self, data: bytes) -> None:
+        self.last_activity = time.monotonic()
+
+    def on_pong(self, data: bytes) -> None:
+        self.last_activity = time.monotonic()
+
+    def check_activity(self, now: float) -> None:
+        """Called periodically by the hub: ping when idle, 4201 when the ping goes unanswered."""
+        if self.pinged_at is not None and self.last_activity < self.pinged_at:
+            if now - self.pinged_at >= self.config.pong_timeout:
+                self.close_with(4201, "Pong reply not received")
+        elif now - self.last_activity >= self.config.activity_timeout:
+            self.pinged_at = now
+            self.send(frames.ping())
+
+    # Receiving --------------------------------------------------------------------------
+
+    def on_message(self, message: str | bytes) -> Awaitable[None] | None:
+        self.last_activity = time.monotonic()
+        self.hub.stats.messages_in += 1
+        if self._closing:
+            return None
+        if isinstance(message, bytes):
+            self.send_error_frame(
+                None, "Binary frames are not part of the protocol; send JSON text"
+            )
+            return None
+        if len(message) > self.config.max_frame_bytes:
+            self.send_error_frame(
+                None,
+                f"Frame of {len(message)} characters is over the "
+                f"{self.config.max_frame_bytes} limit; it was ignored",
+            )
+            return None
+        try:
+            frame = json.loads(message)
+        except ValueError:
+            self.send_error_frame(None, "Invalid message format: frames are JSON objects")
+            return None
+        event = frame.get("event") if isinstance(frame, dict) else None
+        if not isinstance(event, str):
+            self.send_error_frame(None, "Invalid message format: a frame needs a string 'event'")
+            return None
+        data = frame.get("data")
+        if event == "pusher:ping":
+            self.send(frames.PONG)
+        elif event == "pusher:pong":
+            pass
+        elif event == "pusher:subscribe":
+            return self._run(self._subscribe(data))
+        elif event == "pusher:unsubscribe":
+            return self._run(self._unsubscribe(data))
+        elif event == "pusher:signin":
+            return self._run(self._sign_in(data))
+        elif event.startswith("client-"):
+            return self._run(self._client_event(event, frame.get("channel"), data))
+        else:
+            self.send_error_frame(None, f"Unknown event {event[:60]!r}")
+        return None
+
+    def _run(self, operation: Awaitable[None]) -> asyncio.Future[None]:
+        """Run one request; Tornado waits for it before reading the next frame, and a
+        close waits for it before cleaning up, so state never outlives the socket."""
+        self._operation = asyncio.ensure_future(self._guarded(operation))
+        return self._operation
+
+    async def _guarded(self, operation: Awaitable[None]) -> None:
+        try:
+            await operation
+        except Exception:
+            logger.exception("Request on %s failed", self.socket_id)
+            self.send_error_frame(None, "Internal server error; the request was not completed")
+
+    async def _subscribe(self, data: Any) -> None:
+        if not isinstance(data, dict) or not isinstance(data.get("channel"), str):
+            self.send_error_frame(None, "pusher:subscribe needs data with a string 'channel'")
+            return
+        channel: str = data["channel"]
+        try:
+            member = authorize_subscription(self, channel, data)
+        except SubscriptionRefused as refused:
+            self.send(
+                frames.subscription_error(channel, refused.kind, str(refused), refused.status)
+            )
+            if refused.status == 401:
+                # What real Pusher sends for a bad signature: a connection-level error
+                # with code null, which no client treats as a reason to reconnect.
+                self.send_error_frame(None, str(refused))
+            return
+        if channel.startswith(SERVER_TO_USER_PREFIX):
+            # Delivered through the sign-in already; the subscription only acknowledges it.
+            self.send(frames.subscription_succeeded(channel))
+            return
+        hub, broker = self.hub, self.hub.broker
+        newly_subscribed = await hub.subscribe(self, channel)
+        if member is None:
+            self.send(frames.subscription_succeeded(channel))
+            return
+        user_id, user_info = member
+        if not newly_subscribed:
+            # Subscribing again is harmless: confirm with the current members.
+            self.send(
+                frames.subscription_succeeded(channel, await broker.presence_members(channel))
+            )
+            return
+        try:
+            joined = await broker.join_presence(
+                channel, self.socket_id, user_id, user_info, self.config.max_presence_members
+            )
+        except PresenceFull:
+            await hub.unsubscribe(self, channel)
+            message = f"Presence channel {channel} has reached its member limit"
+            self.send(frames.subscription_error(channel, "LimitReached", message, 4100))
+            return
+        self.presence_ids[channel] = user_id
+        if joined.added:
+            added = frames.member_added(channel, user_id, user_info)
+            await broker.publish_frame(channel, added, except_socket_id=self.socket_id)
+        self.send(frames.subscription_succeeded(channel, joined.members))
+
+    async def _unsubscribe(self, data: Any) -> None:
+        if not isinstance(data, dict) or not isinstance(data.get("channel"), str):
+            self.send_error_frame(None, "pusher:unsubscribe needs data with a string 'channel'")
+            return
+        self.presence_ids.pop(data["channel"], None)
+        await self.hub.unsubscribe(self, data["channel"])
+
+    async def _sign_in(self, data: Any) -> None:
+        try:
+            user_id = authorize_sign_in(self, data)
+        except SignInRefused as refused:
+            self.send_error_frame(4009, str(refused))
+            return
+        if self.user_id is None:
+            await self.hub.sign_in(self, user_id)
+        self.send(frames.signin_success(data["user_data"]))
+
+    async def _client_event(self, event: str, channel: Any, data: Any) -> None:
+        config = self.config
+        if not config.client_events:
+            self.send_error_frame(
+                None,
+                "To send client events, you must enable this feature in the server's "
+                "settings (client_events).",
+            )
+            return
+        if not isinstance(channel, str) or not channel.startswith(("private-", "presence-")):
+            self.send_error_frame(
+                None, "Client event rejected - only supported on private and presence channels"
+            )
+            return
+        if channel.startswith(ENCRYPTED_PREFIX):
+            self.send_error_frame(None, "Client events are not supported on encrypted channels")
+            return
+        if channel not in self.channels:
+            self.send_error_frame(None, f"Client event rejected - not subscribed to {channel}")
+            return
+        if not self._within_rate():
+            self.send_error_frame(
+                4301,
+                f"Client event rejected - over {config.client_events_per_second} per second",
+            )
+            return
+        if len(event) > 200:
+            self.send_error_frame(None, "Client event rejected - event name over 200 characters")
+            return
+        size = len(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode())
+        if size > DEFAULT_LIMITS.max_data_bytes:
+            self.send_error_frame(
+                None, f"Client event rejected - data over {DEFAULT_LIMITS.max_data_bytes} bytes"
+            )
+            return
+        user_id = self.presence_ids.get(channel)
+        payload = frames.client_event(channel, event, data, user_id)
+        await self.hub.broker.publish_frame(channel, payload, except_socket_id=self.socket_id)
+
+    def _within_rate(self) -> bool:
+        second = int(time.monotonic())
+        window, count = self._event_window
+        if window != second:
+            window, count = second, 0
+        count += 1
+        self._event_window = (window, count)
+        return count <= self.config.client_events_per_second
+
+    # Closing ----------------------------------------------------------------------------
+
+    def on_close(self) -> None:
+        self._closing = True
+        self._cleanup_task = asyncio.ensure_future(self._cleanup())
+
+    async def _cleanup(self) -> None:
+        if self._operation is not None:
+            with contextlib.suppress(Exception):
+                await self._operation
+        try:
+            await self.hub.remove(self)
+        except Exception:
+            logger.exception("Cleaning up %s failed", self.socket_id)

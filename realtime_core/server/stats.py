@@ -1,0 +1,27 @@
+"""Counters one server process keeps for its stats endpoint."""
+
+import dataclasses
+import time
+
+__all__ = ["Stats"]
+
+
+@dataclasses.dataclass(slots=True)
+class Stats:
+    """What happened in this process since it started (monotonic counters, plus gauges)."""
+
+    started: float = dataclasses.field(default_factory=time.time)
+    connections: int = 0
+    """Open WebSocket connections (gauge)."""
+    connections_total: int = 0
+    messages_in: int = 0
+    """Frames received from clients."""
+    messages_out: int = 0
+    """Frames written to clients (one per connection a frame reached)."""
+    api_requests: int = 0
+    """HTTP API requests accepted (signature valid)."""
+    slow_disconnects: int = 0
+    """Connections dropped because their output buffer overflowed."""
+
+    def as_dict(self) -> dict[str, float | int]:
+        return dataclasses.asdict(self) | {"uptime": round(time.time() - self.started, 3)}

@@ -1,0 +1,82 @@
+"""Health and statistics endpoints: ``GET /up`` and ``GET /stats``.
+
+Both are unsigned on purpose: load balancers and monitoring poll them without the app
+secret, and they reveal no secrets, channel names, user ids or message contents —
+only whether the broker answers and how many connections, messages, requests and
+occupied channels this process has seen.
+"""
+
+import asyncio
+import logging
+from typing import Any
+
+from ..broker import Broker
+from .api import JsonHandler
+from .stats import Stats
+
+__all__ = ["BROKER_TIMEOUT", "status_handlers"]
+
+logger = logging.getLogger(__name__)
+
+BROKER_TIMEOUT = 5.0
+"""Seconds the broker gets to answer before ``/up`` reports it unreachable."""
+
+
+class StatusHandler(JsonHandler):
+    """Shared by the status endpoints: the broker and this process's counters."""
+
+    def initialize(self, broker: Broker, stats: Stats) -> None:
+        self.broker = broker
+        self.stats = stats
+
+    async def occupied_channels(self) -> int:
+        """Occupied channels across every server; raises when the broker cannot tell."""
+        counts = await asyncio.wait_for(self.broker.subscription_counts(), BROKER_TIMEOUT)
+        return sum(1 for count in counts.values() if count > 0)
+
+
+class UpHandler(StatusHandler):
+    """``GET /up``: 200 when the broker answers, 503 when it cannot reach its store.
+
+    Reading the subscription counts is the probe: for the Redis broker it is a round
+    trip to Redis, for the in-process broker it always succeeds.
+    """
+
+    async def get(self) -> None:
+        try:
+            await self.occupied_channels()
+        except Exception as exc:
+            logger.warning("Health check: the broker did not answer", exc_info=True)
+            self.set_status(503)
+            self.write_json({"status": "unavailable", "error": broker_failure(exc)})
+            return
+        self.write_json({"status": "ok"})
+
+
+class StatsHandler(StatusHandler):
+    """``GET /stats``: this process's counters plus the cluster's occupied channels.
+
+    ``occupied_channels`` is ``null`` when the broker cannot be reached; the local
+    counters are still reported.
+    """
+
+    async def get(self) -> None:
+        body: dict[str, Any] = self.stats.as_dict()
+        try:
+            body["occupied_channels"] = await self.occupied_channels()
+        except Exception as exc:
+            logger.warning("Stats: the broker did not answer", exc_info=True)
+            body["occupied_channels"] = None
+            body["error"] = broker_failure(exc)
+        self.write_json(body)
+
+
+def broker_failure(exc: BaseException) -> str:
+    # Only the exception's type: its text may name hosts or addresses.
+    return f"the broker did not answer ({type(exc).__name__})"
+
+
+def status_handlers(broker: Broker, stats: Stats) -> list[tuple[Any, ...]]:
+    """Routes of the health and statistics endpoints."""
+    deps = {"broker": broker, "stats": stats}
+    return [(r"/up", UpHandler, deps), (r"/stats", StatsHandler, deps)]

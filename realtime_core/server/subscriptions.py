@@ -1,0 +1,149 @@
+"""Who may subscribe to a channel and sign in: the server's half of authorization.
+
+The Django auth endpoint decides who may join and signs its answer with the app
+secret; the server only checks the signature over the exact strings the client
+sends (``shared/design/pusher-protocol.md`` section 3) and the presence limits.
+"""
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from ..exceptions import InvalidMessage
+from ..protocol import (
+    CHANNEL_NAME_RE,
+    DEFAULT_LIMITS,
+    SERVER_TO_USER_PREFIX,
+    validate_channel_name,
+)
+from ..signing import channel_string_to_sign, user_string_to_sign, verify
+
+if TYPE_CHECKING:
+    from .connection import PusherConnection
+
+__all__ = ["SignInRefused", "SubscriptionRefused", "authorize_sign_in", "authorize_subscription"]
+
+Member = tuple[str, object]
+"""A presence member: user id and user info."""
+
+
+class SubscriptionRefused(Exception):
+    """Sent to the client as a channel-scoped ``pusher:subscription_error``."""
+
+    def __init__(self, message: str, kind: str = "AuthError", status: int = 401) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.status = status
+
+
+class SignInRefused(Exception):
+    """Sent to the client as ``pusher:error`` 4009 (the socket stays open)."""
+
+
+def authorize_subscription(
+    connection: "PusherConnection", channel: str, data: dict[str, Any]
+) -> Member | None:
+    """Check a ``pusher:subscribe`` request; return the member for presence channels."""
+    try:
+        validate_channel_name(channel, DEFAULT_LIMITS)
+    except InvalidMessage as exc:
+        raise SubscriptionRefused(str(exc), "InvalidChannel", 400) from None
+    if channel.startswith(SERVER_TO_USER_PREFIX):
+        if connection.user_id is None or channel != SERVER_TO_USER_PREFIX + connection.user_id:
+            raise SubscriptionRefused(
+                "Only the user signed in on this connection may subscribe to its user channel",
+                status=403,
+            )
+        return None
+    if not channel.startswith(("private-", "presence-")):
+        return None
+    config = connection.config
+    presence = channel.startswith("presence-")
+    channel_data = data.get("channel_data") if presence else None
+    if presence and channel_data is None and connection.signed_in_data is None:
+        raise SubscriptionRefused(
+            "Presence subscriptions need channel_data (a JSON string) or a signed-in user",
+            status=400,
+        )
+    if channel_data is not None and not isinstance(channel_data, str):
+        raise SubscriptionRefused("channel_data must be a JSON string", status=400)
+    string_to_sign = channel_string_to_sign(connection.socket_id, channel, channel_data)
+    if not verify(config.key, config.secret, string_to_sign, data.get("auth")):
+        raise SubscriptionRefused(
+            f"Invalid signature: expected the HMAC SHA256 hex digest of {string_to_sign!r} "
+            "signed with the app secret"
+        )
+    if not presence:
+        return None
+    if channel_data is not None:
+        member = _member_from_channel_data(channel_data)
+    else:
+        assert connection.signed_in_data is not None
+        member = _signed_in_member(connection.signed_in_data)
+    _check_member_limits(connection, member)
+    return member
+
+
+def _member_from_channel_data(channel_data: str) -> Member:
+    try:
+        decoded = json.loads(channel_data)
+    except ValueError:
+        decoded = None
+    if not isinstance(decoded, dict) or "user_id" not in decoded:
+        raise SubscriptionRefused("channel_data must be a JSON object with a user_id", status=400)
+    user_id = decoded["user_id"]
+    if isinstance(user_id, bool) or not isinstance(user_id, str | int) or user_id == "":
+        raise SubscriptionRefused("user_id must be a non-empty string or a number", status=400)
+    return str(user_id), decoded.get("user_info")
+
+
+def _signed_in_member(user_data: dict[str, Any]) -> Member:
+    return str(user_data["id"]), user_data.get("user_info")
+
+
+def _check_member_limits(connection: "PusherConnection", member: Member) -> None:
+    config = connection.config
+    user_id, user_info = member
+    if len(user_id) > config.max_user_id_length:
+        raise SubscriptionRefused(
+            f"user_id is over {config.max_user_id_length} characters", "LimitReached", 4009
+        )
+    info_size = len(json.dumps(user_info, ensure_ascii=False, separators=(",", ":")).encode())
+    if info_size > config.max_user_info_bytes:
+        raise SubscriptionRefused(
+            f"user_info is {info_size} bytes; the limit is {config.max_user_info_bytes}",
+            "LimitReached",
+            4301,
+        )
+
+
+def authorize_sign_in(connection: "PusherConnection", data: Any) -> str:
+    """Check a ``pusher:signin`` request; return the user id it signs in."""
+    if not isinstance(data, dict):
+        raise SignInRefused("pusher:signin needs data with 'auth' and 'user_data'")
+    user_data = data.get("user_data")
+    if not isinstance(user_data, str):
+        raise SignInRefused("pusher:signin needs user_data as a JSON string")
+    config = connection.config
+    string_to_sign = user_string_to_sign(connection.socket_id, user_data)
+    if not verify(config.key, config.secret, string_to_sign, data.get("auth")):
+        raise SignInRefused(
+            f"Invalid signature: expected the HMAC SHA256 hex digest of {string_to_sign!r} "
+            "signed with the app secret"
+        )
+    try:
+        decoded = json.loads(user_data)
+    except ValueError:
+        decoded = None
+    user_id = decoded.get("id") if isinstance(decoded, dict) else None
+    if not isinstance(user_id, str) or not user_id:
+        raise SignInRefused("user_data must be a JSON object whose id is a non-empty string")
+    if len(user_id) > config.max_user_id_length or not CHANNEL_NAME_RE.match(user_id):
+        raise SignInRefused(
+            f"user id must be 1-{config.max_user_id_length} letters, digits or _-=@,.;"
+        )
+    if connection.user_id is not None and connection.user_id != user_id:
+        raise SignInRefused(
+            f"This connection is signed in as {connection.user_id}; open a new one for {user_id}"
+        )
+    connection.signed_in_data = decoded
+    return user_id

@@ -1,0 +1,47 @@
+"""Pusher's HMAC-SHA256 signatures for channel authorization and user signin.
+
+The auth string is ``<key>:<hex digest>``. Strings are signed exactly as received
+(``channel_data`` and ``user_data`` are never re-serialized: the SDKs format JSON
+differently) and compared in constant time, key included.
+"""
+
+import hashlib
+import hmac
+
+__all__ = [
+    "channel_string_to_sign",
+    "hmac_sha256_hex",
+    "sign",
+    "user_string_to_sign",
+    "verify",
+]
+
+
+def hmac_sha256_hex(secret: str, message: str) -> str:
+    """Lower-case hex HMAC-SHA256 of ``message`` under ``secret``."""
+    return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
+
+
+def channel_string_to_sign(socket_id: str, channel: str, channel_data: str | None = None) -> str:
+    """What a private (``socket:channel``) or presence (``…:channel_data``) auth signs."""
+    if channel_data is None:
+        return f"{socket_id}:{channel}"
+    return f"{socket_id}:{channel}:{channel_data}"
+
+
+def user_string_to_sign(socket_id: str, user_data: str) -> str:
+    """What a signin auth signs."""
+    return f"{socket_id}::user::{user_data}"
+
+
+def sign(key: str, secret: str, string_to_sign: str) -> str:
+    """The ``auth`` value a client sends: ``<key>:<hex HMAC>``."""
+    return f"{key}:{hmac_sha256_hex(secret, string_to_sign)}"
+
+
+def verify(key: str, secret: str, string_to_sign: str, auth: object) -> bool:
+    """True when ``auth`` is exactly :func:`sign`'s output; constant time."""
+    if not isinstance(auth, str):
+        return False
+    expected = sign(key, secret, string_to_sign)
+    return hmac.compare_digest(expected.encode(), auth.encode("utf-8", "surrogatepass"))

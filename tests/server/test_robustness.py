@@ -1,0 +1,135 @@
+"""Bad input, idle clients, slow clients and shutdown: errors, never crashes."""
+
+import json
+import socket
+import time
+
+import pytest
+
+from realtime_core.messages import Message
+
+from .conftest import Server
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "not json",
+        "[]",
+        "42",
+        '"text"',
+        "{}",
+        '{"event": 7}',
+        '{"event": null}',
+        '{"event": "pusher:subscribe"}',
+        '{"event": "pusher:subscribe", "data": "news"}',
+        '{"event": "pusher:subscribe", "data": {"channel": 5}}',
+        '{"event": "pusher:unsubscribe", "data": []}',
+        '{"event": "pusher:signin", "data": 3}',
+        '{"event": "pusher:signin", "data": {"auth": 1, "user_data": {}}}',
+        '{"event": "nonsense"}',
+        '{"event": "pusher:subscribe", "data": {"channel": "private-x", "auth": ["a"]}}',
+        '{"event": "pusher:subscribe", "data": {"channel": "presence-x", "channel_data": 1}}',
+        "\ud800",
+    ],
+)
+def test_malformed_frames_get_an_error_and_the_socket_keeps_working(
+    server: Server, raw: str
+) -> None:
+    client, bystander = server.client(), server.client()
+    bystander.subscribe("news")
+    client.ws.send(raw.encode("utf-8", "surrogatepass").decode("utf-8", "replace"))
+    reply = client.recv()
+    assert reply["event"] in {"pusher:error", "pusher:subscription_error"}, reply
+    if reply["event"] == "pusher:error":
+        assert "channel" not in reply
+        assert reply["data"]["code"] == (4009 if "signin" in raw else None)
+    client.send("pusher:ping")
+    while reply["event"] != "pusher:pong":
+        reply = client.recv()
+        assert reply["event"] in {"pusher:error", "pusher:pong"}, reply
+    server.publish("news", "still", "1")
+    bystander.expect("still")
+
+
+def test_binary_frames_are_refused_without_closing(server: Server) -> None:
+    client = server.client()
+    client.ws.send(b"\x00\x01")
+    assert client.expect("pusher:error")["data"]["code"] is None
+    client.send("pusher:ping")
+    client.expect("pusher:pong")
+
+
+def test_frames_over_the_size_limit_are_refused_without_closing(server: Server) -> None:
+    client = server.client()
+    client.send("pusher:ping", "x" * 20_000)
+    assert "limit" in client.expect("pusher:error")["data"]["message"]
+    client.send("pusher:ping")
+    client.expect("pusher:pong")
+
+
+def test_idle_client_is_pinged_then_closed_with_4201(make_server) -> None:  # type: ignore[no-untyped-def]
+    server = make_server(activity_timeout=1, pong_timeout=0.5)
+    silent, lively = server.client(), server.client()
+    assert silent.expect("pusher:ping", timeout=3)["event"] == "pusher:ping"
+    assert lively.expect("pusher:ping", timeout=3)
+    lively.send("pusher:pong", {})
+    frames, code = silent.closed_with(timeout=3)
+    assert frames[-1] == {
+        "event": "pusher:error",
+        "data": {"code": 4201, "message": "Pong reply not received"},
+    }
+    assert code == 4201
+    lively.send("pusher:ping")
+    lively.expect("pusher:pong")
+
+
+def test_a_client_that_does_not_read_is_dropped_and_others_get_everything(
+    make_server,  # type: ignore[no-untyped-def]
+) -> None:
+    server = make_server(max_output_bytes=256 * 1024)
+    reader = server.client()
+    reader.subscribe("firehose")
+    stalled = _raw_subscriber(server, "firehose")
+    payload = json.dumps("x" * 8000)
+    sent = 1200  # ~9.6 MB: more than the stalled socket's kernel buffers plus the limit
+    for n in range(sent):
+        server.exchange.send([Message(("firehose",), f"e{n}", payload)])
+        frame = reader.recv()  # the reader keeps up; only the stalled client falls behind
+        assert (frame["channel"], frame["event"]) == ("firehose", f"e{n}")
+    deadline = time.monotonic() + 5
+    while server.stats.slow_disconnects < 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.stats.slow_disconnects == 1
+    stalled.close()
+
+
+def _raw_subscriber(server: Server, channel: str) -> socket.socket:
+    """A WebSocket client that subscribes and then never reads again."""
+    sock = socket.create_connection(("127.0.0.1", server.thread.port))
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.sendall(
+        (
+            f"GET /app/{server.config.key}?protocol=7 HTTP/1.1\r\n"
+            f"Host: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        ).encode()
+    )
+    subscribe = json.dumps({"event": "pusher:subscribe", "data": {"channel": channel}}).encode()
+    mask = b"\x01\x02\x03\x04"
+    masked = bytes(b ^ mask[i % 4] for i, b in enumerate(subscribe))
+    sock.sendall(bytes([0x81, 0x80 | len(subscribe)]) + mask + masked)
+    time.sleep(0.2)
+    return sock
+
+
+def test_stop_tells_every_client_to_reconnect_with_4200(make_server) -> None:  # type: ignore[no-untyped-def]
+    server = make_server()
+    clients = [server.client() for _ in range(3)]
+    clients[0].subscribe("presence-x", user_id="1")
+    server.thread.call(server.thread.server.stop(grace=2))
+    for client in clients:
+        frames, code = client.closed_with()
+        assert frames[-1]["data"]["code"] == 4200
+        assert code == 4200
+    server.clients.clear()

@@ -8,6 +8,8 @@ import os
 
 import pytest
 
+pytest_plugins = ["tests.redis_server"]
+
 STRICT = os.environ.get("REALTIME_STRICT") == "1"
 
 

@@ -1,0 +1,444 @@
+"""The Redis broker: socket servers on any number of machines, sharing one Redis.
+
+Publishes go through one Lua script call (:data:`~.redis_schema.PUBLISH_SCRIPT`): each
+(message, channel) is appended to the channel's stream, which assigns its position, and
+published on the channel's pub/sub key. A server subscribes only to the channels its
+connections listen to, plus the app's control channel (user terminations).
+
+Presence members and subscription counts live in Redis, changed atomically by scripts.
+Every server is a *node* that heartbeats into a sorted set; on each heartbeat it sweeps
+nodes silent for longer than ``node_timeout``, removing their presence members (the
+channels get ``member_removed``) and counts. So the members of a server killed without
+warning disappear within ``node_timeout + heartbeat_interval``.
+
+Redis outages never stop the server: the pub/sub connection reconnects with backoff
+and re-subscribes every listened channel; frames published meanwhile are missed (the
+streams keep them for recovery). If Redis lost this node's state (a restart without
+persistence, or the node was silent long enough to be swept), the next heartbeat puts
+its presence members and counts back. Calls made while Redis is unreachable raise
+``redis.exceptions.RedisError`` after at most ``timeout`` seconds.
+
+Key names and payload formats: :mod:`realtime_core.backends.redis_schema`.
+"""
+
+import asyncio
+import json
+import logging
+import urllib.parse
+import uuid
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
+
+import redis.asyncio
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+
+from .. import frames
+from ..broker import (
+    Broker,
+    DeliveryHandler,
+    PresenceFull,
+    PresenceJoin,
+    TerminateHandler,
+)
+from ..messages import Message
+from .redis_pubsub import REDIS_ERRORS, Subscriber
+from .redis_schema import (
+    DEFAULT_HISTORY_SIZE,
+    DEFAULT_HISTORY_TTL,
+    DEFAULT_KEY_PREFIX,
+    FORGET_NODE_SCRIPT,
+    HEARTBEAT_SCRIPT,
+    JOIN_SCRIPT,
+    LEAVE_SCRIPT,
+    LIVE_NODES_SCRIPT,
+    PUBLISH_SCRIPT,
+    RedisKeys,
+    StreamHistory,
+    decode_control,
+    decode_delivery,
+    encode_delivery,
+    encode_terminate,
+    parse_presence_entry,
+    presence_entry,
+    publish_arguments,
+)
+
+__all__ = ["RedisBroker", "redact_url"]
+
+logger = logging.getLogger(__name__)
+
+_FORGET_CHUNK = 500
+"""Presence entries removed per script call when a node is forgotten."""
+
+
+def redact_url(url: str) -> str:
+    """``url`` without its password, for messages and logs."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.password is None:
+        return url
+    user = parts.username or ""
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port is not None else ""
+    return urllib.parse.urlunsplit(parts._replace(netloc=f"{user}:***@{host}{port}"))
+
+
+class _Membership(NamedTuple):
+    """One of this node's connections in a presence channel, as it joined."""
+
+    user_id: str
+    info_json: str
+    max_members: int
+
+
+class RedisBroker(Broker):
+    """A socket server's link to Redis (see the module docstring).
+
+    ``url`` is a redis-py URL (``redis://``, ``rediss://``, ``unix://``). ``app_id`` and
+    ``key_prefix`` name the keys, as for the ``tornado_redis`` backend that publishes to
+    the same app. ``history_size``/``history_ttl`` bound each channel's stream.
+    Heartbeats go out every ``heartbeat_interval`` seconds; a node silent for
+    ``node_timeout`` seconds is dead. ``timeout`` bounds every Redis call (connect,
+    read) and the wait for a subscription to be confirmed.
+
+    Use it from one event loop: the one :meth:`start` runs on.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        app_id: str,
+        key_prefix: str = DEFAULT_KEY_PREFIX,
+        history_size: int = DEFAULT_HISTORY_SIZE,
+        history_ttl: int = DEFAULT_HISTORY_TTL,
+        heartbeat_interval: float = 5.0,
+        node_timeout: float = 15.0,
+        timeout: float = 5.0,
+    ) -> None:
+        if not 0 < heartbeat_interval < node_timeout:
+            raise ValueError(
+                f"heartbeat_interval ({heartbeat_interval}) must be positive and shorter than "
+                f"node_timeout ({node_timeout}); three heartbeats per timeout is advisable"
+            )
+        if history_size < 1 or history_ttl < 1 or timeout <= 0:
+            raise ValueError("history_size, history_ttl and timeout must be positive")
+        self.node_id = uuid.uuid4().hex
+        """This server's identity in Redis, unique per broker."""
+        self.keys = RedisKeys.for_app(app_id, key_prefix)
+        self.history = StreamHistory(history_size, history_ttl)
+        self.url = redact_url(url)
+        self._heartbeat_interval = heartbeat_interval
+        self._node_timeout_ms = round(node_timeout * 1000)
+        self._timeout = timeout
+        # No retries: a failed call fails fast (and a publish is never sent twice);
+        # the pool replaces connections that died while idle.
+        self._redis = redis.asyncio.Redis.from_url(
+            url, socket_timeout=timeout, socket_connect_timeout=timeout, retry=Retry(NoBackoff(), 0)
+        )
+        self._publish = self._redis.register_script(PUBLISH_SCRIPT)
+        self._join = self._redis.register_script(JOIN_SCRIPT)
+        self._leave = self._redis.register_script(LEAVE_SCRIPT)
+        self._heartbeat_script = self._redis.register_script(HEARTBEAT_SCRIPT)
+        self._live_nodes = self._redis.register_script(LIVE_NODES_SCRIPT)
+        self._forget = self._redis.register_script(FORGET_NODE_SCRIPT)
+        self._control = self.keys.control.encode()
+        self._channel_key_start = len(self.keys.channel(""))
+        self._node_presence = self.keys.node_presence(self.node_id)
+        self._subscriber = Subscriber(
+            self._redis,
+            url=self.url,
+            always=self._control,
+            on_message=self._dispatch,
+            on_reconnected=self._heartbeat_now,  # notices at once if Redis lost our state
+            ping_interval=heartbeat_interval,
+            timeout=timeout,
+        )
+
+        self._deliver: DeliveryHandler | None = None
+        self._terminate: TerminateHandler | None = None
+        self._heartbeats: asyncio.Task[None] | None = None
+        self._closed = False
+        self._registered = False
+        self._restore_pending = False
+        self._heartbeats_failing = False
+        # What this node put in Redis, to put it back if Redis loses it.
+        self._memberships: dict[tuple[str, str], _Membership] = {}
+        self._counts: dict[str, int] = {}
+        # Count writes: one writer at a time, so they reach Redis in order.
+        self._dirty_counts: set[str] = set()
+        self._rewrite_counts = False
+        self._counts_version = 0
+        self._counts_written = 0
+        self._counts_writer: asyncio.Task[None] | None = None
+
+    # Lifecycle ------------------------------------------------------------------------
+
+    async def start(self, deliver: DeliveryHandler, terminate: TerminateHandler) -> None:
+        if self._deliver is not None or self._closed:
+            raise RuntimeError("a RedisBroker is started once")
+        self._deliver, self._terminate = deliver, terminate
+        await self._subscriber.start()
+        await self._heartbeat_now()
+        self._heartbeats = asyncio.create_task(self._beat_forever(), name="redis-heartbeat")
+
+    async def close(self) -> None:
+        """Withdraw this node's presence members (telling their channels), its counts and
+        its heartbeat, then close the connections. Safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._heartbeats is not None:
+            self._heartbeats.cancel()
+            await asyncio.gather(self._heartbeats, return_exceptions=True)
+        if self._counts_writer is not None:  # before the node's counts are deleted
+            await asyncio.gather(self._counts_writer, return_exceptions=True)
+        if self._deliver is not None:
+            try:
+                for _ in range(3):  # again if connections joined while it ran
+                    if await self._forget_node(self.node_id, check_alive=False) == 1:
+                        break
+            except REDIS_ERRORS as exc:
+                logger.warning(
+                    "Could not withdraw this server's presence members from Redis at %s (%s); "
+                    "other servers remove them within %.0f s",
+                    self.url,
+                    exc,
+                    self._node_timeout_ms / 1000 + self._heartbeat_interval,
+                )
+        await self._subscriber.close()
+        await self._redis.aclose()
+
+    # Publishing -----------------------------------------------------------------------
+
+    async def publish(self, messages: Sequence[Message]) -> None:
+        streams, arguments = publish_arguments(self.keys, messages, self.history)
+        if streams:
+            await self._publish(keys=streams, args=arguments)
+
+    async def publish_frame(
+        self, channel: str, payload: bytes, except_socket_id: str | None = None
+    ) -> None:
+        await self._redis.publish(
+            self.keys.channel(channel), encode_delivery("", except_socket_id, payload)
+        )
+
+    async def terminate_user(self, user_id: str) -> None:
+        await self._redis.publish(self.keys.control, encode_terminate(user_id))
+
+    # Interest -------------------------------------------------------------------------
+
+    async def listen(self, channel: str) -> None:
+        """Subscribe to ``channel``'s pub/sub key; returns once Redis confirmed it (or,
+        during an outage, at once: the reconnection subscribes it)."""
+        if self._deliver is None:
+            raise RuntimeError("start() the broker before listening")
+        await self._subscriber.add(self.keys.channel(channel).encode())
+
+    async def unlisten(self, channel: str) -> None:
+        await self._subscriber.remove(self.keys.channel(channel).encode())
+
+    def _dispatch(self, key: bytes, data: bytes) -> None:
+        if key == self._control:
+            command, argument = decode_control(data)
+            if command == "terminate" and self._terminate is not None:
+                self._terminate(argument)
+        elif self._deliver is not None:
+            channel = key[self._channel_key_start :].decode()
+            self._deliver(decode_delivery(channel, data))
+
+    # Subscription counts --------------------------------------------------------------
+
+    async def count_subscription(self, channel: str, delta: int) -> None:
+        count = self._counts.get(channel, 0) + delta
+        if count > 0:
+            self._counts[channel] = count
+        else:
+            self._counts.pop(channel, None)
+        self._dirty_counts.add(channel)
+        await self._sync_counts()
+
+    async def subscription_counts(self) -> dict[str, int]:
+        nodes = await self._live_nodes(keys=[self.keys.nodes], args=[self._node_timeout_ms])
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for node in nodes:
+                pipe.hgetall(self.keys.node_subscriptions(node.decode()))
+            per_node: list[dict[bytes, bytes]] = await pipe.execute()
+        totals: dict[str, int] = defaultdict(int)
+        for counts in per_node:
+            for channel, count in counts.items():
+                totals[channel.decode()] += int(count)
+        return {channel: count for channel, count in totals.items() if count > 0}
+
+    async def _sync_counts(self) -> None:
+        """Return once every count change made so far is in Redis (or raise)."""
+        self._counts_version += 1
+        wanted = self._counts_version
+        while self._counts_written < wanted:
+            writer = self._counts_writer
+            if writer is None or writer.done():
+                writer = self._counts_writer = asyncio.create_task(self._write_counts())
+            await asyncio.shield(writer)
+
+    async def _write_counts(self) -> None:
+        version, dirty, rewrite = self._counts_version, self._dirty_counts, self._rewrite_counts
+        self._dirty_counts, self._rewrite_counts = set(), False
+        key = self.keys.node_subscriptions(self.node_id)
+        try:
+            async with self._redis.pipeline(transaction=rewrite) as pipe:
+                if rewrite:
+                    pipe.delete(key)
+                    if self._counts:
+                        pipe.hset(key, items=[x for item in self._counts.items() for x in item])
+                else:
+                    for channel in dirty:
+                        if channel in self._counts:
+                            pipe.hset(key, channel, self._counts[channel])
+                        else:
+                            pipe.hdel(key, channel)
+                await pipe.execute()
+        except BaseException:
+            self._dirty_counts |= dirty
+            self._rewrite_counts |= rewrite
+            raise
+        self._counts_written = max(self._counts_written, version)
+
+    # Presence -------------------------------------------------------------------------
+
+    async def join_presence(
+        self, channel: str, socket_id: str, user_id: str, user_info: object, max_members: int
+    ) -> PresenceJoin:
+        membership = _Membership(user_id, _json(user_info), max_members)
+        joined = await self._join_membership(channel, socket_id, membership)
+        self._memberships[(channel, socket_id)] = membership
+        return joined
+
+    async def leave_presence(self, channel: str, socket_id: str) -> str | None:
+        self._memberships.pop((channel, socket_id), None)
+        user_id = await self._leave(
+            keys=[*self.keys.presence(channel), self._node_presence],
+            args=[socket_id, presence_entry(channel, socket_id)],
+        )
+        return None if user_id is None else str(user_id, "utf-8")
+
+    async def presence_members(self, channel: str) -> dict[str, object]:
+        _, _, info = self.keys.presence(channel)
+        return _members(await self._redis.hgetall(info))
+
+    async def _join_membership(
+        self, channel: str, socket_id: str, membership: _Membership
+    ) -> PresenceJoin:
+        added, members = await self._join(
+            keys=[*self.keys.presence(channel), self._node_presence],
+            args=[
+                socket_id,
+                membership.user_id,
+                membership.info_json,
+                membership.max_members,
+                presence_entry(channel, socket_id),
+            ],
+        )
+        if added == -1:
+            raise PresenceFull(f"{channel} already has {membership.max_members} members")
+        return PresenceJoin(bool(added), _members(_pairs(members)))
+
+    # Liveness -------------------------------------------------------------------------
+
+    async def _beat_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self._heartbeat_interval)
+            await self._heartbeat_now()
+
+    async def _heartbeat_now(self) -> None:
+        """A heartbeat that logs failures instead of raising: the server goes on."""
+        try:
+            await self._heartbeat()
+        except REDIS_ERRORS as exc:
+            log = logger.debug if self._heartbeats_failing else logger.warning
+            log("Heartbeat to Redis at %s failed: %s: %s", self.url, type(exc).__name__, exc)
+            self._heartbeats_failing = True
+        except Exception:
+            logger.exception("Heartbeat to Redis at %s failed", self.url)
+        else:
+            if self._heartbeats_failing:
+                logger.info("Heartbeats to Redis at %s succeed again", self.url)
+            self._heartbeats_failing = False
+
+    async def _heartbeat(self) -> None:
+        """Say this node is alive, put back what Redis lost, sweep dead nodes."""
+        added, dead = await self._heartbeat_script(
+            keys=[self.keys.nodes], args=[self.node_id, self._node_timeout_ms]
+        )
+        if added and self._registered:
+            self._restore_pending = True
+            logger.warning(
+                "Redis at %s lost this server's state (restarted without persistence, or this "
+                "server was silent for over %.0f s); restoring %d presence entries and the "
+                "subscription counts",
+                self.url,
+                self._node_timeout_ms / 1000,
+                len(self._memberships),
+            )
+        self._registered = True
+        if self._restore_pending:
+            await self._restore()
+            self._restore_pending = False
+        elif self._dirty_counts or self._rewrite_counts:  # left over by a failed write
+            await self._sync_counts()
+        for node_id in dead:
+            await self._forget_node(node_id.decode(), check_alive=True)
+
+    async def _restore(self) -> None:
+        for (channel, socket_id), membership in list(self._memberships.items()):
+            try:
+                joined = await self._join_membership(channel, socket_id, membership)
+            except PresenceFull:
+                logger.warning("%s filled up: socket %s is no member any more", channel, socket_id)
+                self._memberships.pop((channel, socket_id), None)
+                continue
+            if (channel, socket_id) not in self._memberships:  # it left meanwhile
+                await self.leave_presence(channel, socket_id)
+            elif joined.added:
+                info = json.loads(membership.info_json)
+                frame = frames.member_added(channel, membership.user_id, info)
+                await self.publish_frame(channel, frame, except_socket_id=socket_id)
+        self._rewrite_counts = True
+        await self._sync_counts()
+
+    async def _forget_node(self, node_id: str, *, check_alive: bool) -> int:
+        """Remove a node's presence entries, telling their channels about users gone, then
+        (once it has none) the node. Returns 1 when forgotten, 0 when entries remain,
+        -1 when the node turned out alive (only with ``check_alive``)."""
+        node_presence = self.keys.node_presence(node_id)
+        entries = sorted(map(parse_presence_entry, await self._redis.smembers(node_presence)))
+        status = 0
+        for start in range(0, max(len(entries), 1), _FORGET_CHUNK):
+            chunk = entries[start : start + _FORGET_CHUNK]
+            keys = [self.keys.nodes, node_presence, self.keys.node_subscriptions(node_id)]
+            args: list[str | int] = [node_id, self._node_timeout_ms if check_alive else ""]
+            for channel, socket_id in chunk:
+                keys += self.keys.presence(channel)
+                args += (socket_id, presence_entry(channel, socket_id))
+            status, gone = await self._forget(keys=keys, args=args)
+            for index, user_id in _pairs(gone).items():
+                channel = chunk[int(index) - 1][0]
+                await self.publish_frame(channel, frames.member_removed(channel, user_id.decode()))
+            if status == -1:
+                break
+        if status == 1 and node_id != self.node_id:
+            logger.info("Forgot silent node %s and its %d presence entries", node_id, len(entries))
+        return int(status)
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _pairs(flat: Sequence[Any]) -> dict[Any, Any]:
+    """``{a: b, c: d}`` from a Lua reply ``[a, b, c, d]``."""
+    return dict(zip(flat[::2], flat[1::2], strict=True))
+
+
+def _members(info: Mapping[Any, Any]) -> dict[str, object]:
+    return {str(user_id, "utf-8"): json.loads(value) for user_id, value in info.items()}

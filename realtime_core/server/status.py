@@ -14,7 +14,7 @@ from ..broker import Broker
 from .api import JsonHandler
 from .stats import Stats
 
-__all__ = ["BROKER_TIMEOUT", "status_handlers"]
+__all__ = ["status_handlers"]
 
 logger = logging.getLogger(__name__)
 

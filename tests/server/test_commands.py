@@ -12,7 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.test import override_settings
 
+import realtime_core
 from realtime_core.server.config import ServerConfig
 from tests.server_harness import free_port
 
@@ -160,3 +162,34 @@ def test_console_script_refuses_bad_configuration(env: dict[str, str], message: 
     assert result.returncode != 0
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_realtime_server_serves_tornado_redis_from_django_settings(redis_url: str) -> None:
+    port = free_port()
+    env = {
+        "DJANGO_SETTINGS_MODULE": "tests.settings_tornado_redis",
+        "PYTHONPATH": str(ROOT),
+        "TEST_REDIS_URL": redis_url,
+    }
+    process = start(
+        [sys.executable, "-m", "django", "realtime_server", "--port", str(port)], port, env
+    )
+    config = ServerConfig(app_id="55", key="settings-key", secret="settings-secret")
+    client = PusherTestClient(f"ws://127.0.0.1:{port}/app/settings-key?protocol=7", config)
+    assert client.subscribe("private-x")["event"] == "pusher_internal:subscription_succeeded"
+    options = {"REDIS_URL": redis_url, "APP_ID": "55", "KEY": "settings-key", "SECRET": "s"}
+    with override_settings(
+        REALTIME_BACKEND="tornado_redis", REALTIME_OPTIONS={"tornado_redis": options}
+    ):
+        realtime_core.publish("private-x", "through-redis", [1])
+    assert client.expect("through-redis")["data"] == "[1]"
+    client.send("client-ping", {}, channel="private-x")  # CLIENT_EVENTS reached the server
+    client.nothing_more()
+    with pytest.raises(urllib.error.HTTPError) as not_django:
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/publish/x/")
+    not_django.value.close()
+    assert not_django.value.code == 404, "only the embedded mode serves the Django site"
+    client.close()
+    code, stdout, stderr = stop(process)
+    assert code == 0, stderr
+    assert "sockets and the HTTP API" in stdout

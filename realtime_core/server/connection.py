@@ -16,6 +16,7 @@ import time
 from collections.abc import Awaitable
 from typing import Any
 
+from tornado.iostream import StreamClosedError
 from tornado.websocket import WebSocketHandler
 
 from .. import frames
@@ -117,7 +118,12 @@ class PusherConnection(WebSocketHandler):
         self.hub.stats.slow_disconnects += 1
         logger.info("Dropping %s: it does not read fast enough", self.socket_id)
         self._closing = True
-        self.close(4100, "Over capacity: the client does not read fast enough")
+        reason = "Over capacity: the client does not read fast enough"
+        # Past the queue limit on purpose: the error and the close frame are what the
+        # client reads next if it ever catches up.
+        with contextlib.suppress(StreamClosedError):
+            self.outlet.stream.write(text_frame(frames.error(4100, reason)))
+        self.close(4100, reason)
         # A client that does not read will not answer the close handshake either.
         asyncio.get_running_loop().call_later(1.0, self._abort)
 

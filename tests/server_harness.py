@@ -30,7 +30,32 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-class ServerThread:
+class LoopThread:
+    """An event loop running in a daemon thread, like a server process of its own."""
+
+    def __init__(self, port: int | None) -> None:
+        self.port = port or free_port()
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self._thread.start()
+
+    @property
+    def http_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def call(self, coroutine: Coroutine[Any, Any, T], timeout: float = 10.0) -> T:
+        """Run ``coroutine`` on the thread's loop and wait for its result."""
+        future: Future[T] = asyncio.run_coroutine_threadsafe(coroutine, self.loop)
+        return future.result(timeout)
+
+    def _shut_down(self, closing: Coroutine[Any, Any, None], timeout: float) -> None:
+        self.call(closing, timeout)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(10)
+        self.loop.close()
+
+
+class ServerThread(LoopThread):
     """A :class:`RealtimeServer` serving on ``127.0.0.1:<port>`` from its own thread.
 
     ``broker_factory`` is called on the server's loop (async brokers bind to it).
@@ -39,11 +64,8 @@ class ServerThread:
     def __init__(
         self, config: ServerConfig, broker_factory: Callable[[], Broker], port: int | None = None
     ) -> None:
+        super().__init__(port)
         self.config = config
-        self.port = port or free_port()
-        self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self._thread.start()
         self.server: RealtimeServer = self.call(self._start(broker_factory))
 
     async def _start(self, broker_factory: Callable[[], Broker]) -> RealtimeServer:
@@ -55,23 +77,11 @@ class ServerThread:
     def ws_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/app/{self.config.key}?protocol=7&client=test&version=1"
 
-    @property
-    def http_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def call(self, coroutine: Coroutine[Any, Any, T], timeout: float = 10.0) -> T:
-        """Run ``coroutine`` on the server's loop and wait for its result."""
-        future: Future[T] = asyncio.run_coroutine_threadsafe(coroutine, self.loop)
-        return future.result(timeout)
-
     def stop(self, grace: float = 1.0) -> None:
-        self.call(self.server.stop(grace), timeout=grace + 10)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(10)
-        self.loop.close()
+        self._shut_down(self.server.stop(grace), timeout=grace + 10)
 
 
-class AppThread:
+class AppThread(LoopThread):
     """Any Tornado :class:`Application` served on ``127.0.0.1:<port>`` from its own thread.
 
     For testing handlers without the whole server. ``app_factory`` is called on the
@@ -79,10 +89,7 @@ class AppThread:
     """
 
     def __init__(self, app_factory: Callable[[], Application], port: int | None = None) -> None:
-        self.port = port or free_port()
-        self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self._thread.start()
+        super().__init__(port)
         self.http: HTTPServer = self.call(self._listen(app_factory))
 
     async def _listen(self, app_factory: Callable[[], Application]) -> HTTPServer:
@@ -90,20 +97,8 @@ class AppThread:
         http.listen(self.port, "127.0.0.1")
         return http
 
-    @property
-    def http_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def call(self, coroutine: Coroutine[Any, Any, T], timeout: float = 10.0) -> T:
-        """Run ``coroutine`` on the server's loop and wait for its result."""
-        future: Future[T] = asyncio.run_coroutine_threadsafe(coroutine, self.loop)
-        return future.result(timeout)
-
     def stop(self) -> None:
-        self.call(self._close())
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(10)
-        self.loop.close()
+        self._shut_down(self._close(), timeout=10)
 
     async def _close(self) -> None:
         self.http.stop()

@@ -24,7 +24,7 @@ from .. import frames
 from ..broker import Broker, Delivery, DeliveryHandler, PresenceFull, PresenceJoin, TerminateHandler
 from ..messages import Event, Message
 from ..testing import outbox
-from .base import Capabilities, CheckResult, CheckStatus
+from .base import CheckResult, CheckStatus
 from .self_hosted import SelfHostedBackend, credential_options
 
 __all__ = ["InProcessBroker", "InProcessExchange", "MemoryBackend", "exchange"]
@@ -241,6 +241,7 @@ class MemoryBackend(SelfHostedBackend):
     transport_options = credential_options({"APP_ID": "1", "KEY": "embedded", "SECRET": None})
     default_port = 8000
     serves_django = True
+    multi_process = False
 
     @property
     def secret(self) -> str:
@@ -259,17 +260,6 @@ class MemoryBackend(SelfHostedBackend):
     async def asend(self, messages: list[Message]) -> None:
         # Nothing here blocks: no thread hop needed.
         self.send(messages)
-
-    @property
-    def capabilities(self) -> Capabilities:
-        return Capabilities(
-            presence=True,
-            client_events=True,
-            user_signin=True,
-            encrypted_channels=True,
-            recovery=False,
-            multi_process=False,
-        )
 
     def client_config(self) -> dict[str, Any]:
         # The embedded server shares the page's own host and port.

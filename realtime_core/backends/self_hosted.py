@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 from ..broker import Broker
 from ..conf import Option
 from ..server.config import APP_ID_RE, ServerConfig
-from .base import Backend
+from .base import Backend, Capabilities
 
 __all__ = ["SelfHostedBackend", "credential_options"]
 
@@ -50,6 +50,20 @@ class SelfHostedBackend(Backend):
     """Where ``realtime_server`` listens unless ``--port`` says otherwise."""
     serves_django: ClassVar[bool] = False
     """Serve the Django site from the same process and port (embedded mode)."""
+    multi_process: ClassVar[bool]
+    """Publishes from one process reach sockets served by another."""
+
+    @property
+    def capabilities(self) -> Capabilities:
+        # Everything the server implements; recovery is a later extension.
+        return Capabilities(
+            presence=True,
+            client_events=True,
+            user_signin=True,
+            encrypted_channels=True,
+            recovery=False,
+            multi_process=self.multi_process,
+        )
 
     @property
     def secret(self) -> str:

@@ -59,7 +59,7 @@ from redis.retry import Retry
 from .. import frames
 from ..conf import Option
 from ..messages import Event, Message
-from .base import Capabilities, CheckResult, CheckStatus
+from .base import CheckResult, CheckStatus
 from .redis_broker import RedisBroker, redact_url
 from .redis_schema import (
     LIVE_NODES_SCRIPT,
@@ -89,6 +89,7 @@ class TornadoRedisBackend(SelfHostedBackend):
     """Publishes into Redis for the self-hosted socket servers (see the module docstring)."""
 
     default_port = 6001
+    multi_process = True
     transport_options = {
         **credential_options(),
         "REDIS_URL": Option(
@@ -158,17 +159,6 @@ class TornadoRedisBackend(SelfHostedBackend):
             client, self._client, self._publish_script = self._client, None, None
         if client is not None:
             client.close()
-
-    @property
-    def capabilities(self) -> Capabilities:
-        return Capabilities(
-            presence=True,
-            client_events=True,
-            user_signin=True,
-            encrypted_channels=True,
-            recovery=False,
-            multi_process=True,
-        )
 
     def client_config(self) -> dict[str, Any]:
         """pusher-js connection options (plus the backend name); never the secret."""

@@ -78,7 +78,15 @@ class Hub:
             return
         self.stats.connections -= 1
         for channel in list(connection.channels):
-            await self.unsubscribe(connection, channel)
+            try:
+                await self.unsubscribe(connection, channel)
+            except Exception:
+                logger.warning(
+                    "Leaving %s for closed connection %s failed",
+                    channel,
+                    connection.socket_id,
+                    exc_info=True,
+                )
         if connection.user_id is not None:
             await self._forget_user(connection)
 
@@ -111,17 +119,24 @@ class Hub:
     async def unsubscribe(self, connection: "PusherConnection", channel: str) -> None:
         if channel not in connection.channels:
             return
+        # Local bookkeeping first: whatever the broker does next, this process forgets
+        # the connection and stops listening when it was the last subscriber.
         connection.channels.discard(channel)
         subscribers = self._channels.get(channel, set())
         subscribers.discard(connection)
-        if channel.startswith("presence-"):
-            user_id = await self.broker.leave_presence(channel, connection.socket_id)
-            if user_id is not None:
-                await self.broker.publish_frame(channel, frames.member_removed(channel, user_id))
-        await self.broker.count_subscription(channel, -1)
-        if not subscribers and self._channels.pop(channel, None) is not None:
+        last = not subscribers and self._channels.pop(channel, None) is not None
+        if last:
             self._listening.pop(channel, None)
-            await self.broker.unlisten(channel)
+        try:
+            if channel.startswith("presence-"):
+                user_id = await self.broker.leave_presence(channel, connection.socket_id)
+                if user_id is not None:
+                    removed = frames.member_removed(channel, user_id)
+                    await self.broker.publish_frame(channel, removed)
+            await self.broker.count_subscription(channel, -1)
+        finally:
+            if last:
+                await self.broker.unlisten(channel)
 
     async def sign_in(self, connection: "PusherConnection", user_id: str) -> None:
         connection.user_id = user_id

@@ -1,11 +1,12 @@
 """Writing frames to many sockets fast (ARCHITECTURE.md section 6).
 
 A published message becomes one WebSocket frame, built once and shared by every
-subscriber. Frames queue per connection and are flushed once per event-loop turn,
-so one system call carries everything a connection got in that turn. When a
-stream has nothing queued the bytes go straight to the socket; only what the
-kernel does not take goes through Tornado's ``IOStream.write`` (which keeps order:
-a direct send happens only while nothing is queued). Every connection's queue is
+subscriber. The first message of an event-loop turn is written at once to every
+socket that has nothing queued; later ones in the same turn queue per connection
+and are flushed once at its end, so under load one system call carries everything
+a connection got in that turn. Bytes go straight to the socket when Tornado holds
+nothing for it; only what the kernel does not take goes through ``IOStream.write``
+(which keeps order: a direct send happens only while nothing is queued). Every connection's queue is
 bounded: a client that does not read is dropped, never allowed to grow memory or
 hold up the others.
 """
@@ -43,7 +44,7 @@ class Outlet:
     write would pass it.
     """
 
-    __slots__ = ("_frames", "_queued", "limit", "on_overflow", "overflowed", "stream")
+    __slots__ = ("_direct", "_frames", "_queued", "limit", "on_overflow", "overflowed", "stream")
 
     def __init__(self, stream: IOStream, limit: int, on_overflow: Callable[[], None]) -> None:
         self.stream = stream
@@ -52,6 +53,13 @@ class Outlet:
         self.overflowed = False
         self._frames: list[bytes] = []
         self._queued = 0
+        # Plain TCP only: a TLS stream must encrypt through IOStream.
+        self._direct = type(stream) is IOStream
+
+    def idle(self) -> bool:
+        """Nothing is queued here or in Tornado: a write would go out at once, in order."""
+        stream = self.stream
+        return not self._frames and stream._total_write_index == stream._total_write_done_index
 
     def queue(self, frame: bytes) -> bool:
         """Queue ``frame``; True when the outlet was empty (it needs a flush)."""
@@ -65,19 +73,23 @@ class Outlet:
         return len(self._frames) == 1
 
     def flush(self) -> None:
-        """Write everything queued: straight to the socket when possible."""
+        """Write everything queued, in one system call when the socket takes it."""
         if not self._frames:
             return
         data = self._frames[0] if len(self._frames) == 1 else b"".join(self._frames)
         self._frames.clear()
         self._queued = 0
+        self.write(data)
+
+    def write(self, data: bytes) -> None:
+        """Write ``data`` after anything already buffered: straight to the socket when
+        Tornado holds nothing for it, through ``IOStream.write`` for what is left."""
         stream = self.stream
-        if stream.closed():
+        if self.overflowed or stream.closed():
             return
-        view = memoryview(data)
-        if not stream.writing() and type(stream) is IOStream:
+        if self._direct and stream._total_write_index == stream._total_write_done_index:
             try:
-                sent = stream.socket.send(view)
+                sent = stream.socket.send(data)
             except (BlockingIOError, InterruptedError):
                 sent = 0
             except OSError:
@@ -85,12 +97,12 @@ class Outlet:
                 return
             if sent == len(data):
                 return
-            view = view[sent:]
-        if len(view) + _buffered(stream) > self.limit:
+            data = memoryview(data)[sent:]  # type: ignore[assignment]
+        if len(data) + _buffered(stream) > self.limit:
             self._overflow()
             return
         with contextlib.suppress(StreamClosedError):
-            stream.write(view)
+            stream.write(data)
 
     def _overflow(self) -> None:
         self._frames.clear()
@@ -108,20 +120,39 @@ def _buffered(stream: IOStream) -> int:
 
 
 class FlushScheduler:
-    """Flushes every outlet that got frames during this loop turn, once, at its end."""
+    """Decides, per fan-out, between writing at once and coalescing within a loop turn.
+
+    The first fan-out of a loop turn writes straight to every idle socket (lowest
+    latency when traffic is light); later ones in the same turn queue, and every
+    queue is flushed once at the end of the turn (one system call per connection
+    when traffic is heavy).
+    """
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
         self._dirty: list[Outlet] = []
+        self._scheduled = False
+
+    def write_through(self) -> bool:
+        """True for the first fan-out of this loop turn: write now instead of queueing."""
+        if self._scheduled:
+            return False
+        self._schedule()
+        return True
 
     def queue(self, outlet: Outlet, frame: bytes) -> None:
         if outlet.queue(frame):
-            if not self._dirty:
-                self._loop.call_soon(self._flush)
+            if not self._scheduled:
+                self._schedule()
             self._dirty.append(outlet)
+
+    def _schedule(self) -> None:
+        self._scheduled = True
+        self._loop.call_soon(self._flush)
 
     def _flush(self) -> None:
         dirty, self._dirty = self._dirty, []
+        self._scheduled = False
         for outlet in dirty:
             try:
                 outlet.flush()

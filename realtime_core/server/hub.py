@@ -172,9 +172,14 @@ class Hub:
             targets = self._channels.get(channel, ())
         frame = text_frame(delivery.payload)
         scheduler, excluded, sent = self.scheduler, delivery.except_socket_id, 0
+        write_through = scheduler.write_through()
         for connection in targets:
             if connection.socket_id != excluded:
-                scheduler.queue(connection.outlet, frame)
+                outlet = connection.outlet
+                if write_through and outlet.idle():
+                    outlet.write(frame)
+                else:
+                    scheduler.queue(outlet, frame)
                 sent += 1
         self.stats.messages_out += sent
 

@@ -1,6 +1,7 @@
 """Bad input, idle clients, slow clients and shutdown: errors, never crashes."""
 
 import json
+import logging
 import socket
 import time
 
@@ -133,3 +134,21 @@ def test_stop_tells_every_client_to_reconnect_with_4200(make_server) -> None:  #
         assert frames[-1]["data"]["code"] == 4200
         assert code == 4200
     server.clients.clear()
+
+
+def test_a_whole_session_logs_no_warning(
+    server: Server,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.WARNING):
+        client = server.client()
+        client.subscribe("presence-quiet", user_id="1")
+        client.sign_in("1")
+        server.publish("presence-quiet", "e", "1")
+        client.expect("e")
+        client.close()
+        deadline = time.monotonic() + 5
+        while server.stats.connections and time.monotonic() < deadline:
+            time.sleep(0.02)
+    assert server.stats.connections == 0
+    assert [record.getMessage() for record in caplog.records] == []

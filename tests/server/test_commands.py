@@ -193,3 +193,12 @@ def test_realtime_server_serves_tornado_redis_from_django_settings(redis_url: st
     code, stdout, stderr = stop(process)
     assert code == 0, stderr
     assert "sockets and the HTTP API" in stdout
+
+
+def test_realtime_server_console_script_is_installed() -> None:
+    script = Path(sys.executable).with_name("realtime-server")
+    result = subprocess.run(
+        [str(script), "--help"], capture_output=True, text=True, timeout=30, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert "--redis-url" in result.stdout

@@ -267,6 +267,17 @@ class PusherConnection(WebSocketHandler):
             # Delivered through the sign-in already; the subscription only acknowledges it.
             self.send(frames.subscription_succeeded(channel))
             return
+        try:
+            await self._join(channel, member)
+        except Exception:
+            logger.warning("Subscribing %s to %s failed", self.socket_id, channel, exc_info=True)
+            with contextlib.suppress(Exception):
+                await self.hub.unsubscribe(self, channel)
+            message = "The server could not complete the subscription; try again later"
+            self.send(frames.subscription_error(channel, "ServerError", message, 503))
+
+    async def _join(self, channel: str, member: tuple[str, object] | None) -> None:
+        """Subscribe locally and, for presence channels, join the members."""
         hub, broker = self.hub, self.hub.broker
         newly_subscribed = await hub.subscribe(self, channel)
         if member is None:

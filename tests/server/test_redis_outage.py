@@ -59,7 +59,12 @@ def test_sockets_survive_a_redis_outage_and_delivery_resumes(
     leaving.close()  # its cleanup fails against the dead Redis, and is only logged
     late = PusherTestClient(server.ws_url, TEST_CONFIG)
     late.send("pusher:subscribe", {"channel": "elsewhere"})
-    assert late.expect("pusher:error")["data"]["code"] is None
+    refused = late.expect("pusher:subscription_error")
+    assert refused["data"] == {
+        "type": "ServerError",
+        "error": "The server could not complete the subscription; try again later",
+        "status": 503,
+    }
     steady.send("pusher:ping")
     steady.expect("pusher:pong")
 

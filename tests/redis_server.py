@@ -15,6 +15,7 @@ any binary the tests that need one are skipped (a failure in strict mode).
 import atexit
 import importlib.util
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -81,6 +82,15 @@ class RedisProcess:
     @property
     def running(self) -> bool:
         return self._process is not None and self._process.poll() is None
+
+    def freeze(self) -> None:
+        """Stop answering (SIGSTOP) while keeping connections and data, like a stalled host."""
+        assert self._process is not None
+        self._process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        assert self._process is not None
+        self._process.send_signal(signal.SIGCONT)
 
     def start(self) -> None:
         """Start (again, on the same port) and return once it answers PING."""

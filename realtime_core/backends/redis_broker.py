@@ -165,6 +165,7 @@ class RedisBroker(Broker):
         self._heartbeats_failing = False
         # What this node put in Redis, to put it back if Redis loses it.
         self._memberships: dict[tuple[str, str], _Membership] = {}
+        self._unfinished_leaves: set[tuple[str, str]] = set()
         self._counts: dict[str, int] = {}
         # Count writes: one writer at a time, so they reach Redis in order.
         self._dirty_counts: set[str] = set()
@@ -310,17 +311,31 @@ class RedisBroker(Broker):
         self, channel: str, socket_id: str, user_id: str, user_info: object, max_members: int
     ) -> PresenceJoin:
         membership = _Membership(user_id, _json(user_info), max_members)
+        self._unfinished_leaves.discard((channel, socket_id))  # a rejoin supersedes it
         joined = await self._join_membership(channel, socket_id, membership)
         self._memberships[(channel, socket_id)] = membership
         return joined
 
     async def leave_presence(self, channel: str, socket_id: str) -> str | None:
         self._memberships.pop((channel, socket_id), None)
-        user_id = await self._leave(
-            keys=[*self.keys.presence(channel), self._node_presence],
-            args=[socket_id, presence_entry(channel, socket_id)],
-        )
+        try:
+            user_id = await self._leave(
+                keys=[*self.keys.presence(channel), self._node_presence],
+                args=[socket_id, presence_entry(channel, socket_id)],
+            )
+        except REDIS_ERRORS:
+            # Redis may still hold the entry: the next heartbeat removes it, so an
+            # outage cannot leave a member behind for as long as this node lives.
+            self._unfinished_leaves.add((channel, socket_id))
+            raise
+        self._unfinished_leaves.discard((channel, socket_id))
         return None if user_id is None else str(user_id, "utf-8")
+
+    async def _finish_leaves(self) -> None:
+        for channel, socket_id in list(self._unfinished_leaves):
+            user_id = await self.leave_presence(channel, socket_id)
+            if user_id is not None:
+                await self.publish_frame(channel, frames.member_removed(channel, user_id))
 
     async def presence_members(self, channel: str) -> dict[str, object]:
         _, _, info = self.keys.presence(channel)
@@ -386,6 +401,7 @@ class RedisBroker(Broker):
             self._restore_pending = False
         elif self._dirty_counts or self._rewrite_counts:  # left over by a failed write
             await self._sync_counts()
+        await self._finish_leaves()
         for node_id in dead:
             await self._forget_node(node_id.decode(), check_alive=True)
 

@@ -5,6 +5,7 @@ real process killed with SIGKILL.
 """
 
 import asyncio
+import json
 import logging
 import subprocess
 import sys
@@ -489,6 +490,36 @@ def test_survives_a_redis_restart_and_puts_its_state_back(
     run(scenario())
     assert "Lost the Redis pub/sub connection" in caplog.text
     assert "is back after" in caplog.text
+
+
+def test_a_leave_lost_to_a_stalled_redis_is_finished_by_a_later_heartbeat(
+    disposable_redis: RedisProcess,
+) -> None:
+    url, room = disposable_redis.url, "presence-stall"
+    options = {"heartbeat_interval": 0.2, "node_timeout": 5.0, "timeout": 0.3}
+
+    def removed(node: Node) -> list[object]:
+        return [
+            json.loads(json.loads(d.payload)["data"])["user_id"]
+            for d in node.on(room)
+            if b"member_removed" in d.payload
+        ]
+
+    async def scenario() -> None:
+        async with running(url, **options) as leaver, running(url, **options) as watcher:
+            await watcher.broker.listen(room)
+            await leaver.broker.join_presence(room, "1.1", "gone", None, 100)
+            await watcher.broker.join_presence(room, "2.2", "stays", None, 100)
+            disposable_redis.freeze()
+            try:
+                with pytest.raises(redis.RedisError):
+                    await leaver.broker.leave_presence(room, "1.1")
+            finally:
+                disposable_redis.thaw()
+            await eventually(lambda: removed(watcher) == ["gone"])
+            assert await watcher.broker.presence_members(room) == {"stays": None}
+
+    run(scenario())
 
 
 def test_starts_and_closes_while_redis_is_down(

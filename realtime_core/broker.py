@@ -122,5 +122,9 @@ class Broker(abc.ABC):
         """Current members of a presence channel: user id to user info."""
 
     @abc.abstractmethod
+    async def ping(self) -> None:
+        """Return when the broker's backing store answers; raise when it cannot be reached."""
+
+    @abc.abstractmethod
     async def terminate_user(self, user_id: str) -> None:
         """Ask every server (this one included) to close ``user_id``'s connections."""

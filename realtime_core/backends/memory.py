@@ -223,6 +223,9 @@ class InProcessBroker(Broker):
     async def presence_members(self, channel: str) -> dict[str, object]:
         return self.exchange.presence_members(channel)
 
+    async def ping(self) -> None:
+        """Nothing to reach: the exchange is in this process."""
+
     async def terminate_user(self, user_id: str) -> None:
         self.exchange.terminate_user(user_id)
 

@@ -316,6 +316,9 @@ class RedisBroker(Broker):
         self._memberships[(channel, socket_id)] = membership
         return joined
 
+    async def ping(self) -> None:
+        await self._redis.ping()
+
     async def leave_presence(self, channel: str, socket_id: str) -> str | None:
         self._memberships.pop((channel, socket_id), None)
         try:

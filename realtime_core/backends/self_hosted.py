@@ -76,6 +76,7 @@ class SelfHostedBackend(Backend):
             key=self.options["KEY"],
             secret=self.secret,
             client_events=self.options["CLIENT_EVENTS"],
+            limits=self.limits,
         )
 
     @abc.abstractmethod

@@ -25,7 +25,7 @@ from tornado.web import HTTPError, RequestHandler, stream_request_body
 from ..broker import Broker
 from ..exceptions import DataTooLarge, InvalidMessage
 from ..messages import Message
-from ..protocol import CHANNEL_NAME_RE, DEFAULT_LIMITS, Limits, validate_channel_name
+from ..protocol import CHANNEL_NAME_RE, Limits, validate_channel_name
 from .api_auth import AuthenticationFailed, verify_request
 from .config import ServerConfig
 from .stats import Stats
@@ -81,7 +81,7 @@ class ApiHandler(JsonHandler):
         self.config = config
         self.broker = broker
         self.stats = stats
-        self.limits = DEFAULT_LIMITS
+        self.limits = config.limits
         self._body = bytearray()
         self._body_size = 0
         self._prepared = False

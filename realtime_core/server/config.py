@@ -3,6 +3,8 @@
 import dataclasses
 import re
 
+from ..protocol import DEFAULT_LIMITS, Limits
+
 __all__ = ["ServerConfig"]
 
 APP_ID_RE = re.compile(r"\A[0-9]+\Z")
@@ -37,6 +39,8 @@ class ServerConfig:
     """``Origin`` values allowed to open sockets; ``*`` allows any."""
     max_request_age: int = 600
     """Seconds an HTTP API request's ``auth_timestamp`` may differ from the clock."""
+    limits: Limits = DEFAULT_LIMITS
+    """Names, sizes and counts accepted from the HTTP API and from clients (Pusher's)."""
 
     def __post_init__(self) -> None:
         if not APP_ID_RE.match(self.app_id):

@@ -21,7 +21,7 @@ from tornado.websocket import WebSocketHandler
 
 from .. import frames
 from ..broker import PresenceFull
-from ..protocol import DEFAULT_LIMITS, ENCRYPTED_PREFIX, SERVER_TO_USER_PREFIX
+from ..protocol import ENCRYPTED_PREFIX, SERVER_TO_USER_PREFIX
 from .config import ServerConfig
 from .fanout import Outlet, text_frame
 from .hub import Hub
@@ -348,13 +348,17 @@ class PusherConnection(WebSocketHandler):
                 f"Client event rejected - over {config.client_events_per_second} per second",
             )
             return
-        if len(event) > 200:
-            self.send_error_frame(None, "Client event rejected - event name over 200 characters")
+        if len(event) > config.limits.max_event_name_length:
+            self.send_error_frame(
+                None,
+                "Client event rejected - event name over "
+                f"{config.limits.max_event_name_length} characters",
+            )
             return
         size = len(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode())
-        if size > DEFAULT_LIMITS.max_data_bytes:
+        if size > config.limits.max_data_bytes:
             self.send_error_frame(
-                None, f"Client event rejected - data over {DEFAULT_LIMITS.max_data_bytes} bytes"
+                None, f"Client event rejected - data over {config.limits.max_data_bytes} bytes"
             )
             return
         user_id = self.presence_ids.get(channel)

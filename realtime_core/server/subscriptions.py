@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 from ..exceptions import InvalidMessage
 from ..protocol import (
     CHANNEL_NAME_RE,
-    DEFAULT_LIMITS,
     SERVER_TO_USER_PREFIX,
     validate_channel_name,
 )
@@ -44,7 +43,7 @@ def authorize_subscription(
 ) -> Member | None:
     """Check a ``pusher:subscribe`` request; return the member for presence channels."""
     try:
-        validate_channel_name(channel, DEFAULT_LIMITS)
+        validate_channel_name(channel, connection.config.limits)
     except InvalidMessage as exc:
         raise SubscriptionRefused(str(exc), "InvalidChannel", 400) from None
     if channel.startswith(SERVER_TO_USER_PREFIX):

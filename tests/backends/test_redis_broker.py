@@ -539,3 +539,16 @@ def test_starts_and_closes_while_redis_is_down(
 
     run(scenario())
     assert "unreachable" in caplog.text
+
+
+def test_ping_answers_while_redis_does_and_raises_when_it_is_gone(
+    disposable_redis: RedisProcess,
+) -> None:
+    async def scenario() -> None:
+        async with running(disposable_redis.url, timeout=0.5) as node:
+            await node.broker.ping()
+            disposable_redis.stop()
+            with pytest.raises(redis.RedisError):
+                await node.broker.ping()
+
+    run(scenario())

@@ -39,6 +39,9 @@ class UnreachableBroker(InProcessBroker):
     async def subscription_counts(self) -> dict[str, int]:
         raise ConnectionError("Error 111 connecting to redis://:hunter2@10.0.0.7:6379")
 
+    async def ping(self) -> None:
+        await self.subscription_counts()
+
 
 class ApiServer:
     """The API and status routes on a free port, with what the broker received.

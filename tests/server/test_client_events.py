@@ -77,3 +77,17 @@ def test_oversized_data_is_rejected(chat: Server) -> None:
     sender.subscribe("private-chat")
     sender.send("client-big", "x" * 10_300, channel="private-chat")
     assert "10240" in sender.expect("pusher:error")["data"]["message"]
+
+
+def test_the_backend_limits_apply_to_client_events(make_server) -> None:  # type: ignore[no-untyped-def]
+    from realtime_core.backends.memory import MemoryBackend
+
+    config = MemoryBackend({"MAX_DATA_BYTES": 100}, name="memory").server_config()
+    server = make_server(limits=config.limits, client_events=True)
+    sender, receiver = server.client(), server.client()
+    sender.subscribe("private-chat")
+    receiver.subscribe("private-chat")
+    sender.send("client-small", "x" * 90, channel="private-chat")
+    assert receiver.expect("client-small")["data"] == "x" * 90
+    sender.send("client-big", "x" * 101, channel="private-chat")
+    assert "data over 100 bytes" in sender.expect("pusher:error")["data"]["message"]

@@ -28,6 +28,7 @@ MODULES = [
     "realtime_core.server.api_auth",
     "realtime_core.server.app",
     "realtime_core.server.cli",
+    "realtime_core.server.client_events",
     "realtime_core.server.config",
     "realtime_core.server.connection",
     "realtime_core.server.fanout",

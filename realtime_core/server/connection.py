@@ -21,7 +21,8 @@ from tornado.websocket import WebSocketHandler
 
 from .. import frames
 from ..broker import PresenceFull
-from ..protocol import ENCRYPTED_PREFIX, SERVER_TO_USER_PREFIX
+from ..protocol import SERVER_TO_USER_PREFIX
+from .client_events import ClientEventRefused, EventWindow, check_client_event, count_event
 from .config import ServerConfig
 from .fanout import Outlet, text_frame
 from .hub import Hub
@@ -77,7 +78,7 @@ class PusherConnection(WebSocketHandler):
     pinged_at: float | None
     _closing: bool
     _operation: "asyncio.Future[None] | None"
-    _event_window: tuple[float, int]
+    _event_window: EventWindow
     _cleanup_task: "asyncio.Future[None]"
 
     def initialize(self, hub: Hub) -> None:
@@ -92,7 +93,7 @@ class PusherConnection(WebSocketHandler):
         self.pinged_at = None
         self._closing = False
         self._operation = None
-        self._event_window = (0.0, 0)
+        self._event_window = (0, 0)
 
     # Handshake --------------------------------------------------------------------------
 
@@ -323,56 +324,17 @@ class PusherConnection(WebSocketHandler):
         self.send(frames.signin_success(data["user_data"]))
 
     async def _client_event(self, event: str, channel: Any, data: Any) -> None:
-        config = self.config
-        if not config.client_events:
-            self.send_error_frame(
-                None,
-                "To send client events, you must enable this feature in the server's "
-                "settings (client_events).",
+        self._event_window = count_event(self._event_window, time.monotonic())
+        try:
+            channel = check_client_event(
+                self.config, event, channel, data, self.channels, self._event_window[1]
             )
-            return
-        if not isinstance(channel, str) or not channel.startswith(("private-", "presence-")):
-            self.send_error_frame(
-                None, "Client event rejected - only supported on private and presence channels"
-            )
-            return
-        if channel.startswith(ENCRYPTED_PREFIX):
-            self.send_error_frame(None, "Client events are not supported on encrypted channels")
-            return
-        if channel not in self.channels:
-            self.send_error_frame(None, f"Client event rejected - not subscribed to {channel}")
-            return
-        if not self._within_rate():
-            self.send_error_frame(
-                4301,
-                f"Client event rejected - over {config.client_events_per_second} per second",
-            )
-            return
-        if len(event) > config.limits.max_event_name_length:
-            self.send_error_frame(
-                None,
-                "Client event rejected - event name over "
-                f"{config.limits.max_event_name_length} characters",
-            )
-            return
-        size = len(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode())
-        if size > config.limits.max_data_bytes:
-            self.send_error_frame(
-                None, f"Client event rejected - data over {config.limits.max_data_bytes} bytes"
-            )
+        except ClientEventRefused as refused:
+            self.send_error_frame(refused.code, str(refused))
             return
         user_id = self.presence_ids.get(channel)
         payload = frames.client_event(channel, event, data, user_id)
         await self.hub.broker.publish_frame(channel, payload, except_socket_id=self.socket_id)
-
-    def _within_rate(self) -> bool:
-        second = int(time.monotonic())
-        window, count = self._event_window
-        if window != second:
-            window, count = second, 0
-        count += 1
-        self._event_window = (window, count)
-        return count <= self.config.client_events_per_second
 
     # Closing ----------------------------------------------------------------------------
 

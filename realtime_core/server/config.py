@@ -31,6 +31,8 @@ class ServerConfig:
     max_user_info_bytes: int = 1024
     max_user_id_length: int = 128
     client_events_per_second: int = 10
+    max_subscriptions: int = 1000
+    """Channels one connection may be subscribed to at once (bounds its memory)."""
     max_frame_bytes: int = 16_384
     """Largest frame a client may send; bigger ones get an error, the socket stays open."""
     max_output_bytes: int = 1_048_576

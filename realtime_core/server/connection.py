@@ -264,6 +264,10 @@ class PusherConnection(WebSocketHandler):
                 # with code null, which no client treats as a reason to reconnect.
                 self.send_error_frame(None, str(refused))
             return
+        if channel not in self.channels and len(self.channels) >= self.config.max_subscriptions:
+            message = f"Over {self.config.max_subscriptions} channels on one connection"
+            self.send(frames.subscription_error(channel, "LimitReached", message, 4301))
+            return
         if channel.startswith(SERVER_TO_USER_PREFIX):
             # Delivered through the sign-in already; the subscription only acknowledges it.
             self.send(frames.subscription_succeeded(channel))

@@ -277,3 +277,16 @@ class TestSignIn:
             assert code == 4009
         bystander.send("pusher:ping")
         bystander.expect("pusher:pong")
+
+
+def test_subscriptions_per_connection_are_bounded(make_server) -> None:  # type: ignore[no-untyped-def]
+    server = make_server(max_subscriptions=3)
+    client = server.client()
+    for name in ("a", "b", "c"):
+        assert client.subscribe(name)["event"] == "pusher_internal:subscription_succeeded"
+    assert client.subscribe("a")["event"] == "pusher_internal:subscription_succeeded"
+    refused = client.subscribe("d")
+    assert refused["event"] == "pusher:subscription_error"
+    assert refused["data"]["type"] == "LimitReached"
+    client.send("pusher:unsubscribe", {"channel": "a"})
+    assert client.subscribe("d")["event"] == "pusher_internal:subscription_succeeded"

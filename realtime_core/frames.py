@@ -13,6 +13,7 @@ __all__ = [
     "PONG",
     "channel_event",
     "client_event",
+    "compact_json",
     "connection_established",
     "error",
     "member_added",
@@ -24,12 +25,14 @@ __all__ = [
 ]
 
 
-def _encode(frame: dict[str, Any]) -> bytes:
-    return json.dumps(frame, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-def _as_text(value: Any) -> str:
+def compact_json(value: Any) -> str:
+    """JSON without spaces or ASCII escapes: what goes on the wire, and what is measured
+    against the size limits."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _encode(frame: dict[str, Any]) -> bytes:
+    return compact_json(frame).encode()
 
 
 PONG = b'{"event":"pusher:pong","data":"{}"}'
@@ -41,7 +44,7 @@ def ping() -> bytes:
 
 def connection_established(socket_id: str, activity_timeout: int) -> bytes:
     data = {"socket_id": socket_id, "activity_timeout": activity_timeout}
-    return _encode({"event": "pusher:connection_established", "data": _as_text(data)})
+    return _encode({"event": "pusher:connection_established", "data": compact_json(data)})
 
 
 def error(code: int | None, message: str) -> bytes:
@@ -68,7 +71,7 @@ def subscription_succeeded(channel: str, members: dict[str, object] | None = Non
         data = "{}"
     else:
         presence = {"ids": list(members), "hash": members, "count": len(members)}
-        data = _as_text({"presence": presence})
+        data = compact_json({"presence": presence})
     return _encode(
         {"event": "pusher_internal:subscription_succeeded", "channel": channel, "data": data}
     )
@@ -80,12 +83,12 @@ def subscription_error(channel: str, error_type: str, message: str, status: int)
 
 
 def member_added(channel: str, user_id: str, user_info: object) -> bytes:
-    data = _as_text({"user_id": user_id, "user_info": user_info})
+    data = compact_json({"user_id": user_id, "user_info": user_info})
     return _encode({"event": "pusher_internal:member_added", "channel": channel, "data": data})
 
 
 def member_removed(channel: str, user_id: str) -> bytes:
-    data = _as_text({"user_id": user_id})
+    data = compact_json({"user_id": user_id})
     return _encode({"event": "pusher_internal:member_removed", "channel": channel, "data": data})
 
 

@@ -10,6 +10,7 @@ import hmac
 
 __all__ = [
     "channel_string_to_sign",
+    "constant_time_equal",
     "hmac_sha256_hex",
     "sign",
     "user_string_to_sign",
@@ -39,9 +40,15 @@ def sign(key: str, secret: str, string_to_sign: str) -> str:
     return f"{key}:{hmac_sha256_hex(secret, string_to_sign)}"
 
 
+def constant_time_equal(received: str, expected: str) -> bool:
+    """Compare in constant time; any text a client sent is accepted (lone surrogates too)."""
+    return hmac.compare_digest(
+        received.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass")
+    )
+
+
 def verify(key: str, secret: str, string_to_sign: str, auth: object) -> bool:
     """True when ``auth`` is exactly :func:`sign`'s output; constant time."""
     if not isinstance(auth, str):
         return False
-    expected = sign(key, secret, string_to_sign)
-    return hmac.compare_digest(expected.encode(), auth.encode("utf-8", "surrogatepass"))
+    return constant_time_equal(auth, sign(key, secret, string_to_sign))

@@ -310,7 +310,7 @@ class RedisBroker(Broker):
     async def join_presence(
         self, channel: str, socket_id: str, user_id: str, user_info: object, max_members: int
     ) -> PresenceJoin:
-        membership = _Membership(user_id, _json(user_info), max_members)
+        membership = _Membership(user_id, frames.compact_json(user_info), max_members)
         self._unfinished_leaves.discard((channel, socket_id))  # a rejoin supersedes it
         joined = await self._join_membership(channel, socket_id, membership)
         self._memberships[(channel, socket_id)] = membership
@@ -448,10 +448,6 @@ class RedisBroker(Broker):
         if status == 1 and node_id != self.node_id:
             logger.info("Forgot silent node %s and its %d presence entries", node_id, len(entries))
         return int(status)
-
-
-def _json(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def _pairs(flat: Sequence[Any]) -> dict[Any, Any]:

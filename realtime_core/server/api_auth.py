@@ -17,12 +17,11 @@ which the client built from values it sent.
 """
 
 import hashlib
-import hmac
 import re
 import time
 from urllib.parse import parse_qsl
 
-from ..signing import hmac_sha256_hex
+from ..signing import constant_time_equal, hmac_sha256_hex
 from .config import ServerConfig
 
 __all__ = ["AuthenticationFailed", "string_to_sign", "verify_request"]
@@ -65,14 +64,14 @@ def verify_request(
     if missing:
         raise AuthenticationFailed(f"Missing query parameter(s): {', '.join(missing)}.")
     signature = params.pop("auth_signature")
-    if not _equal(params["auth_key"], config.key):
+    if not constant_time_equal(params["auth_key"], config.key):
         raise AuthenticationFailed(f"Unknown auth_key {params['auth_key']!r}.")
     if params["auth_version"] != AUTH_VERSION:
         raise AuthenticationFailed(
             f"Unsupported auth_version {params['auth_version']!r}; only {AUTH_VERSION!r} exists."
         )
     signed = string_to_sign(method, path, params)
-    if not _equal(signature, hmac_sha256_hex(config.secret, signed)):
+    if not constant_time_equal(signature, hmac_sha256_hex(config.secret, signed)):
         raise AuthenticationFailed(
             f"Invalid signature: expected the HMAC-SHA256 hex digest, under the app secret, "
             f"of {signed!r}."
@@ -99,7 +98,7 @@ def _check_body_md5(received: str | None, body: bytes) -> None:
             raise AuthenticationFailed("body_md5 is required when the request has a body.")
         return
     actual = hashlib.md5(body).hexdigest()
-    if not _equal(received, actual):
+    if not constant_time_equal(received, actual):
         raise AuthenticationFailed(
             f"body_md5 {received!r} does not match the body received ({len(body)} bytes, "
             f"MD5 {actual})."
@@ -117,10 +116,3 @@ def _check_timestamp(received: str, max_age: int, now: float | None) -> None:
             f"Timestamp expired: given timestamp ({received}) not within {max_age}s of "
             f"server time ({server_time}). Check the clock of the machine that signed it."
         )
-
-
-def _equal(received: str, expected: str) -> bool:
-    """Constant-time comparison that tolerates any text the client sent."""
-    return hmac.compare_digest(
-        received.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass")
-    )

@@ -7,10 +7,10 @@ socket stays open; only the rate limit has a code (4301, which no client treats 
 a reason to reconnect).
 """
 
-import json
 from collections.abc import Collection
 from typing import Any
 
+from ..frames import compact_json
 from ..protocol import ENCRYPTED_PREFIX
 from .config import ServerConfig
 
@@ -66,7 +66,7 @@ def check_client_event(
         raise ClientEventRefused(
             f"Client event rejected - event name over {limits.max_event_name_length} characters"
         )
-    size = len(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode())
+    size = len(compact_json(data).encode())
     if size > limits.max_data_bytes:
         raise ClientEventRefused(f"Client event rejected - data over {limits.max_data_bytes} bytes")
     return channel

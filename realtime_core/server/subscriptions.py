@@ -9,6 +9,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import InvalidMessage
+from ..frames import compact_json
 from ..protocol import (
     CHANNEL_NAME_RE,
     SERVER_TO_USER_PREFIX,
@@ -106,7 +107,7 @@ def _check_member_limits(connection: "PusherConnection", member: Member) -> None
         raise SubscriptionRefused(
             f"user_id is over {config.max_user_id_length} characters", "LimitReached", 4009
         )
-    info_size = len(json.dumps(user_info, ensure_ascii=False, separators=(",", ":")).encode())
+    info_size = len(compact_json(user_info).encode())
     if info_size > config.max_user_info_bytes:
         raise SubscriptionRefused(
             f"user_info is {info_size} bytes; the limit is {config.max_user_info_bytes}",

@@ -18,6 +18,7 @@ import abc
 import dataclasses
 from collections.abc import Callable, Sequence
 
+from . import frames
 from .messages import Message
 
 __all__ = [
@@ -116,6 +117,12 @@ class Broker(abc.ABC):
     @abc.abstractmethod
     async def leave_presence(self, channel: str, socket_id: str) -> str | None:
         """Remove a connection; return the user id when it was that user's last one."""
+
+    async def leave_and_announce(self, channel: str, socket_id: str) -> None:
+        """Leave a presence channel and, when the user is gone, tell the others."""
+        user_id = await self.leave_presence(channel, socket_id)
+        if user_id is not None:
+            await self.publish_frame(channel, frames.member_removed(channel, user_id))
 
     @abc.abstractmethod
     async def presence_members(self, channel: str) -> dict[str, object]:

@@ -11,8 +11,10 @@ from collections.abc import Iterable
 from .exceptions import InvalidMessage
 
 __all__ = [
+    "AUTHORIZED_PREFIXES",
     "DEFAULT_LIMITS",
     "Limits",
+    "is_user_id",
     "validate_channel_name",
     "validate_channels",
     "validate_event_name",
@@ -21,7 +23,11 @@ __all__ = [
 
 CHANNEL_NAME_RE = re.compile(r"\A[-a-zA-Z0-9_=@,.;]+\Z")
 SERVER_TO_USER_PREFIX = "#server-to-user-"
+PRIVATE_PREFIX = "private-"
+PRESENCE_PREFIX = "presence-"
 ENCRYPTED_PREFIX = "private-encrypted-"
+AUTHORIZED_PREFIXES = (PRIVATE_PREFIX, PRESENCE_PREFIX)
+"""Channels whose subscriptions need a signature (and that take client events)."""
 RESERVED_EVENT_PREFIXES = ("pusher:", "pusher_internal:")
 SOCKET_ID_RE = re.compile(r"\A[0-9]+\.[0-9]+\Z")
 
@@ -61,11 +67,17 @@ def validate_event_name(name: str, limits: Limits) -> None:
         )
 
 
+def is_user_id(user_id: str, max_length: int) -> bool:
+    """A signed-in user id: 1 to ``max_length`` characters of a channel name's alphabet,
+    so ``#server-to-user-{id}`` is a valid channel."""
+    return len(user_id) <= max_length and bool(CHANNEL_NAME_RE.match(user_id))
+
+
 def validate_channel_name(name: str, limits: Limits) -> None:
     """Check one channel name against Pusher's character set and length."""
     if name.startswith(SERVER_TO_USER_PREFIX):
         user_id = name.removeprefix(SERVER_TO_USER_PREFIX)
-        if not CHANNEL_NAME_RE.match(user_id) or len(user_id) > limits.max_channel_name_length:
+        if not is_user_id(user_id, limits.max_channel_name_length):
             raise InvalidMessage(
                 f"Invalid user channel {name!r}: the user id must be 1-"
                 f"{limits.max_channel_name_length} characters of letters, digits and _-=@,.;"

@@ -174,9 +174,7 @@ class InProcessBroker(Broker):
             await self.unlisten(channel)
         for channel, socket_id in list(self._presence):
             # Like a crashed Redis node's members: the others are told they left.
-            user_id = await self.leave_presence(channel, socket_id)
-            if user_id is not None:
-                await self.publish_frame(channel, frames.member_removed(channel, user_id))
+            await self.leave_and_announce(channel, socket_id)
         self.exchange.detach(self)
 
     async def publish(self, messages: Sequence[Message]) -> None:

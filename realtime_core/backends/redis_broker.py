@@ -336,9 +336,7 @@ class RedisBroker(Broker):
 
     async def _finish_leaves(self) -> None:
         for channel, socket_id in list(self._unfinished_leaves):
-            user_id = await self.leave_presence(channel, socket_id)
-            if user_id is not None:
-                await self.publish_frame(channel, frames.member_removed(channel, user_id))
+            await self.leave_and_announce(channel, socket_id)
 
     async def presence_members(self, channel: str) -> dict[str, object]:
         _, _, info = self.keys.presence(channel)

@@ -25,7 +25,7 @@ from tornado.web import HTTPError, RequestHandler, stream_request_body
 from ..broker import Broker
 from ..exceptions import DataTooLarge, InvalidMessage
 from ..messages import Message
-from ..protocol import CHANNEL_NAME_RE, Limits, validate_channel_name
+from ..protocol import PRESENCE_PREFIX, Limits, is_user_id, validate_channel_name
 from .api_auth import AuthenticationFailed, verify_request
 from .config import ServerConfig
 from .stats import Stats
@@ -36,7 +36,6 @@ logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 256 * 1024
 """Bodies above this are answered 413 unread (ten 10 KB events fit with room to spare)."""
-PRESENCE_PREFIX = "presence-"
 EVENT_INFO = frozenset({"user_count", "subscription_count"})
 CHANNEL_INFO = frozenset({"user_count", "subscription_count", "cache"})
 CHANNELS_INFO = frozenset({"user_count"})
@@ -309,7 +308,7 @@ class TerminateConnectionsHandler(ApiHandler):
     async def post(self, user_id: str, app_id: str | None = None) -> None:
         self.authenticate(app_id)
         longest = self.config.max_user_id_length
-        if not CHANNEL_NAME_RE.match(user_id) or len(user_id) > longest:
+        if not is_user_id(user_id, longest):
             raise ApiError(
                 400,
                 f"Invalid user id {shown(user_id)}: signed-in user ids are 1-{longest} letters, "

@@ -11,7 +11,7 @@ from collections.abc import Collection
 from typing import Any
 
 from ..frames import compact_json
-from ..protocol import ENCRYPTED_PREFIX
+from ..protocol import AUTHORIZED_PREFIXES, ENCRYPTED_PREFIX
 from .config import ServerConfig
 
 __all__ = ["ClientEventRefused", "EventWindow", "check_client_event", "count_event"]
@@ -49,7 +49,7 @@ def check_client_event(
             "To send client events, you must enable this feature in the server's "
             "settings (client_events)."
         )
-    if not isinstance(channel, str) or not channel.startswith(("private-", "presence-")):
+    if not isinstance(channel, str) or not channel.startswith(AUTHORIZED_PREFIXES):
         raise ClientEventRefused(
             "Client event rejected - only supported on private and presence channels"
         )

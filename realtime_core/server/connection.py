@@ -314,7 +314,6 @@ class PusherConnection(WebSocketHandler):
         if not isinstance(data, dict) or not isinstance(data.get("channel"), str):
             self.send_error_frame(None, "pusher:unsubscribe needs data with a string 'channel'")
             return
-        self.presence_ids.pop(data["channel"], None)
         await self.hub.unsubscribe(self, data["channel"])
 
     async def _sign_in(self, data: Any) -> None:

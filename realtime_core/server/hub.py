@@ -14,9 +14,8 @@ import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from .. import frames
 from ..broker import Broker, Delivery
-from ..protocol import SERVER_TO_USER_PREFIX
+from ..protocol import PRESENCE_PREFIX, SERVER_TO_USER_PREFIX
 from .config import ServerConfig
 from .fanout import FlushScheduler, text_frame
 from .stats import Stats
@@ -122,17 +121,15 @@ class Hub:
         # Local bookkeeping first: whatever the broker does next, this process forgets
         # the connection and stops listening when it was the last subscriber.
         connection.channels.discard(channel)
+        connection.presence_ids.pop(channel, None)
         subscribers = self._channels.get(channel, set())
         subscribers.discard(connection)
         last = not subscribers and self._channels.pop(channel, None) is not None
         if last:
             self._listening.pop(channel, None)
         try:
-            if channel.startswith("presence-"):
-                user_id = await self.broker.leave_presence(channel, connection.socket_id)
-                if user_id is not None:
-                    removed = frames.member_removed(channel, user_id)
-                    await self.broker.publish_frame(channel, removed)
+            if channel.startswith(PRESENCE_PREFIX):
+                await self.broker.leave_and_announce(channel, connection.socket_id)
             await self.broker.count_subscription(channel, -1)
         finally:
             if last:

@@ -11,8 +11,10 @@ from typing import TYPE_CHECKING, Any
 from ..exceptions import InvalidMessage
 from ..frames import compact_json
 from ..protocol import (
-    CHANNEL_NAME_RE,
+    AUTHORIZED_PREFIXES,
+    PRESENCE_PREFIX,
     SERVER_TO_USER_PREFIX,
+    is_user_id,
     validate_channel_name,
 )
 from ..signing import channel_string_to_sign, user_string_to_sign, verify
@@ -54,10 +56,10 @@ def authorize_subscription(
                 status=403,
             )
         return None
-    if not channel.startswith(("private-", "presence-")):
+    if not channel.startswith(AUTHORIZED_PREFIXES):
         return None
     config = connection.config
-    presence = channel.startswith("presence-")
+    presence = channel.startswith(PRESENCE_PREFIX)
     channel_data = data.get("channel_data") if presence else None
     if presence and channel_data is None and connection.signed_in_data is None:
         raise SubscriptionRefused(
@@ -137,7 +139,7 @@ def authorize_sign_in(connection: "PusherConnection", data: Any) -> str:
     user_id = decoded.get("id") if isinstance(decoded, dict) else None
     if not isinstance(user_id, str) or not user_id:
         raise SignInRefused("user_data must be a JSON object whose id is a non-empty string")
-    if len(user_id) > config.max_user_id_length or not CHANNEL_NAME_RE.match(user_id):
+    if not is_user_id(user_id, config.max_user_id_length):
         raise SignInRefused(
             f"user id must be 1-{config.max_user_id_length} letters, digits or _-=@,.;"
         )

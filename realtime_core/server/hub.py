@@ -11,8 +11,8 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, TypeVar
 
 from ..broker import Broker, Delivery
 from ..protocol import PRESENCE_PREFIX, SERVER_TO_USER_PREFIX
@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 __all__ = ["Hub"]
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 class Hub:
@@ -94,19 +96,11 @@ class Hub:
         if channel in connection.channels:
             return False
         connection.channels.add(channel)
-        subscribers = self._channels.get(channel)
-        if subscribers is None:
-            subscribers = self._channels[channel] = set()
-            self._listening[channel] = asyncio.ensure_future(self.broker.listen(channel))
+        subscribers = self._channels.setdefault(channel, set())
         subscribers.add(connection)
-        # Every subscriber waits until the broker delivers the channel here, not only
-        # the first: a confirmed subscription must not miss what is published next.
-        listening = self._listening[channel]
         try:
-            await asyncio.shield(listening)
+            await self._listen(channel)
         except Exception:
-            if self._listening.get(channel) is listening:
-                del self._listening[channel]  # the next subscriber tries again
             connection.channels.discard(channel)
             subscribers.discard(connection)
             if not subscribers:
@@ -125,22 +119,26 @@ class Hub:
         subscribers = self._channels.get(channel, set())
         subscribers.discard(connection)
         last = not subscribers and self._channels.pop(channel, None) is not None
-        if last:
-            self._listening.pop(channel, None)
         try:
             if channel.startswith(PRESENCE_PREFIX):
                 await self.broker.leave_and_announce(channel, connection.socket_id)
             await self.broker.count_subscription(channel, -1)
         finally:
             if last:
-                await self.broker.unlisten(channel)
+                await self._unlisten(channel)
 
     async def sign_in(self, connection: "PusherConnection", user_id: str) -> None:
         connection.user_id = user_id
         connections = self._users.setdefault(user_id, set())
         connections.add(connection)
-        if len(connections) == 1:
-            await self.broker.listen(SERVER_TO_USER_PREFIX + user_id)
+        try:
+            await self._listen(SERVER_TO_USER_PREFIX + user_id)
+        except Exception:
+            connection.user_id = None
+            connections.discard(connection)
+            if not connections:
+                self._users.pop(user_id, None)
+            raise
 
     async def _forget_user(self, connection: "PusherConnection") -> None:
         user_id = connection.user_id
@@ -148,16 +146,43 @@ class Hub:
         connections = self._users.get(user_id, set())
         connections.discard(connection)
         if not connections and self._users.pop(user_id, None) is not None:
-            await self.broker.unlisten(SERVER_TO_USER_PREFIX + user_id)
+            await self._unlisten(SERVER_TO_USER_PREFIX + user_id)
+
+    async def _listen(self, channel: str) -> None:
+        """Return once the broker delivers ``channel`` here, asking it on first interest.
+
+        Every local subscriber waits for the same request, not only the first: a
+        confirmed subscription (or sign-in) must not miss what is published next.
+        """
+        listening = self._listening.get(channel)
+        if listening is None:
+            listening = self._listening[channel] = asyncio.ensure_future(
+                self.broker.listen(channel)
+            )
+        try:
+            await asyncio.shield(listening)
+        except Exception:
+            if self._listening.get(channel) is listening:
+                del self._listening[channel]  # the next subscriber asks again
+            raise
+
+    async def _unlisten(self, channel: str) -> None:
+        self._listening.pop(channel, None)
+        await self.broker.unlisten(channel)
 
     # Broker callbacks -------------------------------------------------------------------
 
+    def _on_loop(self, callback: Callable[[T], None], argument: T) -> None:
+        """Run ``callback(argument)`` on the hub's loop: at once when called there, else
+        scheduled thread-safely (the in-process broker calls from publishing threads)."""
+        if threading.get_ident() == self._loop_thread:
+            callback(argument)
+        elif self._loop is not None:
+            self._loop.call_soon_threadsafe(callback, argument)
+
     def deliver(self, delivery: Delivery) -> None:
         """Fan a delivery out to local subscribers; safe to call from any thread."""
-        if threading.get_ident() == self._loop_thread:
-            self._fan_out(delivery)
-        elif self._loop is not None:
-            self._loop.call_soon_threadsafe(self._fan_out, delivery)
+        self._on_loop(self._fan_out, delivery)
 
     def _fan_out(self, delivery: Delivery) -> None:
         channel = delivery.channel
@@ -181,10 +206,10 @@ class Hub:
         self.stats.messages_out += sent
 
     def terminate_user(self, user_id: str) -> None:
-        """Close every local connection signed in as ``user_id`` (HTTP API request)."""
-        if threading.get_ident() != self._loop_thread and self._loop is not None:
-            self._loop.call_soon_threadsafe(self.terminate_user, user_id)
-            return
+        """Close every local connection signed in as ``user_id``; safe from any thread."""
+        self._on_loop(self._terminate_local, user_id)
+
+    def _terminate_local(self, user_id: str) -> None:
         for connection in list(self._users.get(user_id, ())):
             connection.close_with(4009, "Connection terminated by the application")
 

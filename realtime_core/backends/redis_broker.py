@@ -98,9 +98,10 @@ class RedisBroker(Broker):
     ``url`` is a redis-py URL (``redis://``, ``rediss://``, ``unix://``). ``app_id`` and
     ``key_prefix`` name the keys, as for the ``tornado_redis`` backend that publishes to
     the same app. ``history_size``/``history_ttl`` bound each channel's stream.
-    Heartbeats go out every ``heartbeat_interval`` seconds; a node silent for
-    ``node_timeout`` seconds is dead. ``timeout`` bounds every Redis call (connect,
-    read) and the wait for a subscription to be confirmed.
+    Heartbeats go out every ``heartbeat_interval`` seconds (a third of ``node_timeout``
+    unless given); a node silent for ``node_timeout`` seconds is dead. ``timeout``
+    bounds every Redis call (connect, read) and the wait for a subscription to be
+    confirmed.
 
     Use it from one event loop: the one :meth:`start` runs on.
     """
@@ -113,10 +114,12 @@ class RedisBroker(Broker):
         key_prefix: str = DEFAULT_KEY_PREFIX,
         history_size: int = DEFAULT_HISTORY_SIZE,
         history_ttl: int = DEFAULT_HISTORY_TTL,
-        heartbeat_interval: float = 5.0,
+        heartbeat_interval: float | None = None,
         node_timeout: float = 15.0,
         timeout: float = 5.0,
     ) -> None:
+        if heartbeat_interval is None:
+            heartbeat_interval = node_timeout / 3
         if not 0 < heartbeat_interval < node_timeout:
             raise ValueError(
                 f"heartbeat_interval ({heartbeat_interval}) must be positive and shorter than "

@@ -139,13 +139,11 @@ class TornadoRedisBackend(SelfHostedBackend):
 
     def make_broker(self) -> RedisBroker:
         """A broker for one socket server process on this backend's Redis and keys."""
-        node_timeout = self.options["NODE_TIMEOUT"]
         return RedisBroker(
             self.options["REDIS_URL"],
             app_id=self.options["APP_ID"],
             key_prefix=self.options["KEY_PREFIX"],
-            heartbeat_interval=node_timeout / 3,
-            node_timeout=node_timeout,
+            node_timeout=self.options["NODE_TIMEOUT"],
             timeout=self.options["TIMEOUT"],
         )
 

@@ -90,7 +90,6 @@ def make_broker(args: argparse.Namespace, config: ServerConfig) -> Broker:
             args.redis_url,
             app_id=config.app_id,
             key_prefix=args.key_prefix,
-            heartbeat_interval=args.node_timeout / 3,
             node_timeout=args.node_timeout,
         )
     from ..backends.memory import InProcessBroker

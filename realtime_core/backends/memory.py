@@ -13,7 +13,6 @@ import itertools
 import logging
 import threading
 import time
-import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -22,7 +21,7 @@ from django.utils.crypto import salted_hmac
 
 from .. import frames
 from ..broker import Broker, Delivery, DeliveryHandler, PresenceFull, PresenceJoin, TerminateHandler
-from ..messages import Event, Message
+from ..messages import Message
 from ..testing import outbox
 from .base import CheckResult, CheckStatus
 from .self_hosted import SelfHostedBackend, credential_options
@@ -271,19 +270,18 @@ class MemoryBackend(SelfHostedBackend):
             "connectivity", CheckStatus.OK, 0.0, "in-process delivery: no network involved"
         )
         started = time.perf_counter()
-        channel = f"realtime-check-{uuid.uuid4().hex}"
-        messages = self.prepare([Event(channel, "realtime-check", {"check": channel})])
+        message, expected = self.check_probe()
+        channel = message.channels[0]
         received: list[Delivery] = []
         exchange.subscribe(channel, received.append)
         try:
-            exchange.send(messages)
+            exchange.send([message])
         finally:
             exchange.unsubscribe(channel, received.append)
         elapsed = time.perf_counter() - started
-        expected = [frames.channel_event(channel, messages[0].name, messages[0].data)]
-        if [delivery.payload for delivery in received] == expected:
+        if [delivery.payload for delivery in received] == [expected]:
             detail, status = "the event reached an in-process listener unchanged", CheckStatus.OK
         else:
-            detail = f"expected exactly {messages[0]!r}, received {received!r}"
+            detail = f"expected exactly {expected!r}, received {received!r}"
             status = CheckStatus.FAILED
         return [connectivity, CheckResult("round trip", status, elapsed, detail)]

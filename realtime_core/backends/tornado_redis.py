@@ -46,7 +46,6 @@ after commit, late, still goes out.
 import re
 import threading
 import time
-import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -56,9 +55,8 @@ from redis.commands.core import Script
 from redis.exceptions import RedisError
 from redis.retry import Retry
 
-from .. import frames
 from ..conf import Option
-from ..messages import Event, Message
+from ..messages import Message
 from .base import CheckResult, CheckStatus
 from .redis_broker import RedisBroker, redact_url
 from .redis_schema import (
@@ -222,9 +220,8 @@ class TornadoRedisBackend(SelfHostedBackend):
         """Subscribe like a server would, publish through the script, compare the frame."""
         started = time.perf_counter()
         timeout = self.options["TIMEOUT"]
-        channel = f"realtime-check-{uuid.uuid4().hex}"
-        (message,) = self.prepare([Event(channel, "realtime-check", {"check": channel})])
-        expected = frames.channel_event(channel, message.name, message.data)
+        message, expected = self.check_probe()
+        channel = message.channels[0]
         pubsub = client.pubsub()  # type: ignore[no-untyped-call]
         try:
             pubsub.subscribe(self.keys.channel(channel))

@@ -70,10 +70,7 @@ def authorize_subscription(
         raise SubscriptionRefused("channel_data must be a JSON string", status=400)
     string_to_sign = channel_string_to_sign(connection.socket_id, channel, channel_data)
     if not verify(config.key, config.secret, string_to_sign, data.get("auth")):
-        raise SubscriptionRefused(
-            f"Invalid signature: expected the HMAC SHA256 hex digest of {string_to_sign!r} "
-            "signed with the app secret"
-        )
+        raise SubscriptionRefused(_invalid_signature(string_to_sign))
     if not presence:
         return None
     if channel_data is not None:
@@ -83,6 +80,14 @@ def authorize_subscription(
         member = _signed_in_member(connection.signed_in_data)
     _check_member_limits(connection, member)
     return member
+
+
+def _invalid_signature(string_to_sign: str) -> str:
+    """Real Pusher's wording; quotes what was signed, never the expected signature."""
+    return (
+        f"Invalid signature: expected the HMAC SHA256 hex digest of {string_to_sign!r} "
+        "signed with the app secret"
+    )
 
 
 def _member_from_channel_data(channel_data: str) -> Member:
@@ -128,10 +133,7 @@ def authorize_sign_in(connection: "PusherConnection", data: Any) -> str:
     config = connection.config
     string_to_sign = user_string_to_sign(connection.socket_id, user_data)
     if not verify(config.key, config.secret, string_to_sign, data.get("auth")):
-        raise SignInRefused(
-            f"Invalid signature: expected the HMAC SHA256 hex digest of {string_to_sign!r} "
-            "signed with the app secret"
-        )
+        raise SignInRefused(_invalid_signature(string_to_sign))
     try:
         decoded = json.loads(user_data)
     except ValueError:

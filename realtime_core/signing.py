@@ -5,10 +5,12 @@ The auth string is ``<key>:<hex digest>``. Strings are signed exactly as receive
 differently) and compared in constant time, key included.
 """
 
+import dataclasses
 import hashlib
 import hmac
 
 __all__ = [
+    "Credentials",
     "channel_string_to_sign",
     "constant_time_equal",
     "hmac_sha256_hex",
@@ -16,6 +18,20 @@ __all__ = [
     "user_string_to_sign",
     "verify",
 ]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Credentials:
+    """What signs channel authorizations and signins for one app.
+
+    ``key`` is public (browsers connect with it); ``secret`` and
+    ``encryption_master_key`` never leave the server and are kept out of ``repr``.
+    """
+
+    key: str
+    secret: str = dataclasses.field(repr=False)
+    encryption_master_key: bytes | None = dataclasses.field(default=None, repr=False)
+    """32 bytes from which each ``private-encrypted-`` channel's shared secret derives."""
 
 
 def hmac_sha256_hex(secret: str, message: str) -> str:

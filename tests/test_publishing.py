@@ -132,7 +132,7 @@ def test_default_asend_runs_send_off_the_event_loop() -> None:
         def send(self, messages: list[Message]) -> None:
             send_threads.append(threading.current_thread())
 
-        check = client_config = capabilities = None  # type: ignore[assignment]
+        check = client_config = capabilities = credentials = None  # type: ignore[assignment]
 
     async def main() -> threading.Thread:
         await BlockingTransport({}, name="blocking").apublish([Event("c", "e", 1)])

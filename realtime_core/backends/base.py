@@ -26,6 +26,7 @@ from ..conf import Option, int_option, validate_options
 from ..exceptions import InvalidMessage, PublishError, RealtimeError
 from ..messages import Event, Message
 from ..protocol import DEFAULT_LIMITS, Limits
+from ..signing import Credentials
 
 __all__ = ["Backend", "Capabilities", "CheckResult", "CheckStatus"]
 
@@ -215,6 +216,11 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     def capabilities(self) -> Capabilities:
         """The features this backend delivers."""
+
+    @property
+    @abc.abstractmethod
+    def credentials(self) -> Credentials:
+        """The key and secret that the channel authorization endpoint signs with."""
 
     def close(self) -> None:  # noqa: B027 - optional hook, most backends hold nothing
         """Release connections and threads; the backend is not used afterwards."""

@@ -16,6 +16,7 @@ from ..broker import Broker
 from ..conf import Option
 from ..messages import Event, Message
 from ..server.config import APP_ID_RE, ServerConfig
+from ..signing import Credentials
 from .base import Backend, Capabilities
 
 __all__ = ["SelfHostedBackend", "credential_options"]
@@ -71,6 +72,10 @@ class SelfHostedBackend(Backend):
     @property
     def secret(self) -> str:
         return str(self.options["SECRET"])
+
+    @property
+    def credentials(self) -> Credentials:
+        return Credentials(key=self.options["KEY"], secret=self.secret)
 
     def server_config(self) -> ServerConfig:
         """The socket server's settings, from this backend's options."""

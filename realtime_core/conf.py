@@ -46,6 +46,8 @@ class Option:
     """What values are allowed, in words (used verbatim in error messages)."""
     accepts: Callable[[Any], bool]
     default: Any = _REQUIRED
+    secret: bool = False
+    """Never repeat the value in an error message (keys, passwords)."""
 
     @property
     def required(self) -> bool:
@@ -125,8 +127,9 @@ def validate_options(
             continue
         value = given[key]
         if not option.accepts(value):
+            shown = f"a secret {type(value).__name__}" if option.secret else repr(value)
             raise RealtimeConfigurationError(
-                f"{where}[{key!r}] = {value!r} is not allowed: use {option.allowed}."
+                f"{where}[{key!r}] = {shown} is not allowed: use {option.allowed}."
             )
         resolved[key] = value
     return resolved

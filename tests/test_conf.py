@@ -94,3 +94,12 @@ def test_a_roomier_transport_lets_options_raise_limits_up_to_its_own() -> None:
     assert (backend.limits.max_data_bytes, backend.limits.max_channels) == (102_400, 1_000)
     with pytest.raises(RealtimeConfigurationError, match="from 1 to 102400"):
         RoomyTransport({"MAX_DATA_BYTES": 102_401}, name="roomy")
+
+
+@pytest.mark.parametrize("value", [b"bytes-secret", 12345, ""])
+def test_a_refused_secret_is_not_repeated(value: object) -> None:
+    with pytest.raises(RealtimeConfigurationError) as info:
+        MemoryBackend({"SECRET": value}, name="memory")
+    message = str(info.value)
+    assert f"['SECRET'] = a secret {type(value).__name__} is not allowed" in message
+    assert repr(value) not in message

@@ -8,6 +8,7 @@ with and the server verifies.
 """
 
 import abc
+import dataclasses
 import uuid
 from typing import Any, ClassVar
 
@@ -35,7 +36,7 @@ def credential_options(defaults: dict[str, Any] | None = None) -> dict[str, Opti
             lambda value: isinstance(value, str) and bool(APP_ID_RE.match(value)),
         ),
         "KEY": Option("a non-empty string", _non_empty_string),
-        "SECRET": Option("a non-empty string", _non_empty_string),
+        "SECRET": Option("a non-empty string", _non_empty_string, secret=True),
         "CLIENT_EVENTS": Option(
             "True or False (let clients send client- events)",
             lambda value: isinstance(value, bool),
@@ -43,7 +44,7 @@ def credential_options(defaults: dict[str, Any] | None = None) -> dict[str, Opti
         ),
     }
     for key, default in given.items():
-        spec[key] = Option(spec[key].allowed, spec[key].accepts, default)
+        spec[key] = dataclasses.replace(spec[key], default=default)
     return spec
 
 

@@ -1,0 +1,327 @@
+"""The ``pusher`` backend: publishes through Pusher Channels' HTTP API, with the official SDK.
+
+Install ``pip install "django-realtime-core[pusher]"`` (the ``pusher`` SDK, which
+brings PyNaCl for encrypted channels). Browsers connect to Pusher, or to any
+Pusher-compatible server named by ``HOST``; Django only makes signed HTTP requests.
+
+Settings, ``REALTIME_OPTIONS["pusher"]`` (besides the ``MAX_*`` limits):
+
+``APP_ID``  (required)
+    The app id, digits only (the SDK refuses anything else).
+``KEY``  (required)
+    The public app key browsers connect with.
+``SECRET``  (required)
+    Signs API requests and channel authorizations. It is never sent anywhere.
+``CLUSTER``  (default ``"mt1"``)
+    The app's cluster, such as ``"eu"`` or ``"ap1"``: the API is
+    ``api-{CLUSTER}.pusher.com`` and browsers connect to that cluster.
+``HOST``  (default ``None``)
+    A Pusher-compatible server serving both the API and the WebSockets (such as
+    ``realtime-server``), instead of Pusher's: a bare host name or IP address, no
+    scheme (``USE_TLS`` chooses it) and no port (``PORT``).
+``PORT``  (default ``None``)
+    The port of ``HOST`` (and of the API): 443 with TLS, 80 without, when unset.
+``USE_TLS``  (default ``True``)
+    HTTPS to the API, and ``wss://`` for browsers connecting to ``HOST``.
+``TIMEOUT``  (default ``5``)
+    Seconds allowed for connecting and for each answer; a publish to an unreachable
+    or silent API raises ``PublishError`` after about this long.
+``ENCRYPTION_MASTER_KEY``  (default ``None``)
+    Base64 of 32 random bytes, for ``private-encrypted-`` channels: the SDK encrypts
+    what is published to them, and each channel's shared secret derives from it.
+    Without it, publishing to such a channel raises ``InvalidMessage``.
+
+One API call carries an event to at most 100 channels, and a batch call at most 10
+(event, channel) pairs. ``MAX_CHANNELS`` defaults to Pusher's 100 like every
+backend's, and may be raised up to 1000: a publish to more channels is then split
+into one call per 100, sent one after the other. Such a publish is not atomic: if a
+call fails, the channels of the calls before it have received the event, and the
+``PublishError`` says how many. ``publish_batch()`` sends every (event, channel) pair
+in order, ten per call. Nothing is retried, so nothing is sent twice.
+
+``apublish()`` runs the blocking SDK call in a worker thread.
+:meth:`PusherBackend.close` releases the HTTP connections; the backend stays usable.
+"""
+
+import base64
+import binascii
+import contextlib
+import json
+import re
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from pusher.crypto import encrypt  # type: ignore[import-untyped]
+from pusher.pusher_client import PusherClient  # type: ignore[import-untyped]
+
+from ..conf import Option
+from ..exceptions import InvalidMessage, PublishError
+from ..messages import Event, Message
+from ..protocol import DEFAULT_LIMITS, ENCRYPTED_PREFIX, Limits
+from ..signing import Credentials
+from .base import Backend, Capabilities, CheckResult, CheckStatus
+from .pusher_errors import describe_failure
+from .self_hosted import credential_options
+
+__all__ = ["PusherBackend"]
+
+CHANNELS_PER_TRIGGER = 100
+"""Channels Pusher's API takes in one ``/events`` call."""
+ITEMS_PER_BATCH = 10
+"""(event, channel) pairs Pusher's API takes in one ``/batch_events`` call."""
+MOST_CHANNELS = 1000
+"""The most ``MAX_CHANNELS`` may allow: ten ``/events`` calls per publish."""
+MASTER_KEY_BYTES = 32
+
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_CLUSTER = re.compile(rf"\A{_LABEL}\Z")
+_HOST = re.compile(rf"\A(?:{_LABEL}(?:\.{_LABEL})*|\[[0-9a-f:.]+\])\Z", re.IGNORECASE)
+
+
+def _seconds(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and 0 < value <= 300
+
+
+def _port(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 65535
+
+
+def _decode_master_key(encoded: object) -> bytes | None:
+    """The 32 bytes of a canonical base64 master key (the SDK round-trips it), else None."""
+    if not isinstance(encoded, str):
+        return None
+    try:
+        key = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    if len(key) != MASTER_KEY_BYTES or base64.b64encode(key).decode() != encoded:
+        return None
+    return key
+
+
+class _Utf8Text(str):
+    """Text whose ``sys.getsizeof`` is about its UTF-8 size, which ``trigger()`` means.
+
+    ``trigger()`` refuses ``data`` above 30 KB by ``sys.getsizeof``, which counts four
+    bytes per character for the whole string once one character (an emoji) needs
+    them: it would refuse 8 KB of text that Pusher accepts. :class:`Message` already
+    checked the UTF-8 size against ``MAX_DATA_BYTES`` (at most 10 KB); a ``str`` is
+    sent as it is, never re-encoded.
+    """
+
+    __slots__ = ()
+
+    def __sizeof__(self) -> int:
+        return len(self.encode("utf-8"))
+
+
+class PusherBackend(Backend):
+    """Publishes through Pusher's HTTP API (see the module docstring)."""
+
+    transport_limits = Limits(
+        max_data_bytes=DEFAULT_LIMITS.max_data_bytes,
+        max_channels=MOST_CHANNELS,
+        max_event_name_length=DEFAULT_LIMITS.max_event_name_length,
+        max_channel_name_length=DEFAULT_LIMITS.max_channel_name_length,
+        max_batch_size=DEFAULT_LIMITS.max_batch_size,
+    )
+    transport_options = {
+        **{
+            key: option
+            for key, option in credential_options().items()
+            if key != "CLIENT_EVENTS"  # an app setting in the Pusher dashboard
+        },
+        "CLUSTER": Option(
+            "a cluster name such as 'mt1', 'eu' or 'ap1' (lower-case letters, digits, '-')",
+            lambda value: isinstance(value, str) and bool(_CLUSTER.match(value)),
+            "mt1",
+        ),
+        "HOST": Option(
+            "None or a bare host name or IP address such as 'ws.example.com', without "
+            "scheme or port: USE_TLS chooses https, PORT holds the port",
+            lambda value: value is None or (isinstance(value, str) and bool(_HOST.match(value))),
+            None,
+        ),
+        "PORT": Option(
+            "None or an integer from 1 to 65535", lambda value: value is None or _port(value), None
+        ),
+        "USE_TLS": Option("True or False", lambda value: isinstance(value, bool), True),
+        "TIMEOUT": Option("a number of seconds above 0, at most 300", _seconds, 5),
+        "ENCRYPTION_MASTER_KEY": Option(
+            f"None or the base64 of {MASTER_KEY_BYTES} random bytes (44 characters); make one "
+            'with: python -c "import base64, os; print(base64.b64encode(os.urandom(32)).decode())"',
+            lambda value: value is None or _decode_master_key(value) is not None,
+            None,
+            secret=True,
+        ),
+    }
+
+    def __init__(self, options: Mapping[str, Any], *, name: str) -> None:
+        super().__init__(options, name=name)
+        encoded_master_key = self.options["ENCRYPTION_MASTER_KEY"]
+        self._master_key = encoded_master_key and _decode_master_key(encoded_master_key)
+        tls = self.options["USE_TLS"]
+        self.api_host: str = self.options["HOST"] or f"api-{self.options['CLUSTER']}.pusher.com"
+        self.api_port: int = self.options["PORT"] or (443 if tls else 80)
+        self.endpoint = f"{'https' if tls else 'http'}://{self.api_host}:{self.api_port}"
+        self._lock = threading.Lock()
+        self._client: Any = None
+
+    def _sdk(self) -> Any:
+        """The SDK client (default requests backend), built on first use: no I/O here.
+
+        Host and port are passed apart, never in a URL (``from_url`` mangles ports).
+        """
+        with self._lock:
+            if self._client is None:
+                self._client = PusherClient(
+                    app_id=self.options["APP_ID"],
+                    key=self.options["KEY"],
+                    secret=self.options["SECRET"],
+                    ssl=self.options["USE_TLS"],
+                    host=self.api_host,
+                    port=self.api_port,
+                    timeout=self.options["TIMEOUT"],
+                    encryption_master_key_base64=self.options["ENCRYPTION_MASTER_KEY"],
+                )
+            return self._client
+
+    def close(self) -> None:
+        with self._lock:
+            client, self._client = self._client, None
+        if client is not None:
+            client.http.session.close()
+
+    # Publishing -----------------------------------------------------------------------
+
+    def prepare(self, events: Sequence[Event]) -> list[Message]:
+        """As the base does, and refuse encrypted channels when no key could encrypt."""
+        messages = super().prepare(events)
+        if self._master_key is None:
+            for message in messages:
+                for channel in message.channels:
+                    if channel.startswith(ENCRYPTED_PREFIX):
+                        raise InvalidMessage(
+                            f"Channel {channel!r} is end-to-end encrypted: set "
+                            f"REALTIME_OPTIONS[{self.name!r}]['ENCRYPTION_MASTER_KEY'] so "
+                            "events to it are encrypted; unencrypted, no browser could read "
+                            "them."
+                        )
+        return messages
+
+    def send(self, messages: list[Message]) -> None:
+        client = self._sdk()
+        if len(messages) == 1:
+            (message,) = messages
+            data = _Utf8Text(message.data)
+            channels = message.channels
+            for start in range(0, len(channels), CHANNELS_PER_TRIGGER):
+                with self._failures(start, len(channels), "channels"):
+                    client.trigger(
+                        list(channels[start : start + CHANNELS_PER_TRIGGER]),
+                        message.name,
+                        data,
+                        message.socket_id,
+                    )
+            return
+        items = [
+            self._batch_item(message, channel)
+            for message in messages
+            for channel in message.channels
+        ]
+        for start in range(0, len(items), ITEMS_PER_BATCH):
+            with self._failures(start, len(items), "(event, channel) pairs"):
+                # already_encoded=True: the SDK's own checks would refuse data near
+                # the 10 KB limit (it measures with sys.getsizeof), and would re-encode
+                # nothing anyway; it skips encryption too, done in _batch_item.
+                client.trigger_batch(items[start : start + ITEMS_PER_BATCH], already_encoded=True)
+
+    def _batch_item(self, message: Message, channel: str) -> dict[str, str]:
+        data = message.data
+        if channel.startswith(ENCRYPTED_PREFIX):
+            # As the SDK's trigger() and trigger_batch() encrypt (prepare() made sure of a key).
+            data = json.dumps(encrypt(channel, data, self._master_key), ensure_ascii=False)
+        item = {"channel": channel, "name": message.name, "data": data}
+        if message.socket_id is not None:
+            item["socket_id"] = message.socket_id
+        return item
+
+    @contextlib.contextmanager
+    def _failures(self, sent: int, total: int, unit: str) -> Iterator[None]:
+        """Turn an SDK or network failure into ``PublishError``, saying what went out."""
+        try:
+            yield
+        except Exception as exc:
+            failure = describe_failure(exc, endpoint=self.endpoint, timeout=self.options["TIMEOUT"])
+            partial = f" {sent} of {total} {unit} had been published before." if sent else ""
+            raise PublishError(
+                f"Publishing to Pusher at {self.endpoint} failed: {failure.detail}.{partial} "
+                f"{failure.hint}".rstrip(),
+                backend=self.name,
+            ) from exc
+
+    # Browser, capabilities, credentials ----------------------------------------------
+
+    def client_config(self) -> dict[str, Any]:
+        """pusher-js connection options (plus the backend name); never a secret."""
+        config: dict[str, Any] = {
+            "backend": self.name,
+            "key": self.options["KEY"],
+            "cluster": self.options["CLUSTER"],
+        }
+        if self.options["HOST"] is not None:
+            config |= {
+                "wsHost": self.api_host,
+                "wsPort": self.api_port,
+                "wssPort": self.api_port,
+                "forceTLS": self.options["USE_TLS"],
+            }
+        return config
+
+    @property
+    def capabilities(self) -> Capabilities:
+        # Client events also need "Enable client events" in the app's dashboard settings.
+        return Capabilities(
+            presence=True,
+            client_events=True,
+            user_signin=True,
+            encrypted_channels=True,
+            recovery=False,
+            multi_process=True,
+        )
+
+    @property
+    def credentials(self) -> Credentials:
+        return Credentials(
+            key=self.options["KEY"],
+            secret=self.options["SECRET"],
+            encryption_master_key=self._master_key,
+        )
+
+    # Checks ---------------------------------------------------------------------------
+
+    def check(self) -> list[CheckResult]:
+        """Connectivity: a signed request (list the occupied channels) must be accepted."""
+        started = time.perf_counter()
+        try:
+            self._sdk().channels_info()
+        except Exception as exc:
+            failure = describe_failure(exc, endpoint=self.endpoint, timeout=self.options["TIMEOUT"])
+            hint = f"{failure.hint} Settings: REALTIME_OPTIONS[{self.name!r}].".lstrip()
+            return [
+                CheckResult(
+                    "connectivity",
+                    CheckStatus.FAILED,
+                    time.perf_counter() - started,
+                    failure.detail,
+                    hint=hint,
+                )
+            ]
+        elapsed = time.perf_counter() - started
+        detail = (
+            f"Pusher's API at {self.endpoint} accepted a signed request for app "
+            f"{self.options['APP_ID']} in {elapsed * 1000:.1f} ms"
+        )
+        return [CheckResult("connectivity", CheckStatus.OK, elapsed, detail)]

@@ -8,6 +8,8 @@ class RealtimeCoreConfig(AppConfig):
     verbose_name = "Realtime"
 
     def ready(self) -> None:
-        from . import checks
+        from . import authorization, checks
 
         checks.register()
+        # Each installed app's realtime.py registers its channel rules, as admin.py does.
+        authorization.autodiscover()

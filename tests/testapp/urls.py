@@ -1,5 +1,8 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
-urlpatterns = [path("publish/<str:channel>/", views.publish_view)]
+urlpatterns = [
+    path("publish/<str:channel>/", views.publish_view),
+    path("realtime/", include("realtime_core.urls")),
+]

@@ -1,0 +1,195 @@
+"""The endpoints a browser asks before joining a private or presence channel, and to sign in.
+
+``path("realtime/", include("realtime_core.urls"))`` serves them at ``realtime/auth/channel/``
+(``realtime_core:channel-auth``) and ``realtime/auth/user/`` (``realtime_core:user-auth``).
+They are ordinary Django views: the session says who the user is and CSRF protection
+applies (the browser client sends ``X-CSRFToken``). Bodies may be form-encoded (what
+pusher-js posts) or JSON. The answer is signed with the configured backend's
+credentials, so the same endpoint serves every backend.
+
+==========  =================================================================================
+Status      Body
+==========  =================================================================================
+200         Pusher's answer: ``{"auth"}``, plus ``"shared_secret"`` (``private-encrypted-``),
+            ``"channel_data"`` (presence) or ``"user_data"`` (signin)
+400         ``{"error": …}``: unparsable JSON, missing or invalid ``socket_id`` or
+            ``channel_name``, or a channel that needs no authorization (public)
+403         ``{"error": …}``: no pattern matches, the function refused, an encrypted channel
+            while the backend has no encryption master key; or Django's CSRF failure page
+405         anything but POST
+==========  =================================================================================
+"""
+
+import base64
+import hashlib
+import json
+import logging
+from collections.abc import Mapping
+
+from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.http import require_POST
+
+from . import authorization
+from .authorization import RequestUser
+from .exceptions import InvalidMessage
+from .protocol import (
+    AUTHORIZED_PREFIXES,
+    ENCRYPTED_PREFIX,
+    PRESENCE_PREFIX,
+    validate_channel_name,
+    validate_socket_id,
+)
+from .publishing import get_backend
+from .signing import channel_string_to_sign, sign, user_string_to_sign
+
+__all__ = ["channel_auth", "user_auth"]
+
+logger = logging.getLogger(__name__)
+
+
+class _BadRequest(Exception):
+    """Answered with 400 and this message."""
+
+
+def _error(status: int, message: str) -> JsonResponse:
+    return JsonResponse({"error": message}, status=status)
+
+
+def _parameters(request: HttpRequest) -> Mapping[str, object]:
+    if request.content_type != "application/json":
+        return request.POST
+    try:
+        body = json.loads(request.body)
+    except ValueError:
+        raise _BadRequest("The request body is not valid JSON.") from None
+    if not isinstance(body, dict):
+        raise _BadRequest("The JSON body must be an object.")
+    return body
+
+
+def _required(parameters: Mapping[str, object], name: str) -> str:
+    value = parameters.get(name)
+    if not isinstance(value, str) or not value:
+        raise _BadRequest(f"{name} is required.")
+    return value
+
+
+def _socket_id(parameters: Mapping[str, object]) -> str:
+    socket_id = _required(parameters, "socket_id")
+    try:
+        validate_socket_id(socket_id)
+    except InvalidMessage as exc:
+        raise _BadRequest(str(exc)) from None
+    return socket_id
+
+
+def _channel_name(parameters: Mapping[str, object]) -> str:
+    channel = _required(parameters, "channel_name")
+    try:
+        validate_channel_name(channel, get_backend().limits)
+    except InvalidMessage as exc:
+        raise _BadRequest(str(exc)) from None
+    if not channel.startswith(AUTHORIZED_PREFIXES):
+        raise _BadRequest(
+            f"Channel {channel!r} needs no authorization: only private- and presence- channels do."
+        )
+    return channel
+
+
+def _refused(channel: str) -> JsonResponse:
+    return _error(403, f"Not authorized to subscribe to {channel!r}.")
+
+
+def _user(request: HttpRequest) -> RequestUser:
+    try:
+        return request.user
+    except AttributeError:
+        raise ImproperlyConfigured(
+            "realtime_core's auth views need request.user: add "
+            "'django.contrib.auth.middleware.AuthenticationMiddleware' to MIDDLEWARE."
+        ) from None
+
+
+def _shared_secret(channel: str, master_key: bytes) -> str:
+    """An encrypted channel's key: SHA-256 of its name and the master key, base64."""
+    return base64.b64encode(hashlib.sha256(channel.encode() + master_key).digest()).decode()
+
+
+@require_POST
+@csrf_protect
+def channel_auth(request: HttpRequest) -> HttpResponse:
+    """Authorize ``socket_id`` to subscribe to ``channel_name`` (see the module docstring)."""
+    try:
+        parameters = _parameters(request)
+        socket_id = _socket_id(parameters)
+        channel = _channel_name(parameters)
+    except _BadRequest as exc:
+        return _error(400, str(exc))
+    match = authorization.default_registry.match(channel)
+    if match is None:
+        return _error(403, f"No channel authorization pattern matches {channel!r}.")
+    user = _user(request)
+    backend = get_backend()
+    credentials = backend.credentials
+    if channel.startswith(PRESENCE_PREFIX):
+        member = match.member(user)
+        if member is None:
+            return _refused(channel)
+        channel_data = member.channel_data()
+        string_to_sign = channel_string_to_sign(socket_id, channel, channel_data)
+        return JsonResponse(
+            {
+                "auth": sign(credentials.key, credentials.secret, string_to_sign),
+                "channel_data": channel_data,
+            }
+        )
+    master_key = credentials.encryption_master_key
+    encrypted = channel.startswith(ENCRYPTED_PREFIX)
+    if encrypted and master_key is None:
+        logger.error(
+            "Cannot authorize %r: the %r backend's credentials have no encryption master "
+            "key, which private-encrypted- channels need (set ENCRYPTION_MASTER_KEY in "
+            "REALTIME_OPTIONS[%r] if the backend takes it).",
+            channel,
+            backend.name,
+            backend.name,
+        )
+        return _error(403, "Encrypted channels need ENCRYPTION_MASTER_KEY.")
+    if not match.allows(user):
+        return _refused(channel)
+    answer = {
+        "auth": sign(
+            credentials.key, credentials.secret, channel_string_to_sign(socket_id, channel)
+        )
+    }
+    if encrypted and master_key is not None:
+        answer["shared_secret"] = _shared_secret(channel, master_key)
+    return JsonResponse(answer)
+
+
+@require_POST
+@csrf_protect
+def user_auth(request: HttpRequest) -> HttpResponse:
+    """Sign in ``socket_id`` as the requesting user (see the module docstring)."""
+    try:
+        socket_id = _socket_id(_parameters(request))
+    except _BadRequest as exc:
+        return _error(400, str(exc))
+    user = _user(request)
+    member = authorization.default_registry.signin_member(user)
+    if member is None:
+        if not user.is_authenticated:
+            return _error(403, "Sign in refused: log in first.")
+        return _error(403, "Sign in refused for this user.")
+    user_data = member.user_data()
+    credentials = get_backend().credentials
+    return JsonResponse(
+        {
+            "auth": sign(
+                credentials.key, credentials.secret, user_string_to_sign(socket_id, user_data)
+            ),
+            "user_data": user_data,
+        }
+    )

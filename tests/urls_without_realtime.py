@@ -1,0 +1,3 @@
+"""A URLconf that forgot ``include("realtime_core.urls")``."""
+
+urlpatterns: list[object] = []

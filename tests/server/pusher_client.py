@@ -16,7 +16,10 @@ from realtime_core.signing import channel_string_to_sign, sign, user_string_to_s
 
 
 class PusherTestClient:
-    def __init__(self, url: str, config: ServerConfig, *, handshake: bool = True) -> None:
+    def __init__(
+        self, url: str, config: ServerConfig | None = None, *, handshake: bool = True
+    ) -> None:
+        """``config`` holds the credentials to sign with; a browser-like client has none."""
         self.config = config
         # Entered by hand: the client lives across calls, not inside one ``with``.
         self.ws: ClientConnection = connect(url, open_timeout=5, max_size=None).__enter__()
@@ -53,9 +56,14 @@ class PusherTestClient:
             return
         raise AssertionError(f"unexpected frame {frame!r}")
 
+    @property
+    def credentials(self) -> ServerConfig:
+        assert self.config is not None, "this client was made without credentials to sign with"
+        return self.config
+
     def auth(self, channel: str, channel_data: str | None = None) -> str:
         string = channel_string_to_sign(self.socket_id, channel, channel_data)
-        return sign(self.config.key, self.config.secret, string)
+        return sign(self.credentials.key, self.credentials.secret, string)
 
     def subscribe(
         self, channel: str, *, user_id: str | None = None, info: Any = None
@@ -73,7 +81,9 @@ class PusherTestClient:
     def sign_in(self, user_id: str, **extra: Any) -> dict[str, Any]:
         user_data = json.dumps({"id": user_id, **extra})
         auth = sign(
-            self.config.key, self.config.secret, user_string_to_sign(self.socket_id, user_data)
+            self.credentials.key,
+            self.credentials.secret,
+            user_string_to_sign(self.socket_id, user_data),
         )
         self.send("pusher:signin", {"auth": auth, "user_data": user_data})
         return self.recv()

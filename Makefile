@@ -5,22 +5,23 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-NODE_CLIENTS := tests/interop/node
-NODE_STAMP := $(NODE_CLIENTS)/node_modules/.package-lock.json
+# Node projects of the tests: pusher-js for the interop tests, and pusher-js plus the
+# pusher server SDK for realtime.js's tests.
+NODE_PROJECTS := tests/interop/node tests/js
+NODE_STAMPS := $(NODE_PROJECTS:%=%/node_modules/.package-lock.json)
 
 .PHONY: test lint clean
 
 ## test: lint, type-check and run the whole test suite
-test: lint $(NODE_STAMP)
+test: lint $(NODE_STAMPS)
 	$(BIN)/pytest
 
-# pusher-js, the referee of the interop tests; without npm those tests skip (and fail
-# in CI's strict mode).
-$(NODE_STAMP): $(NODE_CLIENTS)/package-lock.json
+# Without npm the tests that need these packages skip (and fail in CI's strict mode).
+%/node_modules/.package-lock.json: %/package-lock.json
 	@if command -v npm >/dev/null; then \
-		npm ci --prefix $(NODE_CLIENTS) --no-audit --no-fund --loglevel=error; \
+		npm ci --prefix $* --no-audit --no-fund --loglevel=error; \
 	else \
-		echo "npm not found: the pusher-js interop tests will be skipped"; \
+		echo "npm not found: the tests that need $*/node_modules will be skipped"; \
 	fi
 
 ## lint: ruff and mypy
@@ -37,4 +38,4 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache $(NODE_CLIENTS)/node_modules
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache $(NODE_PROJECTS:%=%/node_modules)

@@ -8,9 +8,16 @@
 
 Every save publishes ``created`` or ``updated`` with the serialized object, every
 delete publishes ``deleted`` with at least ``{"id": pk}``, to the channels
-:meth:`SelfPublishModel.get_channels` returns, once the transaction commits. The
-event is validated with the write: if it is refused (e.g. data over the size limit),
-the error propagates and the write is rolled back.
+:meth:`SelfPublishModel.get_channels` returns and to the channels of the model's
+routers (:mod:`realtime_core.routers`, each in its own serializer's form), once the
+transaction commits. The event is validated with the write: if it is refused (e.g.
+data over the size limit), the error propagates and the write is rolled back.
+
+A save that changes an object's channels (an item moved to another list) publishes
+``deleted`` to the channels it left, ``created`` to those it entered and ``updated`` to
+those it stayed in, so every subscriber's view stays right. The channels it left are
+those of its field values as last loaded, refreshed or saved; an instance that was never
+loaded (built with a primary key by hand) is taken to stay where it is.
 
 Publishing hangs on Django's ``post_save``/``post_delete``/``m2m_changed`` signals,
 so cascaded deletes, ``QuerySet.delete()`` and many-to-many changes (from either side)
@@ -20,13 +27,16 @@ therefore publish nothing: publish yourself after them (e.g. one
 ``realtime_core.publish`` per object or a summary event).
 """
 
-from typing import Any, ClassVar
+import copy
+from collections.abc import Collection, Iterable
+from typing import Any, ClassVar, Self
 
 from django.db import models, router, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
 from .publishing import publish
+from .routers.registry import default_registry as routers
 from .serializers import ModelSerializer
 
 __all__ = ["SelfPublishModel"]
@@ -37,6 +47,9 @@ DELETED = "deleted"
 
 # Where a reverse clear() keeps the ids it is about to unlink until post_clear.
 _CLEARED = "_realtime_core_cleared_pks"
+# Where an instance keeps its column values (by attname) as last loaded or saved: the
+# state whose channels a save may move it out of.
+_STORED = "_realtime_core_stored"
 
 
 class SelfPublishModel(models.Model):
@@ -58,6 +71,27 @@ class SelfPublishModel(models.Model):
         with transaction.atomic(using=using, savepoint=False):
             super().save(*args, **kwargs)
 
+    @classmethod
+    def from_db(
+        cls, db: str | None, field_names: Collection[str], values: Collection[Any], **kwargs: Any
+    ) -> Self:
+        """Load as Django does, remembering the loaded values (see the module docstring)."""
+        instance = super().from_db(db, field_names, values, **kwargs)
+        _remember_stored(instance, field_names)
+        return instance
+
+    def refresh_from_db(
+        self,
+        using: str | None = None,
+        fields: Iterable[str] | None = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> None:
+        """Reload as Django does; the reloaded values are now the stored ones."""
+        names = None if fields is None else list(fields)
+        super().refresh_from_db(using, names, *args, **kwargs)
+        _remember_stored(self, names)
+
     def get_channels(self) -> list[str]:
         """Channels this object's events go to; ``"<app_label>.<model_name>"`` by default."""
         return [f"{self._meta.app_label}.{self._meta.model_name}"]
@@ -67,8 +101,96 @@ class SelfPublishModel(models.Model):
         return self.serializer_class().serialize(self)
 
 
+def _remember_stored(instance: models.Model, names: Iterable[str] | None = None) -> None:
+    """Record the instance's current column values (only ``names``, by name or attname,
+    when given) as the stored ones."""
+    wanted = None if names is None else set(names)
+    stored = dict(instance.__dict__.get(_STORED, {}))
+    for field in instance._meta.concrete_fields:
+        if field.attname in instance.__dict__ and (
+            wanted is None or field.name in wanted or field.attname in wanted
+        ):
+            stored[field.attname] = instance.__dict__[field.attname]
+    # A new dict, not an update: copies of the instance (serializers make them) share it.
+    instance.__dict__[_STORED] = stored
+
+
+def _as_stored(instance: SelfPublishModel) -> SelfPublishModel | None:
+    """A copy of ``instance`` holding its stored values, or None when they are unknown."""
+    stored = instance.__dict__.get(_STORED)
+    if stored is None:
+        return None
+    previous = copy.copy(instance)
+    for attname, value in stored.items():
+        setattr(previous, attname, value)  # drops a cached related object that no longer fits
+    return previous
+
+
+def _router_audiences(
+    instance: SelfPublishModel,
+) -> list[tuple[list[str], type[ModelSerializer] | None]]:
+    return [
+        (channels, router.serializer_class)
+        for router in routers.for_model(type(instance))
+        if (channels := router.channels_for(instance))
+    ]
+
+
+def _channels(instance: SelfPublishModel) -> list[str]:
+    """Every channel that hears about ``instance``: its own, then its routers'."""
+    names = list(instance.get_channels())
+    for channels, _serializer in _router_audiences(instance):
+        names += channels
+    return list(dict.fromkeys(names))
+
+
+def _audiences(instance: SelfPublishModel) -> list[tuple[list[str], dict[str, Any]]]:
+    """Channels grouped by the data they receive: the model's own published data on its
+    channels, each router's serializer's form on the router's channels."""
+    groups: list[tuple[list[str], dict[str, Any]]] = []
+    heard: set[str] = set()
+    # None: the model's own form, get_published_data().
+    own: tuple[list[str], type[ModelSerializer] | None] = (list(instance.get_channels()), None)
+    sources = [own, *_router_audiences(instance)]
+    for channels, serializer in sources:
+        fresh = [name for name in dict.fromkeys(channels) if name not in heard]
+        if not fresh:
+            continue
+        heard.update(fresh)
+        data = (
+            instance.get_published_data()
+            if serializer is None
+            else serializer().serialize(instance)
+        )
+        for known_channels, known_data in groups:
+            if known_data == data:
+                known_channels += fresh
+                break
+        else:
+            groups.append((fresh, data))
+    return groups
+
+
 def _publish_state(instance: SelfPublishModel, event: str, using: str) -> None:
-    publish(instance.get_channels(), event, instance.get_published_data(), using=using)
+    for channels, data in _audiences(instance):
+        publish(channels, event, data, using=using)
+
+
+def _publish_move(instance: SelfPublishModel, previous: list[str], using: str) -> None:
+    """``updated`` where the object stays, ``created`` where it arrives, ``deleted`` where
+    it left (first, so a client following both ends never drops the object it just got)."""
+    audiences = _audiences(instance)
+    current = {name for channels, _data in audiences for name in channels}
+    left = [name for name in previous if name not in current]
+    if left:
+        publish(left, DELETED, {"id": instance.pk}, using=using)
+    for channels, data in audiences:
+        entered = [name for name in channels if name not in previous]
+        stayed = [name for name in channels if name in previous]
+        if entered:
+            publish(entered, CREATED, data, using=using)
+        if stayed:
+            publish(stayed, UPDATED, data, using=using)
 
 
 @receiver(post_save, dispatch_uid="realtime_core.publish_saved")
@@ -86,13 +208,22 @@ def _publish_saved(
         return
     if created:
         _publish_state(instance, CREATED, using)
-    elif update_fields is not None:
+        _remember_stored(instance)
+        return
+    previous = _as_stored(instance)
+    current = instance
+    if update_fields is not None:
         # Only some columns were written: the others may be stale in memory, so publish
         # the row as the database now holds it.
-        stored = type(instance)._default_manager.using(using).get(pk=instance.pk)
-        _publish_state(stored, UPDATED, using)
+        current = type(instance)._default_manager.using(using).get(pk=instance.pk)
+    if previous is None:
+        _publish_state(current, UPDATED, using)
     else:
-        _publish_state(instance, UPDATED, using)
+        _publish_move(current, _channels(previous), using)
+    if current is instance:
+        _remember_stored(instance)
+    else:
+        instance.__dict__[_STORED] = current.__dict__[_STORED]
 
 
 @receiver(post_delete, dispatch_uid="realtime_core.publish_deleted")
@@ -100,7 +231,11 @@ def _publish_deleted(
     sender: type[models.Model], instance: models.Model, using: str, **kwargs: Any
 ) -> None:
     if isinstance(instance, SelfPublishModel):
-        publish(instance.get_channels(), DELETED, {"id": instance.pk}, using=using)
+        # Where the row was, even if the instance was changed in memory before the delete.
+        stored = _as_stored(instance) or instance
+        channels = _channels(stored)
+        if channels:
+            publish(channels, DELETED, {"id": instance.pk}, using=using)
 
 
 @receiver(m2m_changed, dispatch_uid="realtime_core.publish_m2m_changed")

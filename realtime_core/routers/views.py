@@ -1,0 +1,242 @@
+"""The routers' verbs over HTTP, JSON in and out.
+
+Served under ``realtime/`` by ``realtime_core.urls`` (see :mod:`realtime_core.routers.urls`)
+for every router in :data:`realtime_core.routers.default_registry`:
+
+======================================  ========  =====================================
+Path                                    Method    Verb and success answer
+======================================  ========  =====================================
+``routes/<route>/``                     GET       get_list: 200 ``{"results": [...],
+                                                  "count", "page", "page_size",
+                                                  "has_next"}``
+``routes/<route>/``                     POST      create: 201 with the object
+``routes/<route>/<pk>/``                GET       get_single: 200 with the object
+``routes/<route>/<pk>/``                PATCH     update (partial): 200 with the object
+``routes/<route>/<pk>/``                DELETE    delete: 200 ``{"id": pk}``
+``subscriptions/<route>/``              GET       subscribe: 200 ``{"channel": name}``
+======================================  ========  =====================================
+
+Lists and subscriptions take filters as query parameters (``?todo_list=1&done=false``);
+lists also ``ordering=-order,text``, ``page`` (from 1) and ``page_size``. Objects are
+what the router's serializer publishes; writes send a JSON object of
+``Meta.update_fields``. Errors are ``{"error": message}``: 400 (with ``"errors"``,
+messages by field or parameter name) for invalid data, parameters or JSON, or for an
+object too large to publish (nothing is saved then); 403 refused; 404 unknown route or
+object; 405 (with ``Allow``) for another method.
+
+These are ordinary Django views: the session says who the user is and CSRF protection
+applies to writes (send ``X-CSRFToken``). Writes run in a transaction and go through
+the model's ``save()``/``delete()``, so a ``SelfPublishModel`` publishes them once
+committed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from django.core.exceptions import (
+    ImproperlyConfigured,
+    ObjectDoesNotExist,
+    PermissionDenied,
+    ValidationError,
+)
+from django.db import models, transaction
+from django.db import router as database_routers
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_protect
+
+from ..authorization import RequestUser
+from ..exceptions import DataTooLarge
+from .base import ModelRouter
+from .channels import ChannelError
+from .listing import page_of, read_list_query, single_values
+from .registry import default_registry
+
+__all__ = ["object_view", "objects_view", "subscription_view"]
+
+Handler = Callable[..., HttpResponse]
+
+
+class _BadRequest(Exception):
+    """Answered with 400 and this message."""
+
+
+def _error(
+    status: int, message: str, errors: Mapping[str, list[str]] | None = None
+) -> JsonResponse:
+    body: dict[str, Any] = {"error": message}
+    if errors is not None:
+        body["errors"] = errors
+    return JsonResponse(body, status=status)
+
+
+def _refused(router: ModelRouter) -> JsonResponse:
+    return _error(403, f"Not allowed on route {router.route_name!r}.")
+
+
+def _user(request: HttpRequest) -> RequestUser:
+    try:
+        return request.user
+    except AttributeError:
+        raise ImproperlyConfigured(
+            "realtime_core's router views need request.user: add "
+            "'django.contrib.auth.middleware.AuthenticationMiddleware' to MIDDLEWARE."
+        ) from None
+
+
+def _body(request: HttpRequest) -> object:
+    try:
+        return json.loads(request.body)
+    except ValueError:  # UnicodeDecodeError included
+        raise _BadRequest("The request body is not valid JSON.") from None
+
+
+def _dispatch(
+    request: HttpRequest, route: str, handlers: Mapping[str, Handler], **kwargs: str
+) -> HttpResponse:
+    handler = handlers.get(request.method or "")
+    if handler is None:
+        allowed = ", ".join(handlers)
+        response = _error(405, f"Method {request.method} is not allowed here; use {allowed}.")
+        response["Allow"] = allowed
+        return response
+    router = default_registry.get(route)
+    if router is None:
+        return _error(404, f"No route {route!r}.")
+    try:
+        return handler(request, router, **kwargs)
+    except _BadRequest as exc:
+        return _error(400, str(exc))
+    except PermissionDenied:  # raised by a router's own hooks
+        return _refused(router)
+    except Http404:
+        return _error(404, f"No such object on route {router.route_name!r}.")
+    except DataTooLarge as exc:  # the event is refused with the write, which rolled back
+        return _error(400, f"Not saved: the object is too large to publish. {exc}")
+
+
+def _get_object(request: HttpRequest, router: ModelRouter, pk: str) -> models.Model:
+    try:
+        value = router.model._meta.pk.to_python(pk)
+        obj: models.Model = router.get_queryset(request).get(pk=value)
+    except (ValidationError, ValueError, ObjectDoesNotExist):
+        raise Http404(pk) from None
+    return obj
+
+
+def _stored(router: ModelRouter, instance: models.Model) -> dict[str, Any]:
+    # As the database now holds it: a partial save leaves other fields as loaded.
+    stored = router.model._default_manager.using(instance._state.db).get(pk=instance.pk)
+    return router.serializer_class().serialize(stored)
+
+
+def _may_write(router: ModelRouter, user: RequestUser, obj: models.Model) -> bool:
+    # The answer shows the object written, so writing needs reading too.
+    return router.has_read_permission(user, obj) and router.has_write_permission(user, obj)
+
+
+def _atomic(router: ModelRouter) -> transaction.Atomic:
+    return transaction.atomic(using=database_routers.db_for_write(router.model))
+
+
+def _get_list(request: HttpRequest, router: ModelRouter) -> HttpResponse:
+    query, errors = read_list_query(router, dict(request.GET.lists()))
+    if query is None:
+        return _error(400, "Invalid list parameters.", errors)
+    if not router.can_list(_user(request), query.params):
+        return _refused(router)
+    queryset = router.filter_queryset(router.get_queryset(request, **query.params), query.params)
+    rows, count, has_next = page_of(queryset.order_by(*query.order_by), query)
+    serializer = router.serializer_class()
+    return JsonResponse(
+        {
+            "results": [serializer.serialize(row) for row in rows],
+            "count": count,
+            "page": query.page,
+            "page_size": query.page_size,
+            "has_next": has_next,
+        }
+    )
+
+
+def _create(request: HttpRequest, router: ModelRouter) -> HttpResponse:
+    data = _body(request)
+    user = _user(request)
+    with _atomic(router):
+        result = router.serializer_class().deserialize(data)
+        if not result.is_valid:
+            return _error(400, "Invalid data.", result.errors)
+        if not _may_write(router, user, result.instance):
+            return _refused(router)
+        return JsonResponse(_stored(router, result.save()), status=201)
+
+
+def _get_single(request: HttpRequest, router: ModelRouter, pk: str) -> HttpResponse:
+    obj = _get_object(request, router, pk)
+    if not router.has_read_permission(_user(request), obj):
+        return _refused(router)
+    return JsonResponse(router.serializer_class().serialize(obj))
+
+
+def _update(request: HttpRequest, router: ModelRouter, pk: str) -> HttpResponse:
+    data = _body(request)
+    user = _user(request)
+    with _atomic(router):
+        obj = _get_object(request, router, pk)
+        if not _may_write(router, user, obj):
+            return _refused(router)
+        result = router.serializer_class().deserialize(data, obj)
+        if not result.is_valid:
+            return _error(400, "Invalid data.", result.errors)
+        # Checked again as it would be saved: no moving an object where one may not write.
+        if not _may_write(router, user, result.instance):
+            return _refused(router)
+        return JsonResponse(_stored(router, result.save()))
+
+
+def _delete(request: HttpRequest, router: ModelRouter, pk: str) -> HttpResponse:
+    user = _user(request)
+    with _atomic(router):
+        obj = _get_object(request, router, pk)
+        if not _may_write(router, user, obj):
+            return _refused(router)
+        deleted_pk = obj.pk
+        obj.delete()
+    return JsonResponse({"id": deleted_pk})
+
+
+def _subscribe(request: HttpRequest, router: ModelRouter) -> HttpResponse:
+    raw, errors = single_values(dict(request.GET.lists()))
+    params, filter_errors = router.read_filters(raw)
+    errors.update(filter_errors)
+    if errors:
+        return _error(400, "Invalid filters.", errors)
+    try:
+        channel = router.channel_for(params)
+    except ChannelError as exc:
+        return _error(400, str(exc))
+    if not router.can_list(_user(request), params):
+        return _refused(router)
+    return JsonResponse({"channel": channel})
+
+
+@csrf_protect
+def objects_view(request: HttpRequest, route: str) -> HttpResponse:
+    """``routes/<route>/``: get_list (GET) and create (POST)."""
+    return _dispatch(request, route, {"GET": _get_list, "POST": _create})
+
+
+@csrf_protect
+def object_view(request: HttpRequest, route: str, pk: str) -> HttpResponse:
+    """``routes/<route>/<pk>/``: get_single (GET), update (PATCH) and delete (DELETE)."""
+    return _dispatch(
+        request, route, {"GET": _get_single, "PATCH": _update, "DELETE": _delete}, pk=pk
+    )
+
+
+@csrf_protect
+def subscription_view(request: HttpRequest, route: str) -> HttpResponse:
+    """``subscriptions/<route>/``: the channel to subscribe to for the filters (GET)."""
+    return _dispatch(request, route, {"GET": _subscribe})

@@ -55,6 +55,10 @@ def test_renders_the_script_and_the_config() -> None:
     assert config["key"] == "embedded"
     assert config["channelAuthorization"]["endpoint"] == "/realtime/auth/channel/"
     assert config["userAuthentication"]["endpoint"] == "/realtime/auth/user/"
+    assert config["routers"] == {
+        "objects": "/realtime/routes/",
+        "subscriptions": "/realtime/subscriptions/",
+    }
 
 
 def test_switching_the_backend_changes_only_the_config() -> None:
@@ -71,6 +75,7 @@ def test_switching_the_backend_changes_only_the_config() -> None:
         "forceTLS": True,
         "channelAuthorization": configs["memory"]["channelAuthorization"],
         "userAuthentication": configs["memory"]["userAuthentication"],
+        "routers": configs["memory"]["routers"],
     }
     assert configs["pusher"]["key"] == "hosted-key"
     assert configs["pusher"]["cluster"] == "eu"

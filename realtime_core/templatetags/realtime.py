@@ -37,15 +37,20 @@ CONFIG_ELEMENT_ID = "realtime-config"
 """The id of the JSON script element that ``Realtime.connect()`` reads."""
 
 
+_ROUTE = "route"
+"""A route name to reverse the routers' URLs with, then cut off."""
+
+
 def _csrf_header_name() -> str:
     """``settings.CSRF_HEADER_NAME`` (a WSGI ``META`` key) as the HTTP header to send."""
     meta_name = str(settings.CSRF_HEADER_NAME)
     return meta_name.removeprefix("HTTP_").replace("_", "-")
 
 
-def _endpoint(name: str) -> str:
+def _endpoint(name: str, route: str | None = None) -> str:
+    """The URL of a ``realtime_core`` endpoint; with ``route``, the routers' URL for it."""
     try:
-        return reverse(f"realtime_core:{name}")
+        return reverse(f"realtime_core:{name}", args=[] if route is None else [route])
     except NoReverseMatch as exc:
         raise RealtimeConfigurationError(
             "{% realtime_client %} needs the authorization endpoints: add "
@@ -64,6 +69,11 @@ def client_config(request: HttpRequest | None) -> dict[str, Any]:
         **get_backend().client_config(),
         "channelAuthorization": {"endpoint": _endpoint("channel-auth"), "headers": headers},
         "userAuthentication": {"endpoint": _endpoint("user-auth"), "headers": headers},
+        # Where the routers' verbs live; the client appends "<route>/" (and "<pk>/").
+        "routers": {
+            "objects": _endpoint("router-objects", _ROUTE).removesuffix(f"{_ROUTE}/"),
+            "subscriptions": _endpoint("router-subscription", _ROUTE).removesuffix(f"{_ROUTE}/"),
+        },
     }
 
 

@@ -42,9 +42,9 @@ from .protocol import (
     validate_socket_id,
 )
 from .publishing import get_backend
-from .signing import channel_string_to_sign, sign, user_string_to_sign
+from .signing import Credentials, channel_string_to_sign, sign, user_string_to_sign
 
-__all__ = ["channel_auth", "user_auth"]
+__all__ = ["channel_auth", "channel_authorization", "user_auth"]
 
 logger = logging.getLogger(__name__)
 
@@ -117,6 +117,37 @@ def _shared_secret(channel: str, master_key: bytes) -> str:
     return base64.b64encode(hashlib.sha256(channel.encode() + master_key).digest()).decode()
 
 
+def channel_authorization(
+    credentials: Credentials, socket_id: str, channel: str, channel_data: str | None = None
+) -> dict[str, str]:
+    """The answer that lets ``socket_id`` subscribe to ``channel``, signed with ``credentials``.
+
+    What :func:`channel_auth` returns once the channel's function said yes, and what
+    ``manage.py realtime_check`` subscribes with: ``{"auth"}``, plus ``channel_data``
+    for a presence channel (signed and returned exactly as given) or ``shared_secret``
+    for a ``private-encrypted-`` one, which needs ``credentials.encryption_master_key``
+    (``ValueError`` without it).
+    """
+    if channel.startswith(PRESENCE_PREFIX):
+        if channel_data is None:
+            raise ValueError(f"Presence channel {channel!r} needs channel_data.")
+        string_to_sign = channel_string_to_sign(socket_id, channel, channel_data)
+        return {
+            "auth": sign(credentials.key, credentials.secret, string_to_sign),
+            "channel_data": channel_data,
+        }
+    answer = {
+        "auth": sign(
+            credentials.key, credentials.secret, channel_string_to_sign(socket_id, channel)
+        )
+    }
+    if channel.startswith(ENCRYPTED_PREFIX):
+        if credentials.encryption_master_key is None:
+            raise ValueError(f"Encrypted channel {channel!r} needs an encryption master key.")
+        answer["shared_secret"] = _shared_secret(channel, credentials.encryption_master_key)
+    return answer
+
+
 @require_POST
 @csrf_protect
 def channel_auth(request: HttpRequest) -> HttpResponse:
@@ -137,17 +168,10 @@ def channel_auth(request: HttpRequest) -> HttpResponse:
         member = match.member(user)
         if member is None:
             return _refused(channel)
-        channel_data = member.channel_data()
-        string_to_sign = channel_string_to_sign(socket_id, channel, channel_data)
         return JsonResponse(
-            {
-                "auth": sign(credentials.key, credentials.secret, string_to_sign),
-                "channel_data": channel_data,
-            }
+            channel_authorization(credentials, socket_id, channel, member.channel_data())
         )
-    master_key = credentials.encryption_master_key
-    encrypted = channel.startswith(ENCRYPTED_PREFIX)
-    if encrypted and master_key is None:
+    if channel.startswith(ENCRYPTED_PREFIX) and credentials.encryption_master_key is None:
         logger.error(
             "Cannot authorize %r: the %r backend's credentials have no encryption master "
             "key, which private-encrypted- channels need (set ENCRYPTION_MASTER_KEY in "
@@ -159,14 +183,7 @@ def channel_auth(request: HttpRequest) -> HttpResponse:
         return _error(403, "Encrypted channels need ENCRYPTION_MASTER_KEY.")
     if not match.allows(user):
         return _refused(channel)
-    answer = {
-        "auth": sign(
-            credentials.key, credentials.secret, channel_string_to_sign(socket_id, channel)
-        )
-    }
-    if encrypted and master_key is not None:
-        answer["shared_secret"] = _shared_secret(channel, master_key)
-    return JsonResponse(answer)
+    return JsonResponse(channel_authorization(credentials, socket_id, channel))
 
 
 @require_POST

@@ -48,14 +48,19 @@ class Capabilities:
 
 
 class CheckStatus(enum.Enum):
+    """How one verification step ended."""
+
     OK = "ok"
     WARNING = "warning"
+    """It works, but something the team should know may break delivery."""
     FAILED = "failed"
+    SKIPPED = "skipped"
+    """Not run: a step it depends on failed."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class CheckResult:
-    """The outcome of one verification step of :meth:`Backend.check`."""
+    """The outcome of one verification step (of :meth:`Backend.check` or ``realtime_check``)."""
 
     step: str
     status: CheckStatus
@@ -205,8 +210,25 @@ class Backend(abc.ABC):
         await asyncio.to_thread(self.send, messages)
 
     @abc.abstractmethod
-    def check(self) -> list[CheckResult]:
-        """Verify configuration, connectivity and a publish-to-receive round trip."""
+    def check(self, timeout: float | None = None) -> list[CheckResult]:
+        """Verify that this backend reaches what it publishes to (its connectivity).
+
+        Each network wait is bounded by ``timeout`` seconds, or by the backend's own
+        timeout when that is shorter or ``timeout`` is None. The round trip through the
+        socket URL browsers use is not a backend's job: ``manage.py realtime_check``
+        (:mod:`realtime_core.diagnostics`) runs it the same way for every backend.
+        """
+
+    def socket_url_hint(self) -> str:
+        """What to correct when browsers cannot reach :meth:`client_config`'s socket URL."""
+        return f"Check the socket address in REALTIME_OPTIONS[{self.name!r}]."
+
+    def delivery_hint(self) -> str:
+        """What to correct when a published event never reaches that socket URL."""
+        return (
+            "The socket server browsers connect to does not receive what this backend "
+            "publishes: check that both use the same app and transport settings."
+        )
 
     @abc.abstractmethod
     def client_config(self) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from django.utils.crypto import salted_hmac
 
 from .. import frames
 from ..broker import Broker, Delivery, DeliveryHandler, PresenceFull, PresenceJoin, TerminateHandler
+from ..deployment import multi_process_signals
 from ..messages import Message
 from ..testing import outbox
 from .base import CheckResult, CheckStatus
@@ -265,23 +266,30 @@ class MemoryBackend(SelfHostedBackend):
         # The embedded server shares the page's own host and port.
         return {"backend": self.name, "key": self.options["KEY"]}
 
-    def check(self) -> list[CheckResult]:
-        connectivity = CheckResult(
-            "connectivity", CheckStatus.OK, 0.0, "in-process delivery: no network involved"
-        )
+    def check(self, timeout: float | None = None) -> list[CheckResult]:
+        """Nothing to connect to; warns when other processes publish (see below).
+
+        Events published by another process (a second web worker, a task queue's
+        worker) never reach the sockets of the process serving them:
+        :func:`~realtime_core.deployment.multi_process_signals` says when the
+        deployment has such processes.
+        """
         started = time.perf_counter()
-        message, expected = self.check_probe()
-        channel = message.channels[0]
-        received: list[Delivery] = []
-        exchange.subscribe(channel, received.append)
-        try:
-            exchange.send([message])
-        finally:
-            exchange.unsubscribe(channel, received.append)
+        signals = multi_process_signals()
         elapsed = time.perf_counter() - started
-        if [delivery.payload for delivery in received] == [expected]:
-            detail, status = "the event reached an in-process listener unchanged", CheckStatus.OK
-        else:
-            detail = f"expected exactly {expected!r}, received {received!r}"
-            status = CheckStatus.FAILED
-        return [connectivity, CheckResult("round trip", status, elapsed, detail)]
+        if not signals:
+            detail = (
+                "in-process delivery: events reach the sockets served by the process that "
+                "publishes them (manage.py realtime_server serves the site and its sockets)"
+            )
+            return [CheckResult("connectivity", CheckStatus.OK, elapsed, detail)]
+        detail = (
+            f"in-process delivery, but this deployment runs several processes "
+            f"({'; '.join(signals)}): events published in one never reach sockets served "
+            "by another"
+        )
+        hint = (
+            "Use tornado_redis (self-hosted, through Redis) or pusher, or run Django as the "
+            "single process manage.py realtime_server."
+        )
+        return [CheckResult("connectivity", CheckStatus.WARNING, elapsed, detail, hint)]

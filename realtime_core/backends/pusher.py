@@ -53,6 +53,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+import requests
 from pusher.crypto import encrypt  # type: ignore[import-untyped]
 from pusher.pusher_client import PusherClient  # type: ignore[import-untyped]
 
@@ -176,17 +177,20 @@ class PusherBackend(Backend):
         """
         with self._lock:
             if self._client is None:
-                self._client = PusherClient(
-                    app_id=self.options["APP_ID"],
-                    key=self.options["KEY"],
-                    secret=self.options["SECRET"],
-                    ssl=self.options["USE_TLS"],
-                    host=self.api_host,
-                    port=self.api_port,
-                    timeout=self.options["TIMEOUT"],
-                    encryption_master_key_base64=self.options["ENCRYPTION_MASTER_KEY"],
-                )
+                self._client = self._new_sdk_client(self.options["TIMEOUT"])
             return self._client
+
+    def _new_sdk_client(self, timeout: float) -> Any:
+        return PusherClient(
+            app_id=self.options["APP_ID"],
+            key=self.options["KEY"],
+            secret=self.options["SECRET"],
+            ssl=self.options["USE_TLS"],
+            host=self.api_host,
+            port=self.api_port,
+            timeout=timeout,
+            encryption_master_key_base64=self.options["ENCRYPTION_MASTER_KEY"],
+        )
 
     def close(self) -> None:
         with self._lock:
@@ -302,26 +306,48 @@ class PusherBackend(Backend):
 
     # Checks ---------------------------------------------------------------------------
 
-    def check(self) -> list[CheckResult]:
-        """Connectivity: a signed request (list the occupied channels) must be accepted."""
+    def check(self, timeout: float | None = None) -> list[CheckResult]:
+        """Connectivity: a signed request (list the occupied channels) must be accepted.
+
+        It goes through an SDK client of its own, bounded by ``timeout`` (or
+        ``TIMEOUT`` when shorter) and closed afterwards.
+        """
+        configured = self.options["TIMEOUT"]
+        limit = min(timeout or configured, configured)
+        client = self._new_sdk_client(limit)
         started = time.perf_counter()
         try:
-            self._sdk().channels_info()
+            client.channels_info()
         except Exception as exc:
-            failure = describe_failure(exc, endpoint=self.endpoint, timeout=self.options["TIMEOUT"])
-            hint = f"{failure.hint} Settings: REALTIME_OPTIONS[{self.name!r}].".lstrip()
-            return [
-                CheckResult(
-                    "connectivity",
-                    CheckStatus.FAILED,
-                    time.perf_counter() - started,
-                    failure.detail,
-                    hint=hint,
-                )
-            ]
+            elapsed = time.perf_counter() - started
+            failure = describe_failure(exc, endpoint=self.endpoint, timeout=configured)
+            detail, hint = failure.detail, failure.hint
+            if isinstance(exc, requests.Timeout) and limit < configured:
+                # The check's own bound ran out, not TIMEOUT: raising TIMEOUT won't help.
+                detail = f"timed out: {self.endpoint} did not answer within the check's {limit} s"
+                hint = "The service is slow or a firewall drops the packets: check the network."
+            hint = f"{hint} Settings: REALTIME_OPTIONS[{self.name!r}].".lstrip()
+            return [CheckResult("connectivity", CheckStatus.FAILED, elapsed, detail, hint)]
+        finally:
+            client.http.session.close()
         elapsed = time.perf_counter() - started
         detail = (
             f"Pusher's API at {self.endpoint} accepted a signed request for app "
             f"{self.options['APP_ID']} in {elapsed * 1000:.1f} ms"
         )
         return [CheckResult("connectivity", CheckStatus.OK, elapsed, detail)]
+
+    def socket_url_hint(self) -> str:
+        where = (
+            "HOST, PORT and USE_TLS"
+            if self.options["HOST"] is not None
+            else "CLUSTER (the app's cluster in the Pusher dashboard)"
+        )
+        return f"Check {where} in REALTIME_OPTIONS[{self.name!r}]."
+
+    def delivery_hint(self) -> str:
+        return (
+            f"The API at {self.endpoint} accepted the event, but the sockets at that URL belong "
+            f"to another app or cluster: check APP_ID, KEY and CLUSTER (or HOST and PORT) in "
+            f"REALTIME_OPTIONS[{self.name!r}] against the app's keys."
+        )

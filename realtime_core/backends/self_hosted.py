@@ -9,13 +9,10 @@ with and the server verifies.
 
 import abc
 import dataclasses
-import uuid
 from typing import Any, ClassVar
 
-from .. import frames
 from ..broker import Broker
 from ..conf import Option
-from ..messages import Event, Message
 from ..server.config import APP_ID_RE, ServerConfig
 from ..signing import Credentials
 from .base import Backend, Capabilities
@@ -87,12 +84,6 @@ class SelfHostedBackend(Backend):
             client_events=self.options["CLIENT_EVENTS"],
             limits=self.limits,
         )
-
-    def check_probe(self) -> tuple[Message, bytes]:
-        """A check event on a fresh channel, and the exact frame a subscriber must get."""
-        channel = f"realtime-check-{uuid.uuid4().hex}"
-        (message,) = self.prepare([Event(channel, "realtime-check", {"check": channel})])
-        return message, frames.channel_event(channel, message.name, message.data)
 
     @abc.abstractmethod
     def make_broker(self) -> Broker:

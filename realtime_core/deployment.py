@@ -1,0 +1,38 @@
+"""What a process can tell about how the project is deployed.
+
+The ``memory`` backend reaches only the sockets served by the process that
+publishes, so a deployment where other processes publish (several web workers, a
+task queue's workers) loses events with it. Nothing reveals that for certain from
+inside one process; these are the signals that do say it, each a fact about the
+deployment rather than a guess:
+
+* ``WEB_CONCURRENCY`` above 1 in the environment: gunicorn, uvicorn and Heroku start
+  that many worker processes;
+* ``CELERY_BROKER_URL`` in the settings: Celery workers run tasks (and publish) in
+  their own processes;
+* ``RQ_QUEUES`` in the settings: so do django-rq's workers.
+"""
+
+import os
+
+from django.conf import settings
+
+__all__ = ["multi_process_signals"]
+
+TASK_QUEUE_SETTINGS = {
+    "CELERY_BROKER_URL": "Celery workers",
+    "RQ_QUEUES": "django-rq workers",
+}
+"""Settings whose presence means workers publish from processes of their own."""
+
+
+def multi_process_signals() -> list[str]:
+    """Why this deployment runs Django code in several processes; empty when nothing says so."""
+    signals = []
+    concurrency = os.environ.get("WEB_CONCURRENCY", "").strip()
+    if concurrency.isdigit() and int(concurrency) > 1:
+        signals.append(f"WEB_CONCURRENCY={concurrency} starts {concurrency} web worker processes")
+    for setting, workers in TASK_QUEUE_SETTINGS.items():
+        if getattr(settings, setting, None):
+            signals.append(f"{setting} is set: {workers} publish from their own processes")
+    return signals

@@ -1,0 +1,155 @@
+"""The ``compatibility`` step: what the project relies on that the checked backend lacks.
+
+What the project relies on is read from the project itself, never guessed:
+
+* presence and end-to-end encrypted channels: the patterns registered for channel
+  authorization (``realtime.py``), ``presence-...`` and ``private-encrypted-...``;
+* client events: ``CLIENT_EVENTS = True`` in the configured backend's options;
+* before a switch (``--backend`` names another backend than ``REALTIME_BACKEND``):
+  every capability of the configured backend, and its ``MAX_*`` limits, which events
+  published today stay within.
+
+Each gap is one ``WARNING`` result; none found is one ``OK`` result. Nothing here
+touches the network.
+"""
+
+import dataclasses
+import time
+
+from ..authorization import ChannelRegistry
+from ..backends.base import Backend, Capabilities, CheckResult, CheckStatus
+from ..protocol import ENCRYPTED_PREFIX, PRESENCE_PREFIX, Limits
+
+__all__ = ["compatibility"]
+
+CAPABILITY_NAMES = {
+    "presence": "presence channels",
+    "client_events": "client events",
+    "user_signin": "user signin",
+    "encrypted_channels": "end-to-end encrypted channels",
+    "recovery": "recovery (missed events replayed after a reconnect)",
+    "multi_process": "multi-process delivery (publishes from any process reach the sockets)",
+}
+USED_ONLY_WHEN_ENABLED = {"client_events"}
+"""Capabilities a backend offers that the project uses only when its options enable them."""
+
+
+def compatibility(
+    backend: Backend, configured: Backend | None, registry: ChannelRegistry
+) -> list[CheckResult]:
+    """Warnings for each capability or limit the project needs and ``backend`` lacks.
+
+    ``configured`` is the ``REALTIME_BACKEND`` backend when ``backend`` is another one
+    (a switch being prepared), else None.
+    """
+    started = time.perf_counter()
+    needs = _needs(configured, registry)
+    gaps = [
+        _gap(backend, capability, reasons)
+        for capability, reasons in needs.items()
+        if not getattr(backend.capabilities, capability)
+    ]
+    gaps += _client_events_gaps(backend, needs)
+    gaps += _encryption_gaps(backend, needs)
+    if configured is not None:
+        gaps += _limit_gaps(backend, configured)
+    elapsed = time.perf_counter() - started
+    if not gaps:
+        relied = ", ".join(CAPABILITY_NAMES[name] for name in needs) or "no optional capability"
+        detail = f"{backend.name!r} has what the project relies on ({relied})"
+        return [CheckResult("compatibility", CheckStatus.OK, elapsed, detail)]
+    return [
+        CheckResult("compatibility", CheckStatus.WARNING, elapsed, detail, hint)
+        for detail, hint in gaps
+    ]
+
+
+def _registered_patterns(registry: ChannelRegistry) -> list[str]:
+    # ChannelRegistry offers no public listing of its patterns yet.
+    return [pattern.pattern for pattern, _function in registry._rules.values()]
+
+
+def _needs(configured: Backend | None, registry: ChannelRegistry) -> dict[str, list[str]]:
+    """Capability name -> why the project relies on it."""
+    needs: dict[str, list[str]] = {}
+    for pattern in _registered_patterns(registry):
+        if pattern.startswith(PRESENCE_PREFIX):
+            needs.setdefault("presence", []).append(f"channel pattern {pattern!r} needs it")
+        elif pattern.startswith(ENCRYPTED_PREFIX):
+            needs.setdefault("encrypted_channels", []).append(
+                f"channel pattern {pattern!r} needs it"
+            )
+    if configured is not None:
+        for field in dataclasses.fields(Capabilities):
+            if field.name in USED_ONLY_WHEN_ENABLED:
+                continue
+            if getattr(configured.capabilities, field.name):
+                needs.setdefault(field.name, []).append(
+                    f"{configured.name!r} (REALTIME_BACKEND) delivers it today"
+                )
+        if configured.options.get("CLIENT_EVENTS") is True:
+            needs.setdefault("client_events", []).append(
+                f"REALTIME_OPTIONS[{configured.name!r}]['CLIENT_EVENTS'] enables them today"
+            )
+    return needs
+
+
+def _gap(backend: Backend, capability: str, reasons: list[str]) -> tuple[str, str]:
+    what = CAPABILITY_NAMES[capability]
+    detail = f"{backend.name!r} lacks {what}: {'; '.join(reasons)}"
+    return detail, f"Keep a backend with {what}, or stop relying on it first."
+
+
+def _client_events_gaps(backend: Backend, needs: dict[str, list[str]]) -> list[tuple[str, str]]:
+    """Client events the configured backend accepts but the checked one would refuse."""
+    if "client_events" not in needs or not backend.capabilities.client_events:
+        return []
+    settings = f"REALTIME_OPTIONS[{backend.name!r}]"
+    if "CLIENT_EVENTS" not in backend.options:
+        detail = (
+            f"the project uses client events; {backend.name!r} enables them outside Django's "
+            "settings, which this check cannot see"
+        )
+        return [(detail, "Enable client events for the app (Pusher: the app's settings).")]
+    if backend.options["CLIENT_EVENTS"] is not True:
+        detail = f"the project uses client events, but {settings}['CLIENT_EVENTS'] is False"
+        return [(detail, f"Set {settings}['CLIENT_EVENTS'] = True.")]
+    return []
+
+
+def _encryption_gaps(backend: Backend, needs: dict[str, list[str]]) -> list[tuple[str, str]]:
+    """Encrypted channels registered while the auth endpoint could not authorize them."""
+    patterns = [
+        reason.removesuffix(" needs it")
+        for reason in needs.get("encrypted_channels", [])
+        if reason.startswith("channel pattern")
+    ]
+    if not patterns or not backend.capabilities.encrypted_channels:
+        return []
+    if backend.credentials.encryption_master_key is not None:
+        return []
+    detail = (
+        f"{', '.join(patterns)} registered, but {backend.name!r} has no encryption master key: "
+        "the channel authorization endpoint refuses those channels (403)"
+    )
+    if "ENCRYPTION_MASTER_KEY" in backend.options:
+        hint = f"Set REALTIME_OPTIONS[{backend.name!r}]['ENCRYPTION_MASTER_KEY']."
+    else:
+        hint = f"{backend.name!r} takes no ENCRYPTION_MASTER_KEY: use a backend that does."
+    return [(detail, hint)]
+
+
+def _limit_gaps(backend: Backend, configured: Backend) -> list[tuple[str, str]]:
+    """Limits lower than the configured backend's: events accepted today would be refused."""
+    gaps = []
+    for field in dataclasses.fields(Limits):
+        today, after = getattr(configured.limits, field.name), getattr(backend.limits, field.name)
+        if after < today:
+            option = field.name.upper()
+            detail = (
+                f"{option} is {today} on {configured.name!r} but {after} on {backend.name!r}: "
+                "publishes between the two are refused after the switch (InvalidMessage)"
+            )
+            hint = f"Lower {option} on {configured.name!r} first, and fix what it refuses."
+            gaps.append((detail, hint))
+    return gaps

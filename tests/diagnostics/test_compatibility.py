@@ -1,0 +1,65 @@
+"""The ``compatibility`` step, before a switch (``--backend``) and on the configured backend."""
+
+from collections.abc import Callable
+
+import pytest
+
+from .conftest import realtime_check
+
+Configure = Callable[..., None]
+PUSHER = {"APP_ID": "1", "KEY": "k", "SECRET": "pusher-secret-5d1"}
+REDIS = {"APP_ID": "1", "KEY": "k", "SECRET": "redis-secret-a9c"}
+
+
+@pytest.mark.usefixtures("no_channel_patterns")
+def test_switching_to_memory_loses_multi_process_delivery(realtime_settings: Configure) -> None:
+    realtime_settings("tornado_redis", REDIS)
+    outcome = realtime_check("--backend", "memory", "--json")
+    assert outcome.status == 0
+    assert (
+        "REALTIME_BACKEND is 'tornado_redis', so this checks a switch"
+        in outcome.step("configuration")["detail"]
+    )
+    compatibility = outcome.step("compatibility")
+    assert compatibility["status"] == "warning"
+    assert compatibility["detail"] == (
+        "'memory' lacks multi-process delivery (publishes from any process reach the sockets): "
+        "'tornado_redis' (REALTIME_BACKEND) delivers it today"
+    )
+    assert compatibility["hint"].startswith("Keep a backend with multi-process delivery")
+
+
+@pytest.mark.usefixtures("no_channel_patterns")
+def test_lower_limits_after_a_switch_are_warned_about(realtime_settings: Configure) -> None:
+    realtime_settings("pusher", {**PUSHER, "MAX_CHANNELS": 500})
+    outcome = realtime_check("--backend", "memory", "--json")
+    details = [s["detail"] for s in outcome.report()["steps"] if s["step"] == "compatibility"]
+    assert (
+        "MAX_CHANNELS is 500 on 'pusher' but 100 on 'memory': publishes between the two are "
+        "refused after the switch (InvalidMessage)"
+    ) in details
+    assert "pusher-secret-5d1" not in outcome.output
+
+
+@pytest.mark.usefixtures("no_channel_patterns")
+@pytest.mark.parametrize(
+    ("target", "options", "expected"),
+    [
+        ("pusher", PUSHER, "'pusher' enables them outside Django's settings"),
+        ("memory", {}, "the project uses client events, but REALTIME_OPTIONS['memory']"),
+    ],
+)
+def test_client_events_used_today_are_checked_on_the_target(
+    realtime_settings: Configure, target: str, options: dict[str, object], expected: str
+) -> None:
+    realtime_settings("tornado_redis", {**REDIS, "CLIENT_EVENTS": True}, **{target: options})
+    outcome = realtime_check("--backend", target, "--json", "--timeout", "0.5")
+    details = [s["detail"] for s in outcome.report()["steps"] if s["step"] == "compatibility"]
+    assert any(expected in detail for detail in details), details
+
+
+def test_the_projects_own_patterns_are_read() -> None:
+    # tests.testapp registers private-encrypted-notes-<int:user_id> and presence patterns.
+    compatibility = realtime_check("--json").step("compatibility")
+    assert compatibility["status"] == "warning"
+    assert "private-encrypted-notes-<int:user_id>" in compatibility["detail"]

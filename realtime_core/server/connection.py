@@ -121,6 +121,9 @@ class PusherConnection(WebSocketHandler):
         if int(protocol) not in SUPPORTED_PROTOCOLS:
             self.close_with(4007, f"Unsupported protocol version {protocol}; use 5 to 7")
             return
+        # Frames are already coalesced per loop turn (fanout.py); Nagle's algorithm would
+        # only hold a lone frame back until the client's delayed ACK, about 40 ms.
+        self.set_nodelay(True)
         self.hub.add(self)
         self._release_upgrade_request()
         self.send(frames.connection_established(self.socket_id, self.config.activity_timeout))

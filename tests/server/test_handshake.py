@@ -2,6 +2,7 @@
 
 import json
 import re
+import socket
 
 import pytest
 
@@ -75,3 +76,11 @@ def test_ping_gets_a_connection_level_pong(server: Server, data: object) -> None
     client = server.client()
     client.send("pusher:ping", data)
     assert client.recv() == {"event": "pusher:pong", "data": "{}"}
+
+
+def test_frames_are_sent_without_waiting_for_nagle(server: Server) -> None:
+    """A lone frame must leave at once, not wait for the client's delayed ACK (~40 ms)."""
+    client = server.client()
+    connection = server.thread.server.hub.connections[client.socket_id]
+    stream = connection.ws_connection.stream  # type: ignore[union-attr]
+    assert stream.socket.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)

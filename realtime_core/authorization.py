@@ -196,6 +196,10 @@ class ChannelRegistry:
 
         return decorator
 
+    def patterns(self) -> list[str]:
+        """The registered patterns, in the order they are tried."""
+        return [compiled.pattern for compiled, _function in self._rules.values()]
+
     def match(self, channel: str) -> ChannelMatch | None:
         """The first registered pattern that matches ``channel``, or ``None``."""
         for compiled, function in self._rules.values():

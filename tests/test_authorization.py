@@ -334,3 +334,10 @@ def test_autodiscover_imports_every_apps_realtime_module(
     match = registry.match("private-discovered-1")
     assert match is not None
     assert match.allows(AnonymousUser()) is True
+
+
+def test_patterns_are_listed_in_the_order_they_are_tried() -> None:
+    registry = ChannelRegistry()
+    registry.register("private-b-<int:n>", lambda user, n: True)
+    registry.register("presence-a", lambda user: None)
+    assert registry.patterns() == ["private-b-<int:n>", "presence-a"]

@@ -64,15 +64,10 @@ def compatibility(
     ]
 
 
-def _registered_patterns(registry: ChannelRegistry) -> list[str]:
-    # ChannelRegistry offers no public listing of its patterns yet.
-    return [pattern.pattern for pattern, _function in registry._rules.values()]
-
-
 def _needs(configured: Backend | None, registry: ChannelRegistry) -> dict[str, list[str]]:
     """Capability name -> why the project relies on it."""
     needs: dict[str, list[str]] = {}
-    for pattern in _registered_patterns(registry):
+    for pattern in registry.patterns():
         if pattern.startswith(PRESENCE_PREFIX):
             needs.setdefault("presence", []).append(f"channel pattern {pattern!r} needs it")
         elif pattern.startswith(ENCRYPTED_PREFIX):

@@ -57,12 +57,14 @@ class SelfHostedBackend(Backend):
 
     @property
     def capabilities(self) -> Capabilities:
-        # Everything the server implements; recovery is a later extension.
+        # Recovery is a later extension. The server relays private-encrypted- channels,
+        # but publish() here cannot encrypt (there is no master key to encrypt with), so
+        # an app cannot use them through this backend.
         return Capabilities(
             presence=True,
             client_events=True,
             user_signin=True,
-            encrypted_channels=True,
+            encrypted_channels=False,
             recovery=False,
             multi_process=self.multi_process,
         )

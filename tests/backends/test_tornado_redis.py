@@ -86,7 +86,7 @@ class TestTornadoRedisBackend(BackendContract):
             presence=True,
             client_events=True,
             user_signin=True,
-            encrypted_channels=True,
+            encrypted_channels=False,
             recovery=False,
             multi_process=True,
         )

@@ -99,6 +99,18 @@ def test_embedded_mode_serves_django_and_sockets_on_one_port(
     client.close()
 
 
+def test_embedded_mode_serves_pages_that_set_cookies(
+    embedded: tuple[subprocess.Popen[str], int],
+) -> None:
+    """{% realtime_client %} sets the CSRF cookie; Django's header value must get through."""
+    _, port = embedded
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/page/", timeout=5) as response:
+        cookie = response.headers["Set-Cookie"]
+        page = response.read().decode()
+    assert cookie.startswith("csrftoken=")
+    assert 'id="realtime-config"' in page
+
+
 def test_sigterm_sends_4200_to_clients_then_exits(
     embedded: tuple[subprocess.Popen[str], int],
 ) -> None:

@@ -8,6 +8,7 @@ processes can run against one Redis.
 
 import asyncio
 import concurrent.futures
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
@@ -71,4 +72,25 @@ class Command(BaseCommand):
 
             application = StaticFilesHandler(application)
         executor = concurrent.futures.ThreadPoolExecutor(threads, "realtime-wsgi")
-        return WSGIContainer(application, executor=executor)
+        return WSGIContainer(_trimmed_header_values(application), executor=executor)
+
+
+WSGIApplication = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+def _trimmed_header_values(application: WSGIApplication) -> WSGIApplication:
+    """Strip the space Django's WSGI handler puts before each ``Set-Cookie`` value.
+
+    Django builds them with ``cookie.output(header="")``; WSGI servers usually trim
+    it, but Tornado's ``WSGIContainer`` (6.5+) refuses the value, so every response
+    that sets a cookie (a login, a page's first CSRF token) would fail.
+    """
+
+    def trimmed(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            stripped = [(name, value.strip()) for name, value in headers]
+            return start_response(status, stripped, exc_info)
+
+        return application(environ, start)
+
+    return trimmed

@@ -25,21 +25,34 @@ publish too; a many-to-many change publishes ``updated`` again with the new ids.
 ``QuerySet.update()``, ``bulk_create()`` and ``bulk_update()`` send no signals and
 therefore publish nothing: publish yourself after them (e.g. one
 ``realtime_core.publish`` per object or a summary event).
+
+Events go to every subscriber, the browser that made the change included. To leave
+that connection out (its page already shows the change), write inside
+:func:`excluding_socket`::
+
+    with excluding_socket(request.headers.get("X-Socket-ID")):
+        item.save()
+
+The routers' write views do this when the request carries ``X-Realtime-Exclude-Self: 1``
+(realtime.js's ``{excludeSelf: true}``).
 """
 
 import copy
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, ClassVar, Self
 
 from django.db import models, router, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
+from .protocol import validate_socket_id
 from .publishing import publish
 from .routers.registry import default_registry as routers
 from .serializers import ModelSerializer
 
-__all__ = ["SelfPublishModel"]
+__all__ = ["SelfPublishModel", "excluding_socket"]
 
 CREATED = "created"
 UPDATED = "updated"
@@ -50,6 +63,30 @@ _CLEARED = "_realtime_core_cleared_pks"
 # Where an instance keeps its column values (by attname) as last loaded or saved: the
 # state whose channels a save may move it out of.
 _STORED = "_realtime_core_stored"
+
+_excluded_socket: ContextVar[str | None] = ContextVar("realtime_core_excluded_socket", default=None)
+
+
+@contextmanager
+def excluding_socket(socket_id: str | None) -> Iterator[None]:
+    """Within the block, the events of ``SelfPublishModel`` writes skip ``socket_id``.
+
+    ``socket_id`` is the writer's connection (realtime.js sends it as ``X-Socket-ID``);
+    None excludes nobody. An invalid one raises
+    :class:`~realtime_core.exceptions.InvalidMessage` before anything is written. The
+    events keep the exclusion when they are sent after the transaction commits.
+    """
+    validate_socket_id(socket_id)
+    token = _excluded_socket.set(socket_id)
+    try:
+        yield
+    finally:
+        _excluded_socket.reset(token)
+
+
+def _send(channels: list[str], event: str, data: Any, *, using: str) -> None:
+    """Publish one of this module's events, leaving out the excluded socket, if any."""
+    publish(channels, event, data, using=using, socket_id=_excluded_socket.get())
 
 
 class SelfPublishModel(models.Model):
@@ -173,7 +210,7 @@ def _audiences(instance: SelfPublishModel) -> list[tuple[list[str], dict[str, An
 
 def _publish_state(instance: SelfPublishModel, event: str, using: str) -> None:
     for channels, data in _audiences(instance):
-        publish(channels, event, data, using=using)
+        _send(channels, event, data, using=using)
 
 
 def _publish_move(instance: SelfPublishModel, previous: list[str], using: str) -> None:
@@ -183,14 +220,14 @@ def _publish_move(instance: SelfPublishModel, previous: list[str], using: str) -
     current = {name for channels, _data in audiences for name in channels}
     left = [name for name in previous if name not in current]
     if left:
-        publish(left, DELETED, {"id": instance.pk}, using=using)
+        _send(left, DELETED, {"id": instance.pk}, using=using)
     for channels, data in audiences:
         entered = [name for name in channels if name not in previous]
         stayed = [name for name in channels if name in previous]
         if entered:
-            publish(entered, CREATED, data, using=using)
+            _send(entered, CREATED, data, using=using)
         if stayed:
-            publish(stayed, UPDATED, data, using=using)
+            _send(stayed, UPDATED, data, using=using)
 
 
 @receiver(post_save, dispatch_uid="realtime_core.publish_saved")
@@ -235,7 +272,7 @@ def _publish_deleted(
         stored = _as_stored(instance) or instance
         channels = _channels(stored)
         if channels:
-            publish(channels, DELETED, {"id": instance.pk}, using=using)
+            _send(channels, DELETED, {"id": instance.pk}, using=using)
 
 
 @receiver(m2m_changed, dispatch_uid="realtime_core.publish_m2m_changed")

@@ -28,12 +28,20 @@ These are ordinary Django views: the session says who the user is and CSRF prote
 applies to writes (send ``X-CSRFToken``). Writes run in a transaction and go through
 the model's ``save()``/``delete()``, so a ``SelfPublishModel`` publishes them once
 committed.
+
+Every subscriber hears about a write, the writer's own connection included, unless the
+write carries ``X-Realtime-Exclude-Self: 1`` with the connection's ``X-Socket-ID``
+(realtime.js sends both for ``{excludeSelf: true}``): then that connection is left out
+(see :func:`realtime_core.models.excluding_socket`), for a page that shows its own
+change from the answer. An ``X-Socket-ID`` that is no socket id is answered with 400;
+without one there is no connection to leave out.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from django.core.exceptions import (
@@ -48,7 +56,9 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_protect
 
 from ..authorization import RequestUser
-from ..exceptions import DataTooLarge
+from ..exceptions import DataTooLarge, InvalidMessage
+from ..models import excluding_socket
+from ..protocol import validate_socket_id
 from .base import ModelRouter
 from .channels import ChannelError
 from .listing import page_of, read_list_query, single_values
@@ -57,6 +67,10 @@ from .registry import default_registry
 __all__ = ["object_view", "objects_view", "subscription_view"]
 
 Handler = Callable[..., HttpResponse]
+
+EXCLUDE_SELF_HEADER = "X-Realtime-Exclude-Self"
+"""A write with this header set to ``1`` is not published to its ``X-Socket-ID``."""
+SOCKET_ID_HEADER = "X-Socket-ID"
 
 
 class _BadRequest(Exception):
@@ -141,6 +155,18 @@ def _atomic(router: ModelRouter) -> transaction.Atomic:
     return transaction.atomic(using=database_routers.db_for_write(router.model))
 
 
+def _excluded_writer(request: HttpRequest) -> AbstractContextManager[None]:
+    """Leave the writer's connection out of the write's events, if the request asks to."""
+    if request.headers.get(EXCLUDE_SELF_HEADER, "").strip().lower() not in ("1", "true"):
+        return nullcontext()
+    socket_id = request.headers.get(SOCKET_ID_HEADER) or None
+    try:
+        validate_socket_id(socket_id)
+    except InvalidMessage:
+        raise _BadRequest(f"{SOCKET_ID_HEADER} is not a socket id.") from None
+    return excluding_socket(socket_id)
+
+
 def _get_list(request: HttpRequest, router: ModelRouter) -> HttpResponse:
     query, errors = read_list_query(router, dict(request.GET.lists()))
     if query is None:
@@ -164,7 +190,7 @@ def _get_list(request: HttpRequest, router: ModelRouter) -> HttpResponse:
 def _create(request: HttpRequest, router: ModelRouter) -> HttpResponse:
     data = _body(request)
     user = _user(request)
-    with _atomic(router):
+    with _excluded_writer(request), _atomic(router):
         result = router.serializer_class().deserialize(data)
         if not result.is_valid:
             return _error(400, "Invalid data.", result.errors)
@@ -183,7 +209,7 @@ def _get_single(request: HttpRequest, router: ModelRouter, pk: str) -> HttpRespo
 def _update(request: HttpRequest, router: ModelRouter, pk: str) -> HttpResponse:
     data = _body(request)
     user = _user(request)
-    with _atomic(router):
+    with _excluded_writer(request), _atomic(router):
         obj = _get_object(request, router, pk)
         if not _may_write(router, user, obj):
             return _refused(router)
@@ -198,7 +224,7 @@ def _update(request: HttpRequest, router: ModelRouter, pk: str) -> HttpResponse:
 
 def _delete(request: HttpRequest, router: ModelRouter, pk: str) -> HttpResponse:
     user = _user(request)
-    with _atomic(router):
+    with _excluded_writer(request), _atomic(router):
         obj = _get_object(request, router, pk)
         if not _may_write(router, user, obj):
             return _refused(router)

@@ -68,6 +68,21 @@ describe('DataMapper', () => {
     ]);
   });
 
+  it('reset() replaces every item in the same array and tells listeners', () => {
+    const items = [{ id: 1 }, { id: 2 }];
+    const mapper = new DataMapper(items);
+    const changes = [];
+    mapper.onChange((change) => changes.push(change));
+
+    mapper.reset([{ id: 3, v: 'c' }]);
+    mapper.apply('updated', { id: 3, v: 'd' });
+
+    assert.equal(mapper.items, items, 'the given array, mutated in place');
+    assert.deepEqual(items, [{ id: 3, v: 'd' }]);
+    assert.deepEqual(changes.map(({ action, item }) => [action, item && item.id]), [['reset', null], ['updated', 3]]);
+    assert.throws(() => mapper.reset({}), /array/);
+  });
+
   describe('bound to a channel of a real server', () => {
     let server;
     const clients = new Clients();

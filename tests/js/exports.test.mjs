@@ -11,7 +11,7 @@ import * as namespace from '../../realtime_core/static/realtime_core/realtime.js
 import { DataMapper, Realtime } from '../../realtime_core/static/realtime_core/realtime.js';
 
 const FILE = new URL('../../realtime_core/static/realtime_core/realtime.js', import.meta.url);
-const EXPORTS = ['AuthError', 'Channel', 'ConnectionError', 'DataMapper', 'Members', 'PresenceChannel', 'Realtime', 'User', 'VERSION'];
+const EXPORTS = ['AuthError', 'Channel', 'ConnectionError', 'DataMapper', 'LiveList', 'Members', 'PresenceChannel', 'Realtime', 'RouterError', 'User', 'VERSION'];
 
 describe('loading realtime.js', () => {
   it('gives named ES module exports', () => {

@@ -1,6 +1,7 @@
 // Shared parts of the realtime.js tests: real socket servers (`python -m
 // realtime_core.server`) on free ports, a channel/user authorization endpoint that
-// signs with the official `pusher` Node SDK (the referee), and waiting helpers.
+// signs with the official `pusher` Node SDK (the referee), the test-only Django site
+// with the routers (DjangoServer, Browser), and waiting helpers.
 //
 // Environment (tests/js/test_realtime_js.py sets it; the defaults suit a checkout
 // with .venv, so `node --experimental-websocket --test tests/js/` works directly):
@@ -9,9 +10,10 @@
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -307,4 +309,147 @@ export async function subscribed(client, name) {
     assert.equal(outcome, null, `subscribing to ${name} failed: ${JSON.stringify(outcome)}`);
   }
   return channel;
+}
+
+/**
+ * The test-only Django site (tests/js/django_site) served by `manage.py realtime_server`
+ * on the memory backend: the real router views, auth endpoints and socket server on
+ * one port, over a fresh SQLite file. `login(name)` gives a {@link Browser}.
+ */
+export class DjangoServer {
+  /** @returns {Promise<DjangoServer>} once it answers HTTP */
+  static async start() {
+    const server = new DjangoServer(await freePort());
+    try {
+      await server._started;
+    } catch (error) {
+      await server.stop();
+      throw error;
+    }
+    return server;
+  }
+
+  constructor(port) {
+    this.port = port;
+    this.url = `http://127.0.0.1:${port}`;
+    this.output = '';
+    this.directory = mkdtempSync(path.join(os.tmpdir(), 'realtime-js-django-'));
+    this.process = spawn(PYTHON, ['-m', 'tests.js.django_site.serve', '--port', String(port)], {
+      cwd: REPO,
+      env: {
+        ...process.env,
+        DJANGO_SETTINGS_MODULE: 'tests.js.django_site.settings',
+        REALTIME_JS_DB: path.join(this.directory, 'db.sqlite3'),
+        PYTHONUNBUFFERED: '1',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    running.add(this.process);
+    const collect = (chunk) => {
+      this.output += chunk;
+    };
+    this.process.stdout.setEncoding('utf8').on('data', collect);
+    this.process.stderr.setEncoding('utf8').on('data', collect);
+    this.exited = new Promise((resolve) =>
+      this.process.on('exit', (code, signal) => {
+        running.delete(this.process);
+        resolve({ code, signal });
+      }),
+    );
+    this._started = this._answering();
+    this._started.catch(() => {});
+  }
+
+  async _answering() {
+    const deadline = Date.now() + SERVER_START_TIMEOUT;
+    let exited = null;
+    this.exited.then((outcome) => {
+      exited = outcome;
+    });
+    for (;;) {
+      if (exited) throw new Error(`the Django server exited (${exited.code ?? exited.signal}):\n${this.output}`);
+      try {
+        const response = await fetch(`${this.url}/realtime/routes/todo-list/`);
+        if (response.status === 200) return;
+      } catch (error) {
+        // Not listening yet.
+      }
+      if (Date.now() > deadline) throw new Error(`the Django server did not answer on ${this.port} in time:\n${this.output}`);
+      await sleep(50);
+    }
+  }
+
+  /**
+   * Sign a new browser in as `username` (created if new), with Django `permissions`.
+   * @returns {Promise<Browser>}
+   */
+  async login(username, permissions = []) {
+    const response = await fetch(`${this.url}/test-only/login/`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ username, permissions }),
+    });
+    assert.equal(response.status, 200, `login as ${username} failed; the server said:\n${this.output.slice(-3000)}`);
+    const cookies = {};
+    for (const header of response.headers.getSetCookie()) {
+      const [pair] = header.split(';');
+      const at = pair.indexOf('=');
+      cookies[pair.slice(0, at).trim()] = pair.slice(at + 1).trim();
+    }
+    assert.ok(cookies.sessionid && cookies.csrftoken, `login set no session or CSRF cookie: ${JSON.stringify(cookies)}`);
+    return new Browser(this, await response.json(), cookies);
+  }
+
+  async stop() {
+    if (this.process.exitCode === null && this.process.signalCode === null) this.process.kill('SIGTERM');
+    await this.exited;
+    rmSync(this.directory, { recursive: true, force: true });
+  }
+}
+
+/**
+ * One signed-in browser of a {@link DjangoServer}: the config its page would render
+ * (`{% realtime_client %}`'s, CSRF token included) and a `fetch` that does what a
+ * browser does (resolves URLs against the page, sends the cookies). Every request is
+ * kept in `requests` (`{method, url, headers}`, header names in lower case); `hold`,
+ * when set, is awaited with `(request, response)` before a response is handed over.
+ */
+export class Browser {
+  constructor(server, config, cookies) {
+    this.server = server;
+    /** What `{% realtime_client %}` rendered for this browser. */
+    this.config = config;
+    this.cookies = cookies;
+    this.requests = [];
+    this.hold = null;
+    this.fetch = async (url, init = {}) => {
+      const target = new URL(String(url), server.url);
+      const headers = new Headers(init.headers);
+      headers.set('Cookie', Object.entries(this.cookies).map(([name, value]) => `${name}=${value}`).join('; '));
+      const request = { method: init.method || 'GET', url: target.pathname + target.search, headers: Object.fromEntries(headers) };
+      this.requests.push(request);
+      const response = await fetch(target, { ...init, headers });
+      if (this.hold) await this.hold(request, response);
+      return response;
+    };
+  }
+
+  /** The CSRF token the page config carries (the header realtime.js sends). */
+  get csrfToken() {
+    return Object.values(this.config.channelAuthorization.headers)[0];
+  }
+
+  /**
+   * The page config with the socket address a page would take from its own location
+   * (the embedded server serves the sockets on the site's host and port), plus `extra`.
+   */
+  realtimeConfig(extra = {}) {
+    const port = this.server.port;
+    return { ...this.config, wsHost: '127.0.0.1', wsPort: port, wssPort: port, forceTLS: false, ...extra };
+  }
+
+  /** Realtime options: this browser's fetch, plus `extra`. */
+  options(extra = {}) {
+    return { fetch: this.fetch, ...extra };
+  }
 }

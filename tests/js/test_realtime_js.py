@@ -3,8 +3,9 @@
 Each ``tests/js/*.test.mjs`` file runs as one test here (``node --experimental-websocket
 --test FILE``). The Node side starts ``python -m realtime_core.server`` processes on free
 ports with this interpreter, runs its authorization endpoint in-process with the
-official ``pusher`` Node SDK, and compares realtime.js with pusher-js 8.6.0; see
-``tests/js/helpers.mjs``.
+official ``pusher`` Node SDK, and compares realtime.js with pusher-js 8.6.0; the router
+tests (``routers.test.mjs``) serve the test-only Django site ``tests/js/django_site`` with
+``manage.py realtime_server`` instead. See ``tests/js/helpers.mjs``.
 
 Needs ``node`` (20.10 or later, for the global WebSocket) and ``npm ci`` run in ``tests/js``.
 """

@@ -32,6 +32,27 @@
  * `.fetch(url, init)` (adds X-Socket-ID and the CSRF header), `.disconnect()`,
  * `.connect()`; and `new DataMapper(items).bind(channel)`.
  *
+ * Routers (django-realtime-core's `ModelRouter`s, at the URLs of `config.routers`), all
+ * returning promises that reject with a `RouterError` (`status`, `message`, `errors` by
+ * field):
+ *
+ *     await realtime.getList('todo-item', {todo_list: 1, ordering: 'order', page: 1, page_size: 50});
+ *                                        // → {results, count, page, page_size, has_next}
+ *     await realtime.getSingle('todo-item', 7);
+ *     await realtime.create('todo-item', {todo_list: 1, text: 'Milk'});  // → the object
+ *     await realtime.update('todo-item', 7, {done: true});               // partial
+ *     await realtime.delete('todo-item', 7);
+ *     const channel = await realtime.subscribe('todo-item', {todo_list: 1});  // once subscribed
+ *     realtime.unsubscribe('todo-item', {todo_list: 1});
+ *     const live = await realtime.live('todo-item', {todo_list: 1, ordering: 'order'});
+ *                                        // → LiveList {items, mapper, channel, refresh(), close()}
+ *
+ * They go through `fetch()` (CSRF header, cookies, X-Socket-ID). Writes take
+ * `{excludeSelf: true}`: the server then does not send the change back to this
+ * connection (header `X-Realtime-Exclude-Self: 1`), for a page that applies the answer
+ * itself. `live()` subscribes first, then loads every page and applies the events that
+ * arrived meanwhile, and loads again after a reconnect.
+ *
  * Connection state, channels, presence members, client events, user sign-in and
  * reconnection follow pusher-js's behaviour and event names (`pusher:subscription_succeeded`,
  * `pusher:member_added`, ...), so code written for pusher-js reads the same here.
@@ -47,7 +68,7 @@
   /** Keys of the connection config; others are reported (a newer server may add some). */
   const CONFIG_KEYS = new Set([
     'backend', 'key', 'cluster', 'wsHost', 'wsPort', 'wssPort', 'wsPath', 'forceTLS',
-    'channelAuthorization', 'userAuthentication',
+    'channelAuthorization', 'userAuthentication', 'routers',
   ]);
 
   /** Options of one client instance, in milliseconds where they are times. */
@@ -60,6 +81,13 @@
     unavailableTimeout: 10000,
     maxReconnectDelay: 30000,
   });
+
+  /** List query parameters that are not filters: never part of a subscription. */
+  const LIST_PARAMETERS = ['ordering', 'page', 'page_size'];
+  /** Asks a router write not to send its events to this connection (`excludeSelf`). */
+  const EXCLUDE_SELF_HEADER = 'X-Realtime-Exclude-Self';
+  /** Times live() loads a multi-page list again when it changed during the load. */
+  const LIVE_LOAD_ATTEMPTS = 3;
 
   /** First delay after an unexpected drop; doubled per failed attempt up to maxReconnectDelay. */
   const RECONNECT_BASE_DELAY = 1000;
@@ -85,6 +113,31 @@
    * @property {boolean} [forceTLS] Always use wss://.
    * @property {AuthEndpoint} [channelAuthorization] Private and presence channel authorization.
    * @property {AuthEndpoint} [userAuthentication] User sign-in.
+   * @property {RouterEndpoints} [routers] Where the routers' verbs live.
+   */
+
+  /**
+   * The routers' URLs; the client appends `<route>/` (and `<pk>/`).
+   * @typedef {Object} RouterEndpoints
+   * @property {string} objects Lists, objects and writes, e.g. "/realtime/routes/".
+   * @property {string} subscriptions Channel names for filters, e.g. "/realtime/subscriptions/".
+   */
+
+  /**
+   * One page of a router's list.
+   * @typedef {Object} ListPage
+   * @property {Array<Object>} results The objects, as the router serializes them.
+   * @property {number} count How many objects match the filters, over all pages.
+   * @property {number} page This page's number, from 1.
+   * @property {number} page_size
+   * @property {boolean} has_next Whether a next page exists.
+   */
+
+  /**
+   * Options of the router writes.
+   * @typedef {Object} WriteOptions
+   * @property {boolean} [excludeSelf] Do not send the change's events back to this
+   *   connection (the page applies the answer itself); others still get them.
    */
 
   /**
@@ -203,6 +256,68 @@
       this.name = 'ConnectionError';
       this.code = code;
     }
+  }
+
+  /**
+   * A router request failed: the server's answer (`{"error", "errors"?}`) or, with
+   * `status` 0, no answer at all. `errors` holds messages by field or parameter name
+   * (`{text: ["This field is required."]}`), empty when the server gave none.
+   */
+  class RouterError extends Error {
+    /**
+     * @param {number} status HTTP status (0 when the server could not be reached).
+     * @param {string} message
+     * @param {Object<string, Array<string>>} [errors]
+     */
+    constructor(status, message, errors) {
+      super(message);
+      this.name = 'RouterError';
+      this.status = status;
+      this.errors = errors || {};
+    }
+  }
+
+  // Router helpers -----------------------------------------------------------------------
+
+  /** The query string of `params` (filters and list parameters); undefined values are left out. */
+  function queryString(params, what) {
+    if (params === undefined || params === null) return '';
+    if (typeof params !== 'object' || Array.isArray(params)) throw new TypeError(`${what}: params must be an object`);
+    const query = new URLSearchParams();
+    for (const [name, value] of Object.entries(params)) {
+      if (value === undefined) continue;
+      if (value === null || typeof value === 'object' || typeof value === 'function') {
+        throw new TypeError(`${what}: parameter ${name} must be a string, number or boolean`);
+      }
+      query.append(name, String(value));
+    }
+    return query.toString();
+  }
+
+  /** `params` without the list parameters: what selects a channel. */
+  function filtersOf(params, what) {
+    if (params === undefined || params === null) return {};
+    if (typeof params !== 'object' || Array.isArray(params)) throw new TypeError(`${what}: params must be an object`);
+    const filters = {};
+    for (const [name, value] of Object.entries(params)) {
+      if (!LIST_PARAMETERS.includes(name) && value !== undefined) filters[name] = value;
+    }
+    return filters;
+  }
+
+  /** What identifies a route subscription on this client: the route and its filters. */
+  function routeKey(route, filters) {
+    const names = Object.keys(filters).sort();
+    return `${route}?${names.map((name) => `${encodeURIComponent(name)}=${encodeURIComponent(String(filters[name]))}`).join('&')}`;
+  }
+
+  /** `options` (an object of `known` names only, or nothing), else a TypeError. */
+  function checkOptions(options, known, what) {
+    if (options === undefined || options === null) return {};
+    if (typeof options !== 'object') throw new TypeError(`${what}: options must be an object`);
+    const unknown = Object.keys(options).filter((name) => !known.includes(name));
+    if (unknown.length) throw new TypeError(`${what}: unknown options ${unknown.join(', ')}; known: ${known.join(', ')}`);
+    return options;
   }
 
   // Events -------------------------------------------------------------------------------
@@ -587,6 +702,8 @@
       this._activityTimeout = this._options.activityTimeout;
       /** @private when the last frame arrived (ms since the epoch) */
       this._lastHeard = 0;
+      /** @private route subscriptions by routeKey(): `{name, cancelled}` */
+      this._routeSubscriptions = new Map();
       /** @private */
       this._onOnline = () => {
         if (this._timers.retry !== undefined) this._open();
@@ -919,10 +1036,22 @@
     /**
      * Subscribe to a channel (now, or as soon as connected); the same name gives the
      * same Channel. Subscribing again after a `pusher:subscription_error` retries.
-     * @param {string} name `news`, `private-orders`, `presence-room`, ...
-     * @returns {Channel|PresenceChannel}
+     *
+     * With `params`, subscribe to a router's changes instead: `subscribe('todo-item',
+     * {todo_list: 1})` asks the router for the channel of these filters (list
+     * parameters such as `ordering` are left out), subscribes to it and resolves with
+     * the Channel once the server confirmed the subscription, so every change made after
+     * that reaches its `created`, `updated` and `deleted` bindings. It rejects with a
+     * {@link RouterError} (no such route, filters without a channel, refused), the
+     * subscription's {@link AuthError}, a {@link ConnectionError} if the client is
+     * disconnected first, or an Error if `unsubscribe(route, params)` came first.
+     * @param {string} name `news`, `private-orders`, `presence-room`, ...; with `params`,
+     *   a route name (`todo-item`).
+     * @param {Object<string, string|number|boolean>} [params] A router's filters.
+     * @returns {Channel|PresenceChannel|Promise<Channel>} the Channel; a promise of it with `params`.
      */
-    subscribe(name) {
+    subscribe(name, params) {
+      if (params !== undefined) return this._subscribeRoute(name, params);
       if (typeof name !== 'string' || !name) throw new TypeError('subscribe() needs a channel name');
       if (name.startsWith('private-encrypted-')) {
         throw new TypeError(`${name}: end-to-end encrypted channels need pusher-js/with-encryption`);
@@ -941,9 +1070,21 @@
 
     /**
      * Leave a channel; its events stop. Subscribing again later gives a new Channel.
-     * @param {string} name
+     * With `params`, leave the router channel `subscribe(route, params)` joined (the
+     * same route and filters), even while that subscription is still being set up.
+     * @param {string} name A channel name; with `params`, a route name.
+     * @param {Object<string, string|number|boolean>} [params] The router filters.
      */
-    unsubscribe(name) {
+    unsubscribe(name, params) {
+      if (params !== undefined) {
+        const key = routeKey(name, filtersOf(params, 'unsubscribe()'));
+        const subscription = this._routeSubscriptions.get(key);
+        if (!subscription) return;
+        this._routeSubscriptions.delete(key);
+        subscription.cancelled = true;
+        if (subscription.name !== null) this.unsubscribe(subscription.name);
+        return;
+      }
       const channel = this._channels.get(name);
       if (!channel) return;
       this._channels.delete(name);
@@ -963,6 +1104,61 @@
     /** @returns {Array<Channel|PresenceChannel>} every channel subscribed or subscribing. */
     allChannels() {
       return [...this._channels.values()];
+    }
+
+    /** @private subscribe(route, params) */
+    async _subscribeRoute(route, params) {
+      const filters = filtersOf(params, 'subscribe()');
+      const url = this._routerUrl('subscriptions', route, filters);
+      const key = routeKey(route, filters);
+      let subscription = this._routeSubscriptions.get(key);
+      if (!subscription) {
+        subscription = { name: null, cancelled: false };
+        this._routeSubscriptions.set(key, subscription);
+      }
+      let answer;
+      try {
+        answer = await this._routerRequest('GET', url);
+        if (!answer || typeof answer.channel !== 'string') {
+          throw new RouterError(200, `${url} answered no channel name: ${JSON.stringify(answer).slice(0, 300)}`);
+        }
+      } catch (error) {
+        if (this._routeSubscriptions.get(key) === subscription && subscription.name === null) {
+          this._routeSubscriptions.delete(key);
+        }
+        throw error;
+      }
+      if (subscription.cancelled) throw new Error(`unsubscribe('${route}', ...) came before the subscription was made`);
+      subscription.name = answer.channel;
+      return this._whenSubscribed(this.subscribe(answer.channel));
+    }
+
+    /**
+     * @private Resolves with `channel` once the server confirmed it; rejects with the
+     * subscription error, or a ConnectionError when the client is disconnected first.
+     */
+    _whenSubscribed(channel) {
+      if (channel.subscribed) return Promise.resolve(channel);
+      if (!this._wanted) return Promise.reject(new ConnectionError('Realtime is disconnected', null));
+      return new Promise((resolve, reject) => {
+        const settle = (outcome, value) => {
+          channel.unbind('pusher:subscription_succeeded', succeeded);
+          channel.unbind('pusher:subscription_error', failed);
+          this.unbind('disconnected', disconnected);
+          outcome(value);
+        };
+        const succeeded = () => settle(resolve, channel);
+        const failed = (error) => {
+          const reason = error instanceof Error
+            ? error
+            : new AuthError((error && error.status) || 0, (error && error.error) || `Could not subscribe to ${channel.name}`);
+          settle(reject, reason);
+        };
+        const disconnected = () => settle(reject, new ConnectionError(`Disconnected before ${channel.name} was subscribed`, null));
+        channel.bind('pusher:subscription_succeeded', succeeded);
+        channel.bind('pusher:subscription_error', failed);
+        this.bind('disconnected', disconnected);
+      });
     }
 
     /** @private Send pusher:subscribe on the current connection, authorizing first if needed. */
@@ -1103,6 +1299,174 @@
       if (typeof root.fetch !== 'function') throw new TypeError('Realtime: no fetch here; pass options.fetch');
       return root.fetch(url, init);
     }
+
+    // Routers ----------------------------------------------------------------------------
+    //
+    // A router serves one model under a route name (`todo-item`) at the URLs of
+    // config.routers. Every call goes through fetch() above, so it carries the CSRF
+    // header, the session cookie and X-Socket-ID.
+
+    /**
+     * One page of a router's list.
+     *
+     *     const page = await realtime.getList('todo-item', {todo_list: 1, ordering: 'order', page: 1});
+     *
+     * @param {string} route
+     * @param {Object<string, string|number|boolean>} [params] Filters, and `ordering`
+     *   (`'-order,text'`), `page` (from 1) and `page_size`.
+     * @returns {Promise<ListPage>} rejects with a {@link RouterError}.
+     */
+    async getList(route, params) {
+      return this._routerRequest('GET', this._routerUrl('objects', route, params));
+    }
+
+    /**
+     * One object by primary key.
+     * @param {string} route
+     * @param {string|number} pk
+     * @returns {Promise<Object>} rejects with a {@link RouterError} (404: no such object).
+     */
+    async getSingle(route, pk) {
+      return this._routerRequest('GET', this._objectUrl(route, pk));
+    }
+
+    /**
+     * Create an object; subscribers of its channels get `created`.
+     * @param {string} route
+     * @param {Object} data The fields (the router's writable ones).
+     * @param {WriteOptions} [options]
+     * @returns {Promise<Object>} the object as saved; rejects with a {@link RouterError}
+     *   (400 with `errors` by field, 403 refused).
+     */
+    async create(route, data, options) {
+      const { excludeSelf } = checkOptions(options, ['excludeSelf'], 'create()');
+      return this._routerRequest('POST', this._routerUrl('objects', route), data, excludeSelf);
+    }
+
+    /**
+     * Change some fields of an object (a partial update); subscribers get `updated`
+     * (or `deleted`/`created` where the change moves it between channels).
+     * @param {string} route
+     * @param {string|number} pk
+     * @param {Object} data The fields to change.
+     * @param {WriteOptions} [options]
+     * @returns {Promise<Object>} the whole object as saved; rejects with a {@link RouterError}.
+     */
+    async update(route, pk, data, options) {
+      const { excludeSelf } = checkOptions(options, ['excludeSelf'], 'update()');
+      return this._routerRequest('PATCH', this._objectUrl(route, pk), data, excludeSelf);
+    }
+
+    /**
+     * Delete an object; subscribers get `deleted` (`{id}`).
+     * @param {string} route
+     * @param {string|number} pk
+     * @param {WriteOptions} [options]
+     * @returns {Promise<Object>} the server's `{id}`; rejects with a {@link RouterError}.
+     */
+    async delete(route, pk, options) {
+      const { excludeSelf } = checkOptions(options, ['excludeSelf'], 'delete()');
+      return this._routerRequest('DELETE', this._objectUrl(route, pk), undefined, excludeSelf);
+    }
+
+    /**
+     * A list kept in sync: subscribes to the channel of the filters in `params` first,
+     * then loads every page of the list, then applies the changes that arrived
+     * meanwhile, so none is lost; from then on each `created`, `updated` and `deleted`
+     * is applied to `items` by its DataMapper. After a reconnect (the subscription
+     * succeeds again) it loads the list again, since the events sent while the
+     * connection was down are lost.
+     *
+     *     const live = await realtime.live('todo-item', {todo_list: 1, ordering: 'order'});
+     *     live.mapper.onChange(() => render(live.items));
+     *
+     * @param {string} route
+     * @param {Object<string, string|number|boolean>} [params] Filters (they choose the
+     *   channel, which must be one of the router's `subscription_filters`), `ordering`
+     *   and `page_size` (`page` is ignored: all pages are loaded).
+     * @param {{key?: string}} [options] `key`: the identifying field (default "id").
+     * @returns {Promise<LiveList>} rejects like {@link Realtime#subscribe} and
+     *   {@link Realtime#getList}.
+     */
+    async live(route, params, options) {
+      const { key } = checkOptions(options, ['key'], 'live()');
+      const filters = filtersOf(params, 'live()');
+      const listParams = { ...params };
+      delete listParams.page;
+      const channel = await this.subscribe(route, filters);
+      const list = new LiveList(this, route, filters, listParams, channel, key || 'id');
+      try {
+        await list.refresh();
+      } catch (error) {
+        list.close();
+        throw error;
+      }
+      return list;
+    }
+
+    /** @private The URL of a route's list (`kind` "objects") or channels ("subscriptions"). */
+    _routerUrl(kind, route, params) {
+      const base = this.config.routers && this.config.routers[kind];
+      if (typeof base !== 'string' || !base) {
+        throw new TypeError(
+          `Realtime: the config has no routers.${kind} URL; render the config with {% realtime_client %} ` +
+            "(with path('realtime/', include('realtime_core.urls')) in the URLconf) or set config.routers",
+        );
+      }
+      if (typeof route !== 'string' || !route) throw new TypeError('A route name is needed, e.g. "todo-item"');
+      const url = `${base.endsWith('/') ? base : `${base}/`}${encodeURIComponent(route)}/`;
+      const query = queryString(params, route);
+      return query ? `${url}?${query}` : url;
+    }
+
+    /** @private The URL of one object of a route. */
+    _objectUrl(route, pk) {
+      if ((typeof pk !== 'string' && typeof pk !== 'number') || pk === '') {
+        throw new TypeError(`${route}: the primary key must be a string or a number, not ${pk}`);
+      }
+      return `${this._routerUrl('objects', route)}${encodeURIComponent(String(pk))}/`;
+    }
+
+    /**
+     * @private One router request: JSON in and out; a RouterError unless it succeeded.
+     * @returns {Promise<*>} the decoded answer
+     */
+    async _routerRequest(method, url, data, excludeSelf) {
+      const headers = { Accept: 'application/json' };
+      const init = { method, headers };
+      if (data !== undefined) {
+        headers['Content-Type'] = 'application/json';
+        init.body = JSON.stringify(data);
+      }
+      if (excludeSelf) headers[EXCLUDE_SELF_HEADER] = '1';
+      let response;
+      let text;
+      try {
+        response = await this.fetch(url, init);
+        text = await response.text();
+      } catch (error) {
+        throw new RouterError(0, `Could not reach ${url}: ${error && error.message ? error.message : error}`);
+      }
+      let answer;
+      let decoded = true;
+      try {
+        answer = JSON.parse(text);
+      } catch (error) {
+        decoded = false;
+      }
+      if (!response.ok) {
+        const body = decoded && answer && typeof answer === 'object' ? answer : {};
+        const message = typeof body.error === 'string'
+          ? body.error
+          : `${method} ${url} answered ${response.status}: ${text.slice(0, 300)}`;
+        const errors = body.errors && typeof body.errors === 'object' ? body.errors : {};
+        throw new RouterError(response.status, message, errors);
+      }
+      if (!decoded) {
+        throw new RouterError(response.status, `${method} ${url} did not answer JSON: ${text.slice(0, 300)}`);
+      }
+      return answer;
+    }
   }
 
   /**
@@ -1173,15 +1537,19 @@
       } else {
         item = Object.assign(this.items[index], data);
       }
-      const change = { action, item, items: this.items };
-      for (const listener of this._listeners.slice()) {
-        try {
-          listener(change);
-        } catch (error) {
-          reportLater(error);
-        }
-      }
+      this._notify({ action, item, items: this.items });
       return true;
+    }
+
+    /**
+     * Replace all the items (in place, so the array stays the same) with `items`, e.g.
+     * a freshly loaded list; listeners get `{action: 'reset', item: null, items}`.
+     * @param {Array<Object>} items
+     */
+    reset(items) {
+      if (!Array.isArray(items)) throw new TypeError('DataMapper.reset needs an array of items');
+      this.items.splice(0, this.items.length, ...items);
+      this._notify({ action: 'reset', item: null, items: this.items });
     }
 
     /**
@@ -1198,7 +1566,8 @@
     }
 
     /**
-     * Call `listener({action, item, items})` after every change.
+     * Call `listener({action, item, items})` after every change (`action`: "created",
+     * "updated", "deleted", or "reset" after {@link DataMapper#reset}).
      * @param {Function} listener
      * @returns {Function} call it to stop listening
      */
@@ -1215,6 +1584,152 @@
       const wanted = String(id);
       return this.items.findIndex((item) => item && String(item[this.key]) === wanted);
     }
+
+    /** @private */
+    _notify(change) {
+      for (const listener of this._listeners.slice()) {
+        try {
+          listener(change);
+        } catch (error) {
+          reportLater(error);
+        }
+      }
+    }
+  }
+
+  // Live lists ---------------------------------------------------------------------------
+
+  /**
+   * A router's list kept in sync, from `realtime.live(route, params)`: `items` (always
+   * the same array, changed in place by `mapper`), `mapper` (its DataMapper: bind
+   * `onChange` to re-render), `channel` (the subscription), `refresh()` and `close()`.
+   *
+   * Objects created elsewhere are appended (the list is in the server's order only
+   * right after a load); sort `items` in the page if the order matters.
+   */
+  class LiveList {
+    /** @private use realtime.live() */
+    constructor(client, route, filters, params, channel, key) {
+      /** The route name. */
+      this.route = route;
+      /** The list parameters (filters, ordering, page_size) every load uses. */
+      this.params = params;
+      /** The objects, kept in step by `mapper`. */
+      this.items = [];
+      /** @type {DataMapper} */
+      this.mapper = new DataMapper(this.items, { key });
+      /** @type {Channel} */
+      this.channel = channel;
+      /** Whether close() was called. */
+      this.closed = false;
+      /** @private */
+      this._client = client;
+      /** @private */
+      this._filters = filters;
+      /** @private events received while a load is under way, else null */
+      this._pending = null;
+      /** @private loads started so far: only the newest one's result is applied */
+      this._generation = 0;
+      /** @private the newest load's promise */
+      this._latest = null;
+      /** @private */
+      this._handlers = ['created', 'updated', 'deleted'].map((action) => [
+        action,
+        (data) => {
+          if (this._pending !== null) this._pending.push([action, data]);
+          else this.mapper.apply(action, data);
+        },
+      ]);
+      // The channel is subscribed already: a later success is a resubscription after
+      // a reconnect, and what happened while disconnected was never sent.
+      this._handlers.push(['pusher:subscription_succeeded', () => this.refresh().catch(reportLater)]);
+      for (const [event, handler] of this._handlers) channel.bind(event, handler);
+    }
+
+    /**
+     * Load the whole list again (every page), then apply the events received during
+     * the load. Changes keep arriving meanwhile; `items` changes once, when the load is
+     * done (listeners get "reset", then one change per event received meanwhile).
+     * Called by live() and after every reconnect (a failed automatic reload is thrown
+     * asynchronously, like a failing callback, so the console shows it).
+     * @returns {Promise<Array<Object>>} `items`, once the newest load is applied;
+     *   rejects with a {@link RouterError} (the items stay as they were, with the
+     *   events received meanwhile applied).
+     */
+    refresh() {
+      if (this.closed) return Promise.reject(new Error(`This live list of ${this.route} is closed`));
+      const generation = ++this._generation;
+      if (this._pending === null) this._pending = [];
+      const run = this._load(generation).then(
+        (items) => {
+          if (this.closed) return this.items;
+          if (generation !== this._generation) return this._latest; // a newer load decides
+          this.mapper.reset(items);
+          this._flush();
+          return this.items;
+        },
+        (error) => {
+          if (this.closed) return this.items;
+          if (generation !== this._generation) return this._latest;
+          this._flush();
+          throw error;
+        },
+      );
+      this._latest = run;
+      return run;
+    }
+
+    /**
+     * Stop following: unbind from the channel and leave it (`unsubscribe(route, filters)`,
+     * so whatever else subscribed to these filters on this client leaves it too).
+     */
+    close() {
+      if (this.closed) return;
+      this.closed = true;
+      this._pending = null;
+      for (const [event, handler] of this._handlers) this.channel.unbind(event, handler);
+      this._client.unsubscribe(this.route, this._filters);
+    }
+
+    /** @private Every page; again (a few times) if events arrived during a multi-page load. */
+    async _load(generation) {
+      for (let attempt = 1; ; attempt += 1) {
+        const heard = this._pending.length;
+        const items = [];
+        const seen = new Set();
+        let pages = 0;
+        for (let page = 1; ; page += 1) {
+          const answer = await this._client.getList(this.route, { ...this.params, page });
+          if (this._superseded(generation)) return null;
+          if (!answer || !Array.isArray(answer.results)) {
+            throw new RouterError(200, `The list of ${this.route} has no "results" array`);
+          }
+          pages += 1;
+          for (const item of answer.results) {
+            const id = item && item[this.mapper.key] !== undefined ? String(item[this.mapper.key]) : null;
+            if (id !== null && seen.has(id)) continue; // moved to a later page meanwhile
+            if (id !== null) seen.add(id);
+            items.push(item);
+          }
+          if (!answer.has_next) break;
+        }
+        // Rows added or removed between two pages shift the others: an unchanged one
+        // may have been skipped, and no event will bring it. Load again.
+        if (pages === 1 || this._pending.length === heard || attempt >= LIVE_LOAD_ATTEMPTS) return items;
+      }
+    }
+
+    /** @private */
+    _superseded(generation) {
+      return this.closed || generation !== this._generation;
+    }
+
+    /** @private Apply the events received during the load, in order, and stop buffering. */
+    _flush() {
+      const events = this._pending || [];
+      this._pending = null;
+      for (const [action, data] of events) this.mapper.apply(action, data);
+    }
   }
 
   Object.assign(Realtime, {
@@ -1224,8 +1739,10 @@
     Members,
     User,
     DataMapper,
+    LiveList,
     AuthError,
     ConnectionError,
+    RouterError,
   });
 
   if (typeof module === 'object' && module && module.exports) {
@@ -1234,12 +1751,14 @@
     module.exports = {
       Realtime,
       DataMapper,
+      LiveList,
       Channel,
       PresenceChannel,
       Members,
       User,
       AuthError,
       ConnectionError,
+      RouterError,
       VERSION,
     };
   } else {

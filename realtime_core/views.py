@@ -26,14 +26,13 @@ import json
 import logging
 from collections.abc import Mapping
 
-from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
 
 from . import authorization
-from .authorization import RequestUser
 from .exceptions import InvalidMessage
+from .json_views import json_error, request_user
 from .protocol import (
     AUTHORIZED_PREFIXES,
     ENCRYPTED_PREFIX,
@@ -51,10 +50,6 @@ logger = logging.getLogger(__name__)
 
 class _BadRequest(Exception):
     """Answered with 400 and this message."""
-
-
-def _error(status: int, message: str) -> JsonResponse:
-    return JsonResponse({"error": message}, status=status)
 
 
 def _parameters(request: HttpRequest) -> Mapping[str, object]:
@@ -99,17 +94,7 @@ def _channel_name(parameters: Mapping[str, object]) -> str:
 
 
 def _refused(channel: str) -> JsonResponse:
-    return _error(403, f"Not authorized to subscribe to {channel!r}.")
-
-
-def _user(request: HttpRequest) -> RequestUser:
-    try:
-        return request.user
-    except AttributeError:
-        raise ImproperlyConfigured(
-            "realtime_core's auth views need request.user: add "
-            "'django.contrib.auth.middleware.AuthenticationMiddleware' to MIDDLEWARE."
-        ) from None
+    return json_error(403, f"Not authorized to subscribe to {channel!r}.")
 
 
 def _shared_secret(channel: str, master_key: bytes) -> str:
@@ -157,11 +142,11 @@ def channel_auth(request: HttpRequest) -> HttpResponse:
         socket_id = _socket_id(parameters)
         channel = _channel_name(parameters)
     except _BadRequest as exc:
-        return _error(400, str(exc))
+        return json_error(400, str(exc))
     match = authorization.default_registry.match(channel)
     if match is None:
-        return _error(403, f"No channel authorization pattern matches {channel!r}.")
-    user = _user(request)
+        return json_error(403, f"No channel authorization pattern matches {channel!r}.")
+    user = request_user(request)
     backend = get_backend()
     credentials = backend.credentials
     if channel.startswith(PRESENCE_PREFIX):
@@ -180,7 +165,7 @@ def channel_auth(request: HttpRequest) -> HttpResponse:
             backend.name,
             backend.name,
         )
-        return _error(403, "Encrypted channels need ENCRYPTION_MASTER_KEY.")
+        return json_error(403, "Encrypted channels need ENCRYPTION_MASTER_KEY.")
     if not match.allows(user):
         return _refused(channel)
     return JsonResponse(channel_authorization(credentials, socket_id, channel))
@@ -193,13 +178,13 @@ def user_auth(request: HttpRequest) -> HttpResponse:
     try:
         socket_id = _socket_id(_parameters(request))
     except _BadRequest as exc:
-        return _error(400, str(exc))
-    user = _user(request)
+        return json_error(400, str(exc))
+    user = request_user(request)
     member = authorization.default_registry.signin_member(user)
     if member is None:
         if not user.is_authenticated:
-            return _error(403, "Sign in refused: log in first.")
-        return _error(403, "Sign in refused for this user.")
+            return json_error(403, "Sign in refused: log in first.")
+        return json_error(403, "Sign in refused for this user.")
     user_data = member.user_data()
     credentials = get_backend().credentials
     return JsonResponse(

@@ -45,7 +45,6 @@ from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from django.core.exceptions import (
-    ImproperlyConfigured,
     ObjectDoesNotExist,
     PermissionDenied,
     ValidationError,
@@ -57,6 +56,7 @@ from django.views.decorators.csrf import csrf_protect
 
 from ..authorization import RequestUser
 from ..exceptions import DataTooLarge, InvalidMessage
+from ..json_views import json_error, request_user
 from ..models import excluding_socket
 from ..protocol import validate_socket_id
 from .base import ModelRouter
@@ -77,27 +77,8 @@ class _BadRequest(Exception):
     """Answered with 400 and this message."""
 
 
-def _error(
-    status: int, message: str, errors: Mapping[str, list[str]] | None = None
-) -> JsonResponse:
-    body: dict[str, Any] = {"error": message}
-    if errors is not None:
-        body["errors"] = errors
-    return JsonResponse(body, status=status)
-
-
 def _refused(router: ModelRouter) -> JsonResponse:
-    return _error(403, f"Not allowed on route {router.route_name!r}.")
-
-
-def _user(request: HttpRequest) -> RequestUser:
-    try:
-        return request.user
-    except AttributeError:
-        raise ImproperlyConfigured(
-            "realtime_core's router views need request.user: add "
-            "'django.contrib.auth.middleware.AuthenticationMiddleware' to MIDDLEWARE."
-        ) from None
+    return json_error(403, f"Not allowed on route {router.route_name!r}.")
 
 
 def _body(request: HttpRequest) -> object:
@@ -113,22 +94,22 @@ def _dispatch(
     handler = handlers.get(request.method or "")
     if handler is None:
         allowed = ", ".join(handlers)
-        response = _error(405, f"Method {request.method} is not allowed here; use {allowed}.")
+        response = json_error(405, f"Method {request.method} is not allowed here; use {allowed}.")
         response["Allow"] = allowed
         return response
     router = default_registry.get(route)
     if router is None:
-        return _error(404, f"No route {route!r}.")
+        return json_error(404, f"No route {route!r}.")
     try:
         return handler(request, router, **kwargs)
     except _BadRequest as exc:
-        return _error(400, str(exc))
+        return json_error(400, str(exc))
     except PermissionDenied:  # raised by a router's own hooks
         return _refused(router)
     except Http404:
-        return _error(404, f"No such object on route {router.route_name!r}.")
+        return json_error(404, f"No such object on route {router.route_name!r}.")
     except DataTooLarge as exc:  # the event is refused with the write, which rolled back
-        return _error(400, f"Not saved: the object is too large to publish. {exc}")
+        return json_error(400, f"Not saved: the object is too large to publish. {exc}")
 
 
 def _get_object(request: HttpRequest, router: ModelRouter, pk: str) -> models.Model:
@@ -170,8 +151,8 @@ def _excluded_writer(request: HttpRequest) -> AbstractContextManager[None]:
 def _get_list(request: HttpRequest, router: ModelRouter) -> HttpResponse:
     query, errors = read_list_query(router, dict(request.GET.lists()))
     if query is None:
-        return _error(400, "Invalid list parameters.", errors)
-    if not router.can_list(_user(request), query.params):
+        return json_error(400, "Invalid list parameters.", errors)
+    if not router.can_list(request_user(request), query.params):
         return _refused(router)
     queryset = router.filter_queryset(router.get_queryset(request, **query.params), query.params)
     rows, count, has_next = page_of(queryset.order_by(*query.order_by), query)
@@ -189,11 +170,11 @@ def _get_list(request: HttpRequest, router: ModelRouter) -> HttpResponse:
 
 def _create(request: HttpRequest, router: ModelRouter) -> HttpResponse:
     data = _body(request)
-    user = _user(request)
+    user = request_user(request)
     with _excluded_writer(request), _atomic(router):
         result = router.serializer_class().deserialize(data)
         if not result.is_valid:
-            return _error(400, "Invalid data.", result.errors)
+            return json_error(400, "Invalid data.", result.errors)
         if not _may_write(router, user, result.instance):
             return _refused(router)
         return JsonResponse(_stored(router, result.save()), status=201)
@@ -201,21 +182,21 @@ def _create(request: HttpRequest, router: ModelRouter) -> HttpResponse:
 
 def _get_single(request: HttpRequest, router: ModelRouter, pk: str) -> HttpResponse:
     obj = _get_object(request, router, pk)
-    if not router.has_read_permission(_user(request), obj):
+    if not router.has_read_permission(request_user(request), obj):
         return _refused(router)
     return JsonResponse(router.serializer_class().serialize(obj))
 
 
 def _update(request: HttpRequest, router: ModelRouter, pk: str) -> HttpResponse:
     data = _body(request)
-    user = _user(request)
+    user = request_user(request)
     with _excluded_writer(request), _atomic(router):
         obj = _get_object(request, router, pk)
         if not _may_write(router, user, obj):
             return _refused(router)
         result = router.serializer_class().deserialize(data, obj)
         if not result.is_valid:
-            return _error(400, "Invalid data.", result.errors)
+            return json_error(400, "Invalid data.", result.errors)
         # Checked again as it would be saved: no moving an object where one may not write.
         if not _may_write(router, user, result.instance):
             return _refused(router)
@@ -223,7 +204,7 @@ def _update(request: HttpRequest, router: ModelRouter, pk: str) -> HttpResponse:
 
 
 def _delete(request: HttpRequest, router: ModelRouter, pk: str) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     with _excluded_writer(request), _atomic(router):
         obj = _get_object(request, router, pk)
         if not _may_write(router, user, obj):
@@ -238,12 +219,12 @@ def _subscribe(request: HttpRequest, router: ModelRouter) -> HttpResponse:
     params, filter_errors = router.read_filters(raw)
     errors.update(filter_errors)
     if errors:
-        return _error(400, "Invalid filters.", errors)
+        return json_error(400, "Invalid filters.", errors)
     try:
         channel = router.channel_for(params)
     except ChannelError as exc:
-        return _error(400, str(exc))
-    if not router.can_list(_user(request), params):
+        return json_error(400, str(exc))
+    if not router.can_list(request_user(request), params):
         return _refused(router)
     return JsonResponse({"channel": channel})
 

@@ -5,9 +5,10 @@ What the project relies on is read from the project itself, never guessed:
 * presence and end-to-end encrypted channels: the patterns registered for channel
   authorization (``realtime.py``), ``presence-...`` and ``private-encrypted-...``;
 * client events: ``CLIENT_EVENTS = True`` in the configured backend's options;
-* before a switch (``--backend`` names another backend than ``REALTIME_BACKEND``):
-  every capability of the configured backend, and its ``MAX_*`` limits, which events
-  published today stay within.
+* before a switch (``--backend`` names another backend than ``REALTIME_BACKEND``): the
+  other capabilities of the configured backend (signin, recovery, multi-process
+  delivery), which the project may use without declaring it, and its ``MAX_*`` limits,
+  which events published today stay within.
 
 Each gap is one ``WARNING`` result; none found is one ``OK`` result. Nothing here
 touches the network.
@@ -30,8 +31,9 @@ CAPABILITY_NAMES = {
     "recovery": "recovery (missed events replayed after a reconnect)",
     "multi_process": "multi-process delivery (publishes from any process reach the sockets)",
 }
-USED_ONLY_WHEN_ENABLED = {"client_events"}
-"""Capabilities a backend offers that the project uses only when its options enable them."""
+DECLARED_BY_THE_PROJECT = {"presence", "encrypted_channels", "client_events"}
+"""Capabilities the project uses only by declaring it (channel patterns, options): that
+the configured backend offers one says nothing about its use."""
 
 
 def compatibility(
@@ -76,7 +78,7 @@ def _needs(configured: Backend | None, registry: ChannelRegistry) -> dict[str, l
             )
     if configured is not None:
         for field in dataclasses.fields(Capabilities):
-            if field.name in USED_ONLY_WHEN_ENABLED:
+            if field.name in DECLARED_BY_THE_PROJECT:
                 continue
             if getattr(configured.capabilities, field.name):
                 needs.setdefault(field.name, []).append(

@@ -63,3 +63,17 @@ def test_the_projects_own_patterns_are_read() -> None:
     compatibility = realtime_check("--json").step("compatibility")
     assert compatibility["status"] == "warning"
     assert "private-encrypted-notes-<int:user_id>" in compatibility["detail"]
+
+
+@pytest.mark.usefixtures("no_channel_patterns")
+def test_capabilities_the_project_never_declared_are_not_missed(
+    realtime_settings: Configure,
+) -> None:
+    """Pusher offers encrypted and presence channels; a project without such patterns
+    loses nothing by moving back to tornado_redis (rolling back, in the guide)."""
+    realtime_settings("pusher", PUSHER, tornado_redis=REDIS)
+    outcome = realtime_check("--backend", "tornado_redis", "--json", "--timeout", "0.5")
+    steps = outcome.report()["steps"]
+    details = " ".join(s["detail"] for s in steps if s["step"] == "compatibility")
+    assert "encrypted" not in details
+    assert "presence" not in details

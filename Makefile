@@ -9,12 +9,23 @@ STAMP := $(VENV)/.installed
 # pusher server SDK for realtime.js's tests.
 NODE_PROJECTS := tests/interop/node tests/js
 NODE_STAMPS := $(NODE_PROJECTS:%=%/node_modules/.package-lock.json)
+# The todo demo (migration_guide/todo) and where `make demo` serves it.
+TODO := migration_guide/todo
+DEMO_HOST ?= 127.0.0.1
+DEMO_PORT ?= 8000
 
-.PHONY: test lint clean
+.PHONY: demo test lint clean help
 
 ## test: lint, type-check and run the whole test suite
 test: lint $(NODE_STAMPS)
 	$(BIN)/pytest
+
+## demo: the todo demo on the embedded default (memory backend, SQLite, no Redis)
+demo: $(STAMP)
+	$(BIN)/python $(TODO)/manage.py migrate --noinput --verbosity 0
+	$(BIN)/python $(TODO)/manage.py seed_todo
+	@echo "Todo demo at http://$(DEMO_HOST):$(DEMO_PORT)/ — press Ctrl+C to stop"
+	@$(BIN)/python $(TODO)/manage.py realtime_server --host $(DEMO_HOST) --port $(DEMO_PORT)
 
 # Without npm the tests that need these packages skip (and fail in CI's strict mode).
 %/node_modules/.package-lock.json: %/package-lock.json
@@ -26,7 +37,7 @@ test: lint $(NODE_STAMPS)
 
 ## lint: ruff and mypy
 lint: $(STAMP)
-	$(BIN)/ruff check realtime_core tests
+	$(BIN)/ruff check realtime_core tests migration_guide
 	$(BIN)/mypy
 
 $(STAMP): pyproject.toml
@@ -36,6 +47,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+## help: this list
+help:
+	@sed -n 's/^## //p' $(MAKEFILE_LIST)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache $(NODE_PROJECTS:%=%/node_modules)

@@ -1,0 +1,1 @@
+"""The todo app: lists of items edited together, live, with who is looking shown."""

@@ -1,0 +1,1 @@
+"""The todo demo's Django project: settings, URLs and the WSGI application."""

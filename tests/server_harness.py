@@ -24,6 +24,18 @@ T = TypeVar("T")
 TEST_CONFIG = ServerConfig(app_id="1234", key="test-key", secret="test-secret")
 
 
+async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Copy ``reader`` to ``writer`` until either end closes (one half of a TCP relay)."""
+    try:
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+    except OSError:
+        pass
+    finally:
+        writer.close()
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -21,6 +21,8 @@ from collections.abc import Iterator
 from concurrent.futures import Future
 from typing import Any
 
+from tests.server_harness import pipe
+
 __all__ = ["Directive", "LeastConnProxy", "SocketRoutes", "parse", "socket_routes"]
 
 _TOKEN = re.compile(r"""\s+|#[^\n]*|"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[{};]|[^\s{};"'#]+""")
@@ -192,22 +194,11 @@ class LeastConnProxy:
         self._writers.add(upstream_writer)
         try:
             await asyncio.gather(
-                self._pipe(reader, upstream_writer), self._pipe(upstream_reader, writer)
+                pipe(reader, upstream_writer), pipe(upstream_reader, writer)
             )
         finally:
             self.active[server] -= 1
             self._writers.discard(upstream_writer)
-
-    @staticmethod
-    async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while data := await reader.read(65536):
-                writer.write(data)
-                await writer.drain()
-        except OSError:
-            pass
-        finally:
-            writer.close()
 
     def close(self) -> None:
         """Stop listening, close the relayed connections (both ends), stop the loop."""

@@ -26,7 +26,7 @@ import pytest
 
 from tests.server.conftest import Server
 from tests.server.pusher_client import PusherTestClient
-from tests.server_harness import ServerThread, free_port
+from tests.server_harness import ServerThread, free_port, pipe
 
 NODE_DIR = Path(__file__).resolve().parent / "node"
 SCRIPT = NODE_DIR / "pusher_js_client.mjs"
@@ -524,18 +524,7 @@ class Forwarder:
             writer.close()
             return
         self._writers.add(up_writer)
-        await asyncio.gather(self._pipe(reader, up_writer), self._pipe(up_reader, writer))
-
-    @staticmethod
-    async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while data := await reader.read(65536):
-                writer.write(data)
-                await writer.drain()
-        except ConnectionError:
-            pass
-        finally:
-            writer.close()
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
 
     def close(self) -> None:
         async def close() -> None:

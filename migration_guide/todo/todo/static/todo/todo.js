@@ -53,25 +53,23 @@
     }
   }
 
-  // Writes: the answer is applied at once; the channel's event, which every page
-  // (this one included) receives, then changes nothing more here.
+  // Writes: the list changes only through the channel's events, which every page (this
+  // one included) receives in the order the server saved them. Applying the HTTP answer
+  // too would race them: an answer arriving after a later change made elsewhere would
+  // put the older state back.
 
   async function createItem(text) {
     const order = live.items.reduce((highest, item) => Math.max(highest, item.order), 0) + 1;
-    const created = await attempt(() => realtime.create(ROUTE, { todo_list: listId, text, order }));
-    if (created) live.mapper.apply('created', created);
-    return created;
+    return attempt(() => realtime.create(ROUTE, { todo_list: listId, text, order }));
   }
 
   async function updateItem(id, changes) {
     const updated = await attempt(() => realtime.update(ROUTE, id, changes));
-    if (updated) live.mapper.apply('updated', updated);
-    else render(); // refused: show the item as it is
+    if (!updated) render(); // refused: show the item as it is
   }
 
   async function deleteItem(id) {
-    const deleted = await attempt(() => realtime.delete(ROUTE, id));
-    if (deleted) live.mapper.apply('deleted', { id });
+    await attempt(() => realtime.delete(ROUTE, id));
   }
 
   // Rendering: one <li class="todo-item" data-id> per item, kept and patched in place

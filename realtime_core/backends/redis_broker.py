@@ -74,14 +74,20 @@ _FORGET_CHUNK = 500
 
 
 def redact_url(url: str) -> str:
-    """``url`` without its password, for messages and logs."""
+    """``url`` without its password (``:password@`` or redis-py's ``?password=``), for
+    messages and logs."""
     parts = urllib.parse.urlsplit(url)
-    if parts.password is None:
+    if parts.password is not None:
+        user = parts.username or ""
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port is not None else ""
+        url = urllib.parse.urlunsplit(parts._replace(netloc=f"{user}:***@{host}{port}"))
+    address, separator, query = url.partition("?")
+    pairs = urllib.parse.parse_qsl(query, keep_blank_values=True)
+    if not any(name.lower() == "password" for name, _value in pairs):
         return url
-    user = parts.username or ""
-    host = parts.hostname or ""
-    port = f":{parts.port}" if parts.port is not None else ""
-    return urllib.parse.urlunsplit(parts._replace(netloc=f"{user}:***@{host}{port}"))
+    hidden = [(name, "***" if name.lower() == "password" else value) for name, value in pairs]
+    return f"{address}{separator}{urllib.parse.urlencode(hidden, safe='*')}"
 
 
 class _Membership(NamedTuple):

@@ -264,6 +264,11 @@ def test_redacted_url_hides_only_the_password() -> None:
     assert redact_url("redis://:s3cret@db.example:6380/2") == "redis://:***@db.example:6380/2"
     assert redact_url("redis://app:s3cret@db.example/0") == "redis://app:***@db.example/0"
     assert redact_url("redis://db.example:6379/0") == "redis://db.example:6379/0"
+    assert (
+        redact_url("redis://db.example/0?db=1&password=s3cret&Password=x")
+        == "redis://db.example/0?db=1&password=***&Password=***"
+    )
+    assert redact_url("unix:///run/redis.sock?password=s3cret") == "unix:///run/redis.sock?password=***"
 
 
 # Presence -----------------------------------------------------------------------------

@@ -171,6 +171,11 @@
     }
   }
 
+  /** Whether `id` can name a user (presence member or signed-in user): a non-empty string or a number. */
+  function isUserId(id) {
+    return (typeof id === 'string' && id !== '') || (typeof id === 'number' && Number.isFinite(id));
+  }
+
   /** Random delay in [half, whole] of `delay`: clients dropped together come back spread out. */
   function jitter(delay) {
     return delay / 2 + Math.random() * (delay / 2);
@@ -427,6 +432,8 @@
       this._client = client;
       /** @private subscribe requested on this connection (authorizing or awaiting the answer) */
       this._requested = false;
+      /** @private called by unsubscribe(): settles the promises waiting for the subscription */
+      this._onUnsubscribe = new Set();
     }
 
     /** Whether subscribing needs a signature from the channel authorization endpoint. */
@@ -588,11 +595,16 @@
 
     /** @private */
     _handle(frame) {
-      if (frame.event === 'pusher_internal:member_added') {
-        this._emit('pusher:member_added', this.members._add(frame.data.user_id, frame.data.user_info));
-      } else if (frame.event === 'pusher_internal:member_removed') {
-        const member = this.members._remove(frame.data.user_id);
-        if (member) this._emit('pusher:member_removed', member);
+      if (frame.event === 'pusher_internal:member_added' || frame.event === 'pusher_internal:member_removed') {
+        const data = frame.data;
+        const userId = data && typeof data === 'object' ? data.user_id : undefined;
+        if (!isUserId(userId)) return; // a malformed frame names no member: nothing to change
+        if (frame.event === 'pusher_internal:member_added') {
+          this._emit('pusher:member_added', this.members._add(userId, data.user_info));
+        } else {
+          const member = this.members._remove(userId);
+          if (member) this._emit('pusher:member_removed', member);
+        }
       } else {
         super._handle(frame);
       }
@@ -1044,7 +1056,7 @@
      * that reaches its `created`, `updated` and `deleted` bindings. It rejects with a
      * {@link RouterError} (no such route, filters without a channel, refused), the
      * subscription's {@link AuthError}, a {@link ConnectionError} if the client is
-     * disconnected first, or an Error if `unsubscribe(route, params)` came first.
+     * disconnected first, or an Error if `unsubscribe(route, params)` (or of its channel) came first.
      * @param {string} name `news`, `private-orders`, `presence-room`, ...; with `params`,
      *   a route name (`todo-item`).
      * @param {Object<string, string|number|boolean>} [params] A router's filters.
@@ -1090,6 +1102,7 @@
       this._channels.delete(name);
       if (channel.subscribed || channel._requested) this._send({ event: 'pusher:unsubscribe', data: { channel: name } });
       channel._reset();
+      for (const unsubscribed of [...channel._onUnsubscribe]) unsubscribed();
     }
 
     /**
@@ -1135,7 +1148,8 @@
 
     /**
      * @private Resolves with `channel` once the server confirmed it; rejects with the
-     * subscription error, or a ConnectionError when the client is disconnected first.
+     * subscription error, a ConnectionError when the client is disconnected first, or
+     * an Error when the channel is unsubscribed first.
      */
     _whenSubscribed(channel) {
       if (channel.subscribed) return Promise.resolve(channel);
@@ -1145,6 +1159,7 @@
           channel.unbind('pusher:subscription_succeeded', succeeded);
           channel.unbind('pusher:subscription_error', failed);
           this.unbind('disconnected', disconnected);
+          channel._onUnsubscribe.delete(unsubscribed);
           outcome(value);
         };
         const succeeded = () => settle(resolve, channel);
@@ -1155,9 +1170,11 @@
           settle(reject, reason);
         };
         const disconnected = () => settle(reject, new ConnectionError(`Disconnected before ${channel.name} was subscribed`, null));
+        const unsubscribed = () => settle(reject, new Error(`unsubscribe() came before the subscription to ${channel.name} was made`));
         channel.bind('pusher:subscription_succeeded', succeeded);
         channel.bind('pusher:subscription_error', failed);
         this.bind('disconnected', disconnected);
+        channel._onUnsubscribe.add(unsubscribed);
       });
     }
 
@@ -1264,7 +1281,7 @@
     /** @private */
     _signedIn(data) {
       const userData = decodeData(data && data.user_data);
-      if (!userData || userData.id === undefined) return;
+      if (!userData || !isUserId(userData.id)) return;
       this._signinSent = false;
       Object.assign(this.user, { id: String(userData.id), info: userData.user_info === undefined ? null : userData.user_info, data: userData, signedIn: true });
       this._send({ event: 'pusher:subscribe', data: { channel: SERVER_TO_USER_PREFIX + this.user.id } });
@@ -1278,13 +1295,15 @@
      * so a view can publish "to others" with `socket_id=request.headers["X-Socket-ID"]`)
      * and the configured CSRF header(s), and sends cookies (`credentials: 'same-origin'`).
      * Cross-origin URLs get neither header: the CSRF token stays on its own site.
-     * @param {string|URL} url
+     * @param {string|URL|Request} url
      * @param {RequestInit} [options]
      * @returns {Promise<Response>}
      */
     fetch(url, options = {}) {
-      const headers = new Headers(options.headers || {});
-      if (isSameOrigin(url)) {
+      // A Request carries its own URL and headers (String(request) is no URL).
+      const request = url !== null && typeof url === 'object' && typeof url.url === 'string' ? url : null;
+      const headers = new Headers(options.headers || (request && request.headers) || {});
+      if (isSameOrigin(request ? request.url : url)) {
         const extra = (this.config.channelAuthorization && this.config.channelAuthorization.headers) || {};
         for (const [name, value] of Object.entries(extra)) if (!headers.has(name)) headers.set(name, value);
         if (this.socketId !== null) headers.set('X-Socket-ID', this.socketId);

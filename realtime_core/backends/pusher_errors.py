@@ -2,12 +2,14 @@
 
 The SDK raises ``PusherBadAuth`` (401), ``PusherForbidden`` (403),
 ``PusherBadRequest`` (400) or ``PusherBadStatus`` (``"<status>: <body>"``, any other
-status); ``requests`` raises its own exceptions for the network. Each becomes a
+status), and ``json.JSONDecodeError`` when a 200 answer is not JSON (another
+service answered); ``requests`` raises its own exceptions for the network. Each becomes a
 :class:`PusherFailure`: what happened, where, and what to check. None of them can
 hold the secret: requests are signed with it, never carry it.
 """
 
 import dataclasses
+import json
 
 import requests
 from pusher.errors import (  # type: ignore[import-untyped]
@@ -24,6 +26,7 @@ MAX_BODY_CHARACTERS = 300
 """Error bodies are quoted up to this length (a proxy may answer with a whole page)."""
 
 CREDENTIALS_HINT = "Check APP_ID, KEY and SECRET against the app's keys in the Pusher dashboard."
+ADDRESS_HINT = "Check HOST, PORT and USE_TLS (or CLUSTER when HOST is not set)"
 
 _STATUS_HINTS = {
     404: "Check APP_ID, and HOST if set: no app with this id is served there.",
@@ -63,6 +66,12 @@ def describe_failure(exc: Exception, *, endpoint: str, timeout: float) -> Pusher
         if not hint and status.startswith("5"):
             hint = "The service failed to handle the request; try again later."
         return PusherFailure(f"Pusher answered HTTP {status}: {_shorten(body)}", hint)
+    if isinstance(exc, json.JSONDecodeError):
+        # The SDK decodes every 200/202 answer; a web server or proxy answers HTML.
+        return PusherFailure(
+            f"{endpoint} answered with a body that is not JSON ({_shorten(exc.doc)!r})",
+            f"{ADDRESS_HINT}: what answers there is not a Pusher-compatible API.",
+        )
     if isinstance(exc, requests.Timeout):
         # Before ConnectionError: ConnectTimeout is both.
         doing = "connect to" if isinstance(exc, requests.ConnectTimeout) else "get an answer from"
@@ -74,8 +83,7 @@ def describe_failure(exc: Exception, *, endpoint: str, timeout: float) -> Pusher
     if isinstance(exc, requests.ConnectionError):
         return PusherFailure(
             f"{endpoint} is unreachable: {_network_reason(exc)}",
-            "Check HOST, PORT and USE_TLS (or CLUSTER when HOST is not set), "
-            "and that this machine can reach it.",
+            f"{ADDRESS_HINT}, and that this machine can reach it.",
         )
     return PusherFailure(f"{type(exc).__name__}: {exc}", "")
 

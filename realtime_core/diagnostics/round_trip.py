@@ -14,9 +14,10 @@ loopback port, and both steps run against it.
 
 import asyncio
 import contextlib
+import threading
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
 from ..backends.base import Backend, CheckResult, CheckStatus
 from ..backends.self_hosted import SelfHostedBackend
@@ -104,7 +105,7 @@ async def _round_trip(backend: Backend, probe: PusherSocket, timeout: float) -> 
         await probe.subscribe(channel, auth, timeout)
         published_at = time.perf_counter()
         await asyncio.wait_for(
-            backend.apublish([Event(channel, PROBE_EVENT, data)]), deadline - time.monotonic()
+            _publish(backend, [Event(channel, PROBE_EVENT, data)]), deadline - time.monotonic()
         )
         frame = await probe.wait_for_event(channel, PROBE_EVENT, deadline - time.monotonic())
     except ProbeFailure as failure:
@@ -134,6 +135,38 @@ async def _round_trip(backend: Backend, probe: PusherSocket, timeout: float) -> 
         "after the publish"
     )
     return CheckResult("round trip", CheckStatus.OK, time.perf_counter() - started, detail)
+
+
+async def _publish(backend: Backend, events: Sequence[Event]) -> None:
+    """``backend.publish(events)`` in a daemon thread, awaited.
+
+    Not ``apublish()``: its worker thread would be waited for when the loop closes
+    (and at exit), so a publish stuck past the check's deadline would hold the
+    command for the backend's own ``TIMEOUT`` (up to minutes). A daemon thread is
+    left behind; what it ends with is dropped.
+    """
+    loop = asyncio.get_running_loop()
+    outcome: asyncio.Future[None] = loop.create_future()
+
+    def settle(error: Exception | None) -> None:
+        if outcome.done():  # the wait gave up
+            return
+        if error is None:
+            outcome.set_result(None)
+        else:
+            outcome.set_exception(error)
+
+    def run() -> None:
+        error: Exception | None = None
+        try:
+            backend.publish(events)
+        except Exception as exc:
+            error = exc
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
+            loop.call_soon_threadsafe(settle, error)
+
+    threading.Thread(target=run, name="realtime-check-publish", daemon=True).start()
+    await outcome
 
 
 def _failed(started: float, detail: str, hint: str = "") -> CheckResult:

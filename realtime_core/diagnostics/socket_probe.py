@@ -227,7 +227,9 @@ class PusherSocket:
                     f"{self.url} sent a frame that is not JSON: {raw[:80]!r}", FailureKind.SERVER
                 ) from None
             if not isinstance(frame, dict):
-                raise ProbeFailure(f"{self.url} sent {frame!r}, not a frame", FailureKind.SERVER)
+                raise ProbeFailure(
+                    f"{self.url} sent {_abridged(repr(frame))}, not a frame", FailureKind.SERVER
+                )
             if frame.get("event") == "pusher:ping":
                 self._send({"event": "pusher:pong", "data": {}})
                 continue
@@ -264,6 +266,10 @@ class PusherSocket:
                 return
             if raw is None:
                 return
+
+
+def _abridged(text: str, most: int = 80) -> str:
+    return text if len(text) <= most else f"{text[: most - 3]}..."
 
 
 def _connect_failure(full_url: str, timeout: float, exc: Exception) -> ProbeFailure:

@@ -129,14 +129,19 @@ def _closing(backend: Backend) -> Iterator[None]:
 
 
 def _url_passwords(values: Iterable[object]) -> set[str]:
-    """Passwords inside URL options (``redis://:password@host``)."""
+    """Passwords inside URL options: ``redis://:password@host`` or ``?password=`` (redis-py)."""
     passwords = set()
     for value in values:
         if isinstance(value, str) and "://" in value:
             with contextlib.suppress(ValueError):
-                password = urllib.parse.urlsplit(value).password
-                if password:
-                    passwords.update({password, urllib.parse.unquote(password)})
+                parts = urllib.parse.urlsplit(value)
+                if parts.password:
+                    passwords.update({parts.password, urllib.parse.unquote(parts.password)})
+                for name, raw in urllib.parse.parse_qsl(parts.query, keep_blank_values=True):
+                    if name.lower() == "password" and raw:
+                        # parse_qsl decodes: mask the form the URL shows as well.
+                        shown = urllib.parse.quote_plus(raw, safe="")
+                        passwords.update({raw, shown, urllib.parse.quote(raw, safe="")})
     return passwords
 
 

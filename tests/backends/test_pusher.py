@@ -329,6 +329,27 @@ def test_error_answers_are_reported_with_status_and_body(
     assert expected.split(": ", 1)[0] in result.detail
 
 
+@pytest.mark.parametrize("body", ["<html><body>Welcome to nginx!</body></html>", ""])
+def test_a_200_answer_that_is_not_json_points_at_another_service(body: str) -> None:
+    routes = [(r"/apps/([0-9]+)/.*", Answering, {"status": 200, "body": body})]
+    app = AppThread(lambda: Application(routes))
+    try:
+        with configured(app.port) as backend:
+            with pytest.raises(PublishError) as info:
+                realtime_core.publish("a", "e", 1)
+            (result,) = backend.check()
+    finally:
+        app.stop()
+    endpoint = f"http://127.0.0.1:{app.port}"
+    expected = f"{endpoint} answered with a body that is not JSON ({body!r})"
+    for text in (str(info.value), result.detail):
+        assert expected in text
+        assert "JSONDecodeError" not in text
+    assert result.hint.startswith("Check HOST, PORT and USE_TLS")
+    assert "not a Pusher-compatible API" in result.hint
+    assert_no_secret(info.value)
+
+
 class FailsAfterFirst(RequestHandler):
     """Accepts the first API call and answers 500 to every later one."""
 

@@ -66,3 +66,16 @@ def test_a_backend_quoting_its_secret_is_masked(
     assert both.status == 1
     assert both.step("connectivity")["detail"] == "refused *** at redis://user:***@db:6379/0"
     both.assert_hides(SECRET, PASSWORD)
+
+
+def test_a_redis_password_in_the_query_string_is_masked(
+    realtime_settings: Callable[..., None],
+) -> None:
+    # redis-py takes the password from ?password= too; nothing listens on port 1.
+    url = f"redis://127.0.0.1:1/0?password={PASSWORD}"
+    options = {"REDIS_URL": url, "APP_ID": "1", "KEY": "k", "SECRET": SECRET, "WS_PORT": 1}
+    realtime_settings("tornado_redis", options)
+    both = check_both("--timeout", "1")
+    assert both.status == 1
+    assert "redis://127.0.0.1:1/0?password=***" in both.step("connectivity")["detail"]
+    both.assert_hides(SECRET, PASSWORD)

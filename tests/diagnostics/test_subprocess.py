@@ -2,6 +2,8 @@
 
 import json
 import os
+import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -17,18 +19,21 @@ ROOT = Path(__file__).resolve().parents[2]
 SECRET = "subprocess-secret-6b2d"
 
 
-def run(backend: str, options: dict[str, Any], *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
+def environment(backend: str, options: dict[str, Any]) -> dict[str, str]:
+    return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.diagnostics.settings_from_environment",
         "PYTHONPATH": str(ROOT),
         "CHECK_BACKEND": backend,
         "CHECK_OPTIONS": json.dumps(options),
     }
+
+
+def run(backend: str, options: dict[str, Any], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "django", "realtime_check", *args],
         cwd=ROOT,
-        env=env,
+        env=environment(backend, options),
         capture_output=True,
         text=True,
         timeout=60,
@@ -100,3 +105,33 @@ def test_a_bad_argument_exits_2() -> None:
     assert result.returncode == 2
     assert "--timeout" in result.stderr
     assert_clean(result)
+
+
+def test_ctrl_c_ends_with_a_message_not_a_traceback() -> None:
+    """SIGINT while the check waits on a server that accepted and never answers."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(10)
+        silent.settimeout(30)
+        port = silent.getsockname()[1]
+        options = {"APP_ID": "77", "KEY": "sub-key", "SECRET": SECRET}
+        options |= {"HOST": "127.0.0.1", "PORT": port, "USE_TLS": False}
+        process = subprocess.Popen(
+            [sys.executable, "-m", "django", "realtime_check", "--timeout", "30"],
+            cwd=ROOT,
+            env=environment("pusher", options),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            connection, _ = silent.accept()  # the connectivity step is waiting now
+            process.send_signal(signal.SIGINT)
+            stdout, stderr = process.communicate(timeout=30)
+            connection.close()
+        finally:
+            process.kill()
+    assert process.returncode == 130, stdout + stderr
+    assert "realtime_check interrupted" in stderr
+    assert "Traceback" not in stdout + stderr
+    assert SECRET not in stdout + stderr

@@ -2,7 +2,8 @@
 
 The checking is :mod:`realtime_core.diagnostics`; this command parses the arguments,
 prints the table (or ``--json``) and exits with the report's status: 0 when every
-step passed, 1 when one failed, 2 when the backend is misconfigured.
+step passed, 1 when one failed, 2 when the backend is misconfigured; interrupted
+(Ctrl-C), it prints nothing on stdout, one line on stderr, and exits 130.
 """
 
 import argparse
@@ -13,6 +14,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from realtime_core.backends.base import CheckStatus
 from realtime_core.diagnostics import DEFAULT_TIMEOUT, render_table, run_check
+
+EXIT_INTERRUPTED = 130
+"""128 + SIGINT, what shells report for a command ended by Ctrl-C."""
 
 
 def _seconds(text: str) -> float:
@@ -51,7 +55,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        report = run_check(options["backend"], options["timeout"])
+        try:
+            report = run_check(options["backend"], options["timeout"])
+        except KeyboardInterrupt:
+            raise CommandError(
+                "realtime_check interrupted before its verdict", returncode=EXIT_INTERRUPTED
+            ) from None
         if options["as_json"]:
             self.stdout.write(json.dumps(report.as_json(), ensure_ascii=False))
         else:

@@ -29,10 +29,12 @@ an anonymous user is refused; :func:`authorize_user` replaces that rule.
 """
 
 import dataclasses
+import inspect
 import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
+from asgiref.sync import iscoroutinefunction
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import autodiscover_modules
 
@@ -78,6 +80,31 @@ def _compact_json(value: Any) -> str:
 def _describe(function: Callable[..., object]) -> str:
     name = getattr(function, "__qualname__", None)
     return f"{function.__module__}.{name}" if name else repr(function)
+
+
+def refuse_async(function: object, what: str) -> None:
+    """ImproperlyConfigured for an async ``function`` (or callable object): the views calling
+    it are synchronous, and the coroutine it would return is true, so it would allow everyone.
+    """
+    call = inspect.getattr_static(type(function), "__call__", None)
+    if iscoroutinefunction(function) or iscoroutinefunction(call):
+        raise ImproperlyConfigured(
+            f"{what} is async ({function!r}); it is called from synchronous views, where its "
+            "coroutine would never run and would count as a yes. Make it a plain function "
+            "(wrap async code in asgiref.sync.async_to_sync if needed)."
+        )
+
+
+def refuse_awaitable(result: object, function: Callable[..., object]) -> None:
+    """TypeError for an awaitable answer (it would be true); the coroutine is closed."""
+    if inspect.isawaitable(result):
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()  # no "never awaited" warning: it is refused, not forgotten
+        raise TypeError(
+            f"{_describe(function)} returned an awaitable ({result!r}); a rule must answer "
+            "synchronously, since an unawaited coroutine would count as a yes."
+        )
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -134,8 +161,13 @@ class ChannelMatch:
     """The pattern's parameters, converted by their converters."""
 
     def allows(self, user: RequestUser) -> bool:
-        """A private channel's decision: the function's answer as a truth value."""
-        return bool(self.function(user, **self.kwargs))
+        """A private channel's decision: the function's answer as a truth value.
+
+        Raises :class:`TypeError` when the answer is awaitable (it would count as true).
+        """
+        result = self.function(user, **self.kwargs)
+        refuse_awaitable(result, self.function)
+        return bool(result)
 
     def member(self, user: RequestUser) -> Member | None:
         """A presence channel's decision: who joins, or ``None`` when refused.
@@ -144,6 +176,7 @@ class ChannelMatch:
         included): which member joins cannot be guessed.
         """
         result = self.function(user, **self.kwargs)
+        refuse_awaitable(result, self.function)
         if result is None or isinstance(result, Member):
             return result
         raise TypeError(
@@ -174,10 +207,12 @@ class ChannelRegistry:
         """Let ``function`` decide the channels ``pattern`` matches.
 
         Raises :class:`~django.core.exceptions.ImproperlyConfigured` for a malformed or
-        public pattern, or one of the same shape as a registered pattern.
+        public pattern, one of the same shape as a registered pattern, or an async
+        function (the endpoints are synchronous).
         """
         if not callable(function):
             raise TypeError(f"Channel pattern {pattern!r} needs a function, got {function!r}.")
+        refuse_async(function, f"The function of channel pattern {pattern!r}")
         compiled = ChannelPattern(pattern)
         existing = self._rules.get(compiled.shape)
         if existing is not None:
@@ -212,6 +247,7 @@ class ChannelRegistry:
         """Let ``function`` decide who signs in and as which :class:`Member` (once)."""
         if not callable(function):
             raise TypeError(f"The signin rule must be a function, got {function!r}.")
+        refuse_async(function, "The signin function")
         if self._signin is not None:
             raise ImproperlyConfigured(
                 f"A signin function is already registered ({_describe(self._signin)}); "
@@ -226,6 +262,7 @@ class ChannelRegistry:
         """
         function = self._signin or _default_signin
         result = function(user)
+        refuse_awaitable(result, function)
         if result is None:
             return None
         if not isinstance(result, Member):

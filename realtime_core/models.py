@@ -16,8 +16,9 @@ data over the size limit), the error propagates and the write is rolled back.
 A save that changes an object's channels (an item moved to another list) publishes
 ``deleted`` to the channels it left, ``created`` to those it entered and ``updated`` to
 those it stayed in, so every subscriber's view stays right. The channels it left are
-those of its field values as last loaded, refreshed or saved; an instance that was never
-loaded (built with a primary key by hand) is taken to stay where it is.
+those of its field values as last loaded, refreshed or saved (columns left unloaded by
+``only()``/``defer()`` are read from the row just before the write); an instance that was
+never loaded (built with a primary key by hand) is taken to stay where it is.
 
 Publishing hangs on Django's ``post_save``/``post_delete``/``m2m_changed`` signals,
 so cascaded deletes, ``QuerySet.delete()`` and many-to-many changes (from either side)
@@ -44,7 +45,7 @@ from contextvars import ContextVar
 from typing import Any, ClassVar, Self
 
 from django.db import models, router, transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
 from .protocol import validate_socket_id
@@ -152,6 +153,24 @@ def _remember_stored(instance: models.Model, names: Iterable[str] | None = None)
     instance.__dict__[_STORED] = stored
 
 
+def _complete_stored(instance: SelfPublishModel, using: str) -> None:
+    """Add the stored values of the columns ``instance`` was loaded without (``only()``,
+    ``defer()``), read before a write changes or deletes the row: the channels it is in
+    may depend on them, and afterwards the row no longer says."""
+    stored = instance.__dict__.get(_STORED)
+    if stored is None:
+        return
+    missing = [
+        field.attname for field in instance._meta.concrete_fields if field.attname not in stored
+    ]
+    if not missing:
+        return
+    manager = type(instance)._base_manager.using(using)
+    row = manager.filter(pk=instance.pk).values(*missing).first()
+    if row is not None:
+        instance.__dict__[_STORED] = {**stored, **row}
+
+
 def _as_stored(instance: SelfPublishModel) -> SelfPublishModel | None:
     """A copy of ``instance`` holding its stored values, or None when they are unknown."""
     stored = instance.__dict__.get(_STORED)
@@ -228,6 +247,22 @@ def _publish_move(instance: SelfPublishModel, previous: list[str], using: str) -
             _send(entered, CREATED, data, using=using)
         if stayed:
             _send(stayed, UPDATED, data, using=using)
+
+
+@receiver(pre_save, dispatch_uid="realtime_core.complete_stored_before_save")
+def _complete_stored_before_save(
+    sender: type[models.Model], instance: models.Model, raw: bool, using: str, **kwargs: Any
+) -> None:
+    if isinstance(instance, SelfPublishModel) and not raw:
+        _complete_stored(instance, using)
+
+
+@receiver(pre_delete, dispatch_uid="realtime_core.complete_stored_before_delete")
+def _complete_stored_before_delete(
+    sender: type[models.Model], instance: models.Model, using: str, **kwargs: Any
+) -> None:
+    if isinstance(instance, SelfPublishModel):
+        _complete_stored(instance, using)
 
 
 @receiver(post_save, dispatch_uid="realtime_core.publish_saved")

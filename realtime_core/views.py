@@ -57,7 +57,7 @@ def _parameters(request: HttpRequest) -> Mapping[str, object]:
         return request.POST
     try:
         body = json.loads(request.body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested past the parser's limit
         raise _BadRequest("The request body is not valid JSON.") from None
     if not isinstance(body, dict):
         raise _BadRequest("The JSON body must be an object.")

@@ -345,6 +345,8 @@ def test_malformed_channel_requests_are_400(
         (b"\xff", "The request body is not valid JSON."),
         ('["1.2", "private-lobby"]', "The JSON body must be an object."),
         ('{"socket_id": 1.2, "channel_name": "private-lobby"}', "socket_id is required."),
+        # Nested past the parser's recursion limit: was a server error (RecursionError).
+        ("[" * 100_000, "The request body is not valid JSON."),
     ],
 )
 @pytest.mark.parametrize("url", [CHANNEL_URL, USER_URL])

@@ -341,3 +341,38 @@ def test_patterns_are_listed_in_the_order_they_are_tried() -> None:
     registry.register("private-b-<int:n>", lambda user, n: True)
     registry.register("presence-a", lambda user: None)
     assert registry.patterns() == ["private-b-<int:n>", "presence-a"]
+
+
+# Async functions ----------------------------------------------------------------------
+
+
+async def _async_answer(user: Any, **kwargs: Any) -> bool:
+    return False
+
+
+class _AsyncCallable:
+    async def __call__(self, user: Any, **kwargs: Any) -> bool:
+        return False
+
+
+@pytest.mark.parametrize("function", [_async_answer, _AsyncCallable()])
+@pytest.mark.parametrize("pattern", ["private-x", "presence-x"])
+def test_async_channel_functions_are_refused_at_registration(function: Any, pattern: str) -> None:
+    # Views are synchronous: bool() of the coroutine an async function returns is True,
+    # which authorized every user.
+    registry = ChannelRegistry()
+    with pytest.raises(ImproperlyConfigured, match="async"):
+        registry.register(pattern, function)
+    with pytest.raises(ImproperlyConfigured, match="async"):
+        registry.register_user(function)
+
+
+def test_a_channel_function_answering_with_an_awaitable_refuses_loudly() -> None:
+    registry = ChannelRegistry()
+    registry.register("private-x", lambda user: _async_answer(user))
+    registry.register("presence-x", lambda user: _async_answer(user))
+    for channel in ("private-x", "presence-x"):
+        match = registry.match(channel)
+        assert match is not None
+        with pytest.raises(TypeError, match="awaitable"):
+            match.allows(ANN) if channel == "private-x" else match.member(ANN)

@@ -185,3 +185,29 @@ def test_a_partial_save_publishes_the_row_as_stored(realtime_outbox: Outbox) -> 
 
     (event,) = realtime_outbox
     assert (event.data["text"], event.data["done"]) == ("Oat milk", True)
+
+
+def test_objects_loaded_without_some_columns_are_deleted_and_moved_where_they_were(
+    realtime_outbox: Outbox,
+) -> None:
+    # .only()/.defer() leave columns unloaded: get_channels() read them back from a row
+    # already deleted (DoesNotExist: the delete failed), or from the row already moved
+    # (the list it left never heard, the one it joined got "updated" for an unknown item).
+    first, second = TodoList.objects.create(name="1"), TodoList.objects.create(name="2")
+    milk = TodoItem.objects.create(todo_list=first, text="Milk")
+    eggs = TodoItem.objects.create(todo_list=first, text="Eggs")
+    realtime_outbox.clear()
+
+    moved = TodoItem.objects.only("text").get(pk=milk.pk)
+    moved.todo_list_id = second.pk
+    moved.save()
+    TodoItem.objects.defer("todo_list").get(pk=milk.pk).delete()
+    TodoItem.objects.only("text").filter(pk=eggs.pk).delete()
+
+    assert [(event.event, event.channels) for event in realtime_outbox] == [
+        ("deleted", (f"todo-list-{first.pk}",)),
+        ("created", (f"todo-list-{second.pk}",)),
+        ("deleted", (f"todo-list-{second.pk}",)),
+        ("deleted", (f"todo-list-{first.pk}",)),
+    ]
+    assert not TodoItem.objects.exists()

@@ -29,8 +29,8 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import models
 from django.http import HttpRequest
 
-from ..authorization import RequestUser
-from ..protocol import PRIVATE_PREFIX
+from ..authorization import RequestUser, refuse_async
+from ..protocol import ENCRYPTED_PREFIX, PRIVATE_PREFIX
 from ..serializers import ModelSerializer
 from .channels import PAIR_SEPARATOR, ChannelError, channel_name, read_channel_filters
 from .filters import FilterError, FilterField, filter_field
@@ -39,6 +39,11 @@ from .permissions import Permission, PermissionRule, allow_any, deny, permission
 __all__ = ["ModelRouter"]
 
 ROUTE_NAME_RE = re.compile(r"\A[-a-zA-Z0-9_]+\Z")
+RESERVED_ROUTE_PREFIX = ENCRYPTED_PREFIX.removeprefix(PRIVATE_PREFIX)
+"""``encrypted-``: such a route's channels would be end-to-end encrypted ones, which take
+one channel per publish and encrypted data."""
+HOOKS = ("get_queryset", "can_list", "has_read_permission", "has_write_permission")
+"""The methods a subclass may override; the views call them synchronously."""
 RESERVED_PARAMETERS = ("ordering", "page", "page_size")
 """List query parameters that are not filters, so no filter may take their names."""
 
@@ -49,7 +54,8 @@ class ModelRouter:
 
     Declare in a subclass:
 
-    - ``route_name``: the name clients use (``"todo-item"``): letters, digits, ``-``, ``_``;
+    - ``route_name``: the name clients use (``"todo-item"``): letters, digits, ``-``, ``_``,
+      not starting with ``encrypted-``;
     - ``serializer_class``: the :class:`~realtime_core.serializers.ModelSerializer` that
       shapes what clients read and limits what they write (``Meta.update_fields``);
     - ``queryset``: the rows served (default: all rows), or override :meth:`get_queryset`;
@@ -91,6 +97,13 @@ class ModelRouter:
             raise ImproperlyConfigured(
                 f"{name}.route_name must be letters, digits, '-' and '_', not {route!r}."
             )
+        if route is not None and route.startswith(RESERVED_ROUTE_PREFIX):
+            raise ImproperlyConfigured(
+                f"{name}.route_name may not start with {RESERVED_ROUTE_PREFIX!r}: its channels "
+                f"would be {ENCRYPTED_PREFIX}… channels, which router events cannot use."
+            )
+        for hook in HOOKS:
+            refuse_async(getattr(cls, hook), f"{name}.{hook}")
         serializer = getattr(cls, "serializer_class", None)
         if serializer is not None and not (
             isinstance(serializer, type) and issubclass(serializer, ModelSerializer)
@@ -143,6 +156,13 @@ class ModelRouter:
                 f"parameters ({', '.join(RESERVED_PARAMETERS)})."
             )
         self._ordering = _ordering(self.model, owner, self.ordering_fields, self.ordering)
+        # What a client's ordering name sorts by: a foreign key by its column, the key that
+        # clients read, never the related model's Meta.ordering (columns they may not read).
+        self._order_columns = {
+            field.name: field.attname
+            for field in self.model._meta.concrete_fields
+            if field.name in self.ordering_fields
+        }
         self.subscription_sets: tuple[tuple[str, ...], ...] = _subscription_sets(
             self.model, owner, self.filters, self.subscription_filters
         )
@@ -211,6 +231,9 @@ class ModelRouter:
     def order_by(self, fields: Sequence[str] | None) -> list[str]:
         """The ``order_by`` arguments for client ``fields`` (None: the default order).
 
+        A foreign key orders by its own column (the key clients read), not by the related
+        model's ``Meta.ordering``.
+
         Raises ValueError naming the fields clients may order by.
         """
         if fields is None:
@@ -222,7 +245,11 @@ class ModelRouter:
             raise ValueError(
                 f"Cannot order by {', '.join(map(repr, unknown))}. Ordering fields: {choices}."
             )
-        return [*fields, "pk"]
+        columns = [
+            ("-" if name.startswith("-") else "") + self._order_columns[name.removeprefix("-")]
+            for name in fields
+        ]
+        return [*columns, "pk"]
 
     # Channels ---------------------------------------------------------------------------
 

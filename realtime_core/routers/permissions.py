@@ -22,7 +22,7 @@ from typing import Any, TypeAlias
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
-from ..authorization import RequestUser
+from ..authorization import RequestUser, refuse_async, refuse_awaitable
 
 __all__ = [
     "Permission",
@@ -55,15 +55,21 @@ class PermissionRule:
         self._check = check
 
     def allows(self, user: RequestUser, obj: models.Model | None) -> bool:
-        """The permission's answer for ``user`` and ``obj``, as a bool."""
-        return bool(self._check(user, obj))
+        """The permission's answer for ``user`` and ``obj``, as a bool.
+
+        Raises TypeError for an awaitable answer, which would count as a yes.
+        """
+        answer = self._check(user, obj)
+        refuse_awaitable(answer, self._check)
+        return bool(answer)
 
 
 def permission_rule(permission: object, owner: str) -> PermissionRule:
     """The :class:`PermissionRule` of a declared permission.
 
     ``owner`` names the declaration (``"TodoRouter.read_permission"``) in the
-    ImproperlyConfigured raised for anything that is not a permission.
+    ImproperlyConfigured raised for anything that is not a permission, or for an async
+    function (the views are synchronous).
     """
     if isinstance(permission, staticmethod):
         permission = permission.__func__
@@ -75,6 +81,7 @@ def permission_rule(permission: object, owner: str) -> PermissionRule:
         names = tuple(permission)
         return PermissionRule(lambda user, obj: _has_perms(user, names, obj))
     if callable(permission):
+        refuse_async(permission, owner)
         return PermissionRule(permission)
     raise ImproperlyConfigured(
         f"{owner} must be a function (user, obj) -> bool, a Django permission "

@@ -19,7 +19,8 @@ Path                                    Method    Verb and success answer
 Lists and subscriptions take filters as query parameters (``?todo_list=1&done=false``);
 lists also ``ordering=-order,text``, ``page`` (from 1) and ``page_size``. Objects are
 what the router's serializer publishes; writes send a JSON object of
-``Meta.update_fields``. Errors are ``{"error": message}``: 400 (with ``"errors"``,
+``Meta.update_fields`` (an update never changes the primary key: the URL names the
+object). Errors are ``{"error": message}``: 400 (with ``"errors"``,
 messages by field or parameter name) for invalid data, parameters or JSON, or for an
 object too large to publish (nothing is saved then); 403 refused; 404 unknown route or
 object; 405 (with ``Allow``) for another method.
@@ -71,6 +72,7 @@ Handler = Callable[..., HttpResponse]
 EXCLUDE_SELF_HEADER = "X-Realtime-Exclude-Self"
 """A write with this header set to ``1`` is not published to its ``X-Socket-ID``."""
 SOCKET_ID_HEADER = "X-Socket-ID"
+PK_CHANGE_MESSAGE = "The primary key of an object cannot be changed."
 
 
 class _BadRequest(Exception):
@@ -84,7 +86,8 @@ def _refused(router: ModelRouter) -> JsonResponse:
 def _body(request: HttpRequest) -> object:
     try:
         return json.loads(request.body)
-    except ValueError:  # UnicodeDecodeError included
+    # UnicodeDecodeError is a ValueError; RecursionError: nested past the parser's limit.
+    except (ValueError, RecursionError):
         raise _BadRequest("The request body is not valid JSON.") from None
 
 
@@ -197,6 +200,10 @@ def _update(request: HttpRequest, router: ModelRouter, pk: str) -> HttpResponse:
         result = router.serializer_class().deserialize(data, obj)
         if not result.is_valid:
             return json_error(400, "Invalid data.", result.errors)
+        if result.instance.pk != obj.pk:
+            # The URL names the object: a new key would send the UPDATE to the row it names.
+            pk_name = router.model._meta.pk.name
+            return json_error(400, "Invalid data.", {pk_name: [PK_CHANGE_MESSAGE]})
         # Checked again as it would be saved: no moving an object where one may not write.
         if not _may_write(router, user, result.instance):
             return _refused(router)

@@ -72,7 +72,6 @@ Handler = Callable[..., HttpResponse]
 EXCLUDE_SELF_HEADER = "X-Realtime-Exclude-Self"
 """A write with this header set to ``1`` is not published to its ``X-Socket-ID``."""
 SOCKET_ID_HEADER = "X-Socket-ID"
-PK_CHANGE_MESSAGE = "The primary key of an object cannot be changed."
 
 
 class _BadRequest(Exception):
@@ -200,10 +199,6 @@ def _update(request: HttpRequest, router: ModelRouter, pk: str) -> HttpResponse:
         result = router.serializer_class().deserialize(data, obj)
         if not result.is_valid:
             return json_error(400, "Invalid data.", result.errors)
-        if result.instance.pk != obj.pk:
-            # The URL names the object: a new key would send the UPDATE to the row it names.
-            pk_name = router.model._meta.pk.name
-            return json_error(400, "Invalid data.", {pk_name: [PK_CHANGE_MESSAGE]})
         # Checked again as it would be saved: no moving an object where one may not write.
         if not _may_write(router, user, result.instance):
             return _refused(router)

@@ -26,6 +26,7 @@ UNWRITABLE_MESSAGE = _("This field cannot be written.")
 REQUIRED_MESSAGE = forms.Field.default_error_messages["required"]
 NULL_MESSAGE = models.Field.default_error_messages["null"]
 INVALID_JSON_MESSAGE = forms.JSONField.default_error_messages["invalid"]
+PK_CHANGE_MESSAGE = _("The primary key of an object cannot be changed.")
 
 
 class DeserializationResult:
@@ -132,6 +133,9 @@ def deserialize(
         errors[name] = [str(message) for message in messages]
     if instance is None:
         return DeserializationResult(form.instance, errors, form)
+    if form.instance.pk != instance.pk:
+        # Saving would send the UPDATE to the row the new key names: someone else's.
+        errors[options.model._meta.pk.name] = [str(PK_CHANGE_MESSAGE)]
     _add_whole_row_errors(errors, form.instance)
     loaded = {field.attname: getattr(instance, field.attname) for field in _columns(instance)}
     return DeserializationResult(form.instance, errors, form, loaded)

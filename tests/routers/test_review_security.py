@@ -75,6 +75,14 @@ def test_an_update_cannot_change_the_primary_key(client: Client, notes: None, co
     assert dict(Note.objects.values_list("code", "text")) == {"a": "Mine", "b": "Bob's secret"}
 
 
+@pytest.mark.parametrize("code", ["b", "new"])
+def test_the_serializer_refuses_a_primary_key_change(notes: None, code: str) -> None:
+    """Code that deserializes and saves without a router is protected too."""
+    result = NoteSerializer().deserialize({"code": code}, Note.objects.get(code="a"))
+    assert result.errors["code"] == ["The primary key of an object cannot be changed."]
+    assert not result.is_valid
+
+
 def test_sending_the_primary_key_unchanged_is_fine(client: Client, notes: None) -> None:
     response = client.patch(
         f"{NOTES}a/", {"code": "a", "text": "Still mine"}, content_type="application/json"

@@ -190,3 +190,22 @@ describe('fetch()', () => {
     assert.deepEqual(requests[3].headers, { 'x-csrftoken': 'token', 'x-mine': '1', 'x-socket-id': '1.1' });
   });
 });
+
+describe('a URL the runtime refuses', () => {
+  it('ends disconnected with an error instead of hanging in connecting', async () => {
+    class RefusingSocket {
+      constructor(url) {
+        throw new SyntaxError(`Invalid URL: ${url}`);
+      }
+    }
+    const client = open({}, { WebSocket: RefusingSocket });
+    assert.equal(client.state, 'disconnected');
+    assert.match(await outcome(client.ready()), /^rejected: /);
+
+    const errors = [];
+    client.bind('error', (error) => errors.push(`${error.type}: ${error.error.message}`));
+    client.connect();
+    assert.equal(client.state, 'disconnected');
+    assert.deepEqual(errors, [`WebSocketError: Invalid URL: ${client.url}`]);
+  });
+});

@@ -807,7 +807,17 @@
         throw new TypeError('Realtime: no WebSocket here; pass options.WebSocket');
       }
       this.url = socketUrl(this.config, pageLocation(), this._forceTLS);
-      const socket = new WebSocketImpl(this.url);
+      let socket;
+      try {
+        socket = new WebSocketImpl(this.url);
+      } catch (error) {
+        // A URL the runtime refuses (a bad wsHost, say): retrying cannot help.
+        this._stop();
+        this._setState('disconnected');
+        this._emit('error', { type: 'WebSocketError', error });
+        this._rejectWaiters(new ConnectionError(`Cannot open ${this.url}: ${error.message}`, null));
+        return;
+      }
       this._socket = socket;
       this._handshakeError = null;
       socket.onmessage = (event) => this._receive(socket, event.data);

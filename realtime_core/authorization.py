@@ -30,7 +30,6 @@ an anonymous user is refused; :func:`authorize_user` replaces that rule.
 
 import dataclasses
 import inspect
-import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
@@ -39,6 +38,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import autodiscover_modules
 
 from .channel_patterns import ChannelPattern
+from .frames import compact_json
 from .protocol import is_user_id
 
 if TYPE_CHECKING:
@@ -71,10 +71,6 @@ UserFunction: TypeAlias = Callable[[Any], "Member | None"]
 """``(user)``: the :class:`Member` the user signs in as, or ``None`` to refuse."""
 ChannelFunctionT = TypeVar("ChannelFunctionT", bound=ChannelFunction)
 UserFunctionT = TypeVar("UserFunctionT", bound=UserFunction)
-
-
-def _compact_json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
 def _describe(function: Callable[..., object]) -> str:
@@ -129,7 +125,7 @@ class Member:
                 f"{_MAX_MEMBER_ID_LENGTH}."
             )
         try:
-            size = len(_compact_json(self.info).encode())
+            size = len(compact_json(self.info, allow_nan=False).encode())
         except (TypeError, ValueError) as exc:
             raise TypeError(f"Member info must be JSON-serializable: {exc}") from None
         if size > _MAX_MEMBER_INFO_BYTES:
@@ -140,7 +136,7 @@ class Member:
     def _with_info(self, fields: dict[str, Any]) -> str:
         if self.info is not None:
             fields["user_info"] = self.info
-        return _compact_json(fields)
+        return compact_json(fields, allow_nan=False)
 
     def channel_data(self) -> str:
         """The presence ``channel_data`` JSON string: ``{"user_id":…,"user_info":…}``."""

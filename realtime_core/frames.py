@@ -25,10 +25,11 @@ __all__ = [
 ]
 
 
-def compact_json(value: Any) -> str:
+def compact_json(value: Any, *, allow_nan: bool = True) -> str:
     """JSON without spaces or ASCII escapes: what goes on the wire, and what is measured
-    against the size limits."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    against the size limits. ``allow_nan=False`` refuses NaN and infinities (ValueError),
+    which other JSON parsers reject."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=allow_nan)
 
 
 def _encode(frame: dict[str, Any]) -> bytes:

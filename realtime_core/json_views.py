@@ -1,5 +1,6 @@
-"""What the library's JSON views share: error answers and the requesting user."""
+"""What the library's JSON views share: error answers, bodies and the requesting user."""
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -8,7 +9,11 @@ from django.http import HttpRequest, JsonResponse
 
 from .authorization import RequestUser
 
-__all__ = ["json_error", "request_user"]
+__all__ = ["BadRequest", "json_body", "json_error", "request_user"]
+
+
+class BadRequest(Exception):
+    """Raised inside a view to answer 400 with this message."""
 
 
 def json_error(
@@ -30,3 +35,12 @@ def request_user(request: HttpRequest) -> RequestUser:
             "realtime_core's views need request.user: add "
             "'django.contrib.auth.middleware.AuthenticationMiddleware' to MIDDLEWARE."
         ) from None
+
+
+def json_body(request: HttpRequest) -> object:
+    """The request body decoded as JSON; :class:`BadRequest` when it is not JSON."""
+    try:
+        return json.loads(request.body)
+    # UnicodeDecodeError is a ValueError; RecursionError: nested past the parser's limit.
+    except (ValueError, RecursionError):
+        raise BadRequest("The request body is not valid JSON.") from None

@@ -22,7 +22,6 @@ Status      Body
 
 import base64
 import hashlib
-import json
 import logging
 from collections.abc import Mapping
 
@@ -32,7 +31,7 @@ from django.views.decorators.http import require_POST
 
 from . import authorization
 from .exceptions import InvalidMessage
-from .json_views import json_error, request_user
+from .json_views import BadRequest, json_body, json_error, request_user
 from .protocol import (
     AUTHORIZED_PREFIXES,
     ENCRYPTED_PREFIX,
@@ -48,26 +47,19 @@ __all__ = ["channel_auth", "channel_authorization", "user_auth"]
 logger = logging.getLogger(__name__)
 
 
-class _BadRequest(Exception):
-    """Answered with 400 and this message."""
-
-
 def _parameters(request: HttpRequest) -> Mapping[str, object]:
     if request.content_type != "application/json":
         return request.POST
-    try:
-        body = json.loads(request.body)
-    except (ValueError, RecursionError):  # RecursionError: nested past the parser's limit
-        raise _BadRequest("The request body is not valid JSON.") from None
+    body = json_body(request)
     if not isinstance(body, dict):
-        raise _BadRequest("The JSON body must be an object.")
+        raise BadRequest("The JSON body must be an object.")
     return body
 
 
 def _required(parameters: Mapping[str, object], name: str) -> str:
     value = parameters.get(name)
     if not isinstance(value, str) or not value:
-        raise _BadRequest(f"{name} is required.")
+        raise BadRequest(f"{name} is required.")
     return value
 
 
@@ -76,7 +68,7 @@ def _socket_id(parameters: Mapping[str, object]) -> str:
     try:
         validate_socket_id(socket_id)
     except InvalidMessage as exc:
-        raise _BadRequest(str(exc)) from None
+        raise BadRequest(str(exc)) from None
     return socket_id
 
 
@@ -85,9 +77,9 @@ def _channel_name(parameters: Mapping[str, object]) -> str:
     try:
         validate_channel_name(channel, get_backend().limits)
     except InvalidMessage as exc:
-        raise _BadRequest(str(exc)) from None
+        raise BadRequest(str(exc)) from None
     if not channel.startswith(AUTHORIZED_PREFIXES):
-        raise _BadRequest(
+        raise BadRequest(
             f"Channel {channel!r} needs no authorization: only private- and presence- channels do."
         )
     return channel
@@ -141,7 +133,7 @@ def channel_auth(request: HttpRequest) -> HttpResponse:
         parameters = _parameters(request)
         socket_id = _socket_id(parameters)
         channel = _channel_name(parameters)
-    except _BadRequest as exc:
+    except BadRequest as exc:
         return json_error(400, str(exc))
     match = authorization.default_registry.match(channel)
     if match is None:
@@ -177,7 +169,7 @@ def user_auth(request: HttpRequest) -> HttpResponse:
     """Sign in ``socket_id`` as the requesting user (see the module docstring)."""
     try:
         socket_id = _socket_id(_parameters(request))
-    except _BadRequest as exc:
+    except BadRequest as exc:
         return json_error(400, str(exc))
     user = request_user(request)
     member = authorization.default_registry.signin_member(user)

@@ -40,7 +40,6 @@ without one there is no connection to leave out.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
@@ -57,7 +56,7 @@ from django.views.decorators.csrf import csrf_protect
 
 from ..authorization import RequestUser
 from ..exceptions import DataTooLarge, InvalidMessage
-from ..json_views import json_error, request_user
+from ..json_views import BadRequest, json_body, json_error, request_user
 from ..models import excluding_socket
 from ..protocol import validate_socket_id
 from .base import ModelRouter
@@ -74,20 +73,8 @@ EXCLUDE_SELF_HEADER = "X-Realtime-Exclude-Self"
 SOCKET_ID_HEADER = "X-Socket-ID"
 
 
-class _BadRequest(Exception):
-    """Answered with 400 and this message."""
-
-
 def _refused(router: ModelRouter) -> JsonResponse:
     return json_error(403, f"Not allowed on route {router.route_name!r}.")
-
-
-def _body(request: HttpRequest) -> object:
-    try:
-        return json.loads(request.body)
-    # UnicodeDecodeError is a ValueError; RecursionError: nested past the parser's limit.
-    except (ValueError, RecursionError):
-        raise _BadRequest("The request body is not valid JSON.") from None
 
 
 def _dispatch(
@@ -104,7 +91,7 @@ def _dispatch(
         return json_error(404, f"No route {route!r}.")
     try:
         return handler(request, router, **kwargs)
-    except _BadRequest as exc:
+    except BadRequest as exc:
         return json_error(400, str(exc))
     except PermissionDenied:  # raised by a router's own hooks
         return _refused(router)
@@ -146,7 +133,7 @@ def _excluded_writer(request: HttpRequest) -> AbstractContextManager[None]:
     try:
         validate_socket_id(socket_id)
     except InvalidMessage:
-        raise _BadRequest(f"{SOCKET_ID_HEADER} is not a socket id.") from None
+        raise BadRequest(f"{SOCKET_ID_HEADER} is not a socket id.") from None
     return excluding_socket(socket_id)
 
 
@@ -171,7 +158,7 @@ def _get_list(request: HttpRequest, router: ModelRouter) -> HttpResponse:
 
 
 def _create(request: HttpRequest, router: ModelRouter) -> HttpResponse:
-    data = _body(request)
+    data = json_body(request)
     user = request_user(request)
     with _excluded_writer(request), _atomic(router):
         result = router.serializer_class().deserialize(data)
@@ -190,7 +177,7 @@ def _get_single(request: HttpRequest, router: ModelRouter, pk: str) -> HttpRespo
 
 
 def _update(request: HttpRequest, router: ModelRouter, pk: str) -> HttpResponse:
-    data = _body(request)
+    data = json_body(request)
     user = request_user(request)
     with _excluded_writer(request), _atomic(router):
         obj = _get_object(request, router, pk)

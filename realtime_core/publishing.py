@@ -8,9 +8,9 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 
 from .backends.base import Backend
-from .conf import BACKEND_SETTING, OPTIONS_SETTING, backend_name, backend_options
+from .conf import BACKEND_SETTING, OPTIONS_SETTING, backend_name
 from .messages import Event
-from .registry import load_backend_class
+from .registry import build_backend
 
 __all__ = ["apublish", "apublish_batch", "get_backend", "publish", "publish_batch"]
 
@@ -29,8 +29,7 @@ def get_backend() -> Backend:
     if backend is None:
         with _lock:
             if _backend is None:
-                name = backend_name()
-                _backend = load_backend_class(name)(backend_options(name), name=name)
+                _backend = build_backend(backend_name())
             backend = _backend
     return backend
 

@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING
 from stevedore import DriverManager, NamedExtensionManager
 from stevedore.exception import MultipleMatches, NoMatches
 
-from .conf import BACKEND_SETTING
+from .conf import BACKEND_SETTING, backend_options
 from .exceptions import RealtimeConfigurationError
 
 if TYPE_CHECKING:
     from .backends.base import Backend
 
-__all__ = ["ENTRY_POINT_GROUP", "installed_backend_names", "load_backend_class"]
+__all__ = ["ENTRY_POINT_GROUP", "build_backend", "installed_backend_names", "load_backend_class"]
 
 ENTRY_POINT_GROUP = "realtime_core.backends"
 
@@ -66,6 +66,11 @@ def load_backend_class(name: str) -> "type[Backend]":
             f"not a subclass of {Backend.__module__}.Backend",
         )
     return backend_class
+
+
+def build_backend(name: str) -> "Backend":
+    """The backend registered under ``name``, built from its ``REALTIME_OPTIONS`` entry."""
+    return load_backend_class(name)(backend_options(name), name=name)
 
 
 def _error(name: str, reason: str) -> RealtimeConfigurationError:

@@ -22,7 +22,7 @@ from django.conf import settings
 from .. import authorization, conf
 from ..backends.base import Backend, CheckResult, CheckStatus
 from ..exceptions import RealtimeConfigurationError
-from ..registry import load_backend_class
+from ..registry import build_backend, load_backend_class
 from .compatibility import compatibility
 from .report import CONFIGURATION_STEP, Report
 from .round_trip import socket_steps
@@ -100,9 +100,7 @@ def _compatibility(backend: Backend, configured_name: str | None) -> list[CheckR
     configured = None
     if configured_name is not None and configured_name != backend.name:
         with contextlib.suppress(Exception):  # a broken configured backend: nothing to compare
-            configured = load_backend_class(configured_name)(
-                conf.backend_options(configured_name), name=configured_name
-            )
+            configured = build_backend(configured_name)
     return _guarded(
         "compatibility",
         lambda: compatibility(backend, configured, authorization.default_registry),

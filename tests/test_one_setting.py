@@ -22,6 +22,7 @@ from django.test import Client, override_settings
 import realtime_core
 from realtime_core.backends.memory import InProcessBroker, InProcessExchange
 from realtime_core.backends.self_hosted import SelfHostedBackend
+from realtime_core.diagnostics.socket_probe import socket_url
 from realtime_core.server.config import ServerConfig
 from tests.server.pusher_client import PusherTestClient
 from tests.server_harness import ServerThread, free_port
@@ -57,7 +58,7 @@ class Deployment:
         }
         self.servers: list[ServerThread] = []
         embedded = self._serve_self_hosted("memory", port=None)
-        self.page_origin = f"127.0.0.1:{embedded.port}"
+        self.page_origin = embedded.http_url
         self._serve_self_hosted("tornado_redis", port=self.options["tornado_redis"]["WS_PORT"])
         hosted = self.options["pusher"]
         stand_in = ServerConfig(app_id=hosted["APP_ID"], key=hosted["KEY"], secret=hosted["SECRET"])
@@ -89,19 +90,6 @@ def deployment(redis_url: str) -> Iterator[Deployment]:
     running.stop()
 
 
-def socket_url(config: dict[str, Any], page_origin: str) -> str:
-    """The WebSocket URL realtime.js opens for this config on a page at ``page_origin``."""
-    if "wsHost" in config:
-        tls = config["forceTLS"]
-        port = config["wssPort"] if tls else config["wsPort"]
-        address = f"{'wss' if tls else 'ws'}://{config['wsHost']}:{port}"
-    elif "cluster" in config:
-        address = f"wss://ws-{config['cluster']}.pusher.com:443"
-    else:  # the embedded server shares the page's origin
-        address = f"ws://{page_origin}"
-    return f"{address}/app/{config['key']}?protocol=7&client=test&version=1"
-
-
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_publish_from_a_view_reaches_a_private_subscriber(
@@ -117,7 +105,8 @@ def test_publish_from_a_view_reaches_a_private_subscriber(
         config = json.loads(match[1])
         assert config["backend"] == backend
 
-        # Connects as a browser would: no credentials, only what the page says.
+        # Connects as a browser would (the URL rules are realtime.js's): no credentials,
+        # only what the page says.
         socket = PusherTestClient(socket_url(config, deployment.page_origin))
         try:
             channel = f"private-todo-list-{todo_list.pk}"

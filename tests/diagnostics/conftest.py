@@ -9,9 +9,26 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 from django.test import override_settings
+from tornado.websocket import WebSocketHandler
 
 from realtime_core import authorization
 from realtime_core.authorization import ChannelRegistry
+
+
+class MinimalPusherSocket(WebSocketHandler):
+    """Just enough of the Pusher protocol for a probe: hello, and every subscription
+    confirmed. Tests subclass it to misbehave after that."""
+
+    def open(self, *args: str) -> None:
+        data = json.dumps({"socket_id": "1.1", "activity_timeout": 120})
+        self.write_message(json.dumps({"event": "pusher:connection_established", "data": data}))
+
+    def on_message(self, message: str | bytes) -> None:
+        frame = json.loads(message)
+        if frame["event"] == "pusher:subscribe":
+            channel = frame["data"]["channel"]
+            succeeded = "pusher_internal:subscription_succeeded"
+            self.write_message(json.dumps({"event": succeeded, "channel": channel, "data": "{}"}))
 
 
 @dataclasses.dataclass(frozen=True)

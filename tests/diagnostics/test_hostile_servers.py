@@ -12,12 +12,11 @@ from typing import Any
 
 import pytest
 from tornado.web import Application, RequestHandler
-from tornado.websocket import WebSocketHandler
 
 from realtime_core.diagnostics.socket_probe import FailureKind, ProbeFailure, PusherSocket
 from tests.server_harness import AppThread
 
-from .conftest import realtime_check
+from .conftest import MinimalPusherSocket, realtime_check
 
 Configure = Callable[..., None]
 SECRET = "hostile-secret-5d0e"
@@ -25,23 +24,15 @@ BACKEND_TIMEOUT = 20
 """The pusher backend's own TIMEOUT: far above the check's --timeout."""
 
 
-class Subscribing(WebSocketHandler):
+class Subscribing(MinimalPusherSocket):
     """Says hello, confirms subscriptions, then sends ``junk`` if set."""
 
     junk: str | None = None
 
     def open(self, *args: str) -> None:
-        data = json.dumps({"socket_id": "1.1", "activity_timeout": 120})
-        self.write_message(json.dumps({"event": "pusher:connection_established", "data": data}))
+        super().open(*args)
         if self.junk is not None:
             self.write_message(self.junk)
-
-    def on_message(self, message: str | bytes) -> None:
-        frame = json.loads(message)
-        if frame["event"] == "pusher:subscribe":
-            channel = frame["data"]["channel"]
-            succeeded = "pusher_internal:subscription_succeeded"
-            self.write_message(json.dumps({"event": succeeded, "channel": channel, "data": "{}"}))
 
 
 class HangingPublishes(RequestHandler):

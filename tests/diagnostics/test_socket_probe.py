@@ -15,7 +15,7 @@ from tornado.websocket import WebSocketHandler
 from realtime_core.diagnostics.socket_probe import FailureKind, ProbeFailure, PusherSocket
 from tests.server_harness import AppThread
 
-from .conftest import realtime_check
+from .conftest import MinimalPusherSocket, realtime_check
 
 Configure = Callable[..., None]
 
@@ -24,22 +24,14 @@ class Silent(WebSocketHandler):
     """Accepts the WebSocket and never says a word."""
 
 
-class Tampering(WebSocketHandler):
+class Tampering(MinimalPusherSocket):
     """A Pusher-like server that changes what it relays (as a broken proxy would)."""
 
     sockets: set["Tampering"] = set()
 
     def open(self, *args: str) -> None:
         Tampering.sockets.add(self)
-        data = json.dumps({"socket_id": "1.1", "activity_timeout": 120})
-        self.write_message(json.dumps({"event": "pusher:connection_established", "data": data}))
-
-    def on_message(self, message: str | bytes) -> None:
-        frame = json.loads(message)
-        if frame["event"] == "pusher:subscribe":
-            channel = frame["data"]["channel"]
-            succeeded = "pusher_internal:subscription_succeeded"
-            self.write_message(json.dumps({"event": succeeded, "channel": channel, "data": "{}"}))
+        super().open(*args)
 
     def on_close(self) -> None:
         Tampering.sockets.discard(self)

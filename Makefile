@@ -1,10 +1,21 @@
-# A newcomer's commands. Each sets itself up: a virtualenv in .venv with the package
-# installed in editable mode, rebuilt when pyproject.toml changes.
+# A newcomer's commands. Each sets itself up: a virtualenv in .venv holding exactly the
+# packages of requirements/dev.lock (hash-checked, plain pip) and the package itself in
+# editable mode, rebuilt when the lock changes.
 
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LOCK := requirements/dev.lock
+# The development environment: the library, its optional backends' packages and the
+# dev tools, plus what building the editable install needs (requirements/build.in).
+EXTRAS := dev redis pusher
+comma := ,
+space := $() $()
+# `make lock` and `make test-latest` work in venvs of their own, never in .venv.
+LOCK_TOOLS := .venv-lock
+UV_VERSION := 0.13.9
+LATEST_VENV := .venv-latest
 # Node projects of the tests: pusher-js for the interop tests, and pusher-js plus the
 # pusher server SDK for realtime.js's tests.
 NODE_PROJECTS := tests/interop/node tests/js
@@ -14,7 +25,7 @@ TODO := migration_guide/todo
 DEMO_HOST ?= 127.0.0.1
 DEMO_PORT ?= 8000
 
-.PHONY: demo test lint clean help
+.PHONY: demo test test-latest lint lock clean help
 
 ## test: lint, type-check and run the whole test suite
 test: lint $(NODE_STAMPS)
@@ -40,17 +51,43 @@ lint: $(STAMP)
 	$(BIN)/ruff check realtime_core tests migration_guide
 	$(BIN)/mypy
 
-$(STAMP): pyproject.toml
+# A venv whose packages are exactly the lock's: --require-hashes refuses anything
+# unpinned or altered, and the project itself is installed without touching them.
+$(STAMP): $(LOCK) pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "django-realtime-core needs Python 3.11+; run e.g. make PYTHON=python3.12"; exit 1; }
+	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/python -m pip check
 	touch $(STAMP)
+
+## lock: re-resolve requirements/dev.lock from pyproject.toml (newest allowed releases)
+lock: $(LOCK_TOOLS)/bin/uv
+	$(LOCK_TOOLS)/bin/uv pip compile pyproject.toml requirements/build.in \
+		$(EXTRAS:%=--extra %) --universal --python-version 3.11 --generate-hashes \
+		--upgrade --quiet --output-file $(LOCK)
+	@echo "$(LOCK) regenerated: run make test, then commit it"
+
+$(LOCK_TOOLS)/bin/uv:
+	$(PYTHON) -m venv $(LOCK_TOOLS)
+	$(LOCK_TOOLS)/bin/python -m pip install --quiet uv==$(UV_VERSION)
+
+## test-latest: the whole suite against the newest releases pyproject.toml allows
+test-latest: $(NODE_STAMPS)
+	rm -rf $(LATEST_VENV)
+	$(PYTHON) -m venv $(LATEST_VENV)
+	$(LATEST_VENV)/bin/python -m pip install --quiet --upgrade --upgrade-strategy eager \
+		-e '.[$(subst $(space),$(comma),$(EXTRAS))]'
+	$(LATEST_VENV)/bin/python -m pip list --format=freeze
+	$(LATEST_VENV)/bin/ruff check realtime_core tests migration_guide
+	$(LATEST_VENV)/bin/mypy
+	$(LATEST_VENV)/bin/pytest
 
 ## help: this list
 help:
 	@sed -n 's/^## //p' $(MAKEFILE_LIST)
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache $(NODE_PROJECTS:%=%/node_modules)
+	rm -rf $(VENV) $(LOCK_TOOLS) $(LATEST_VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache $(NODE_PROJECTS:%=%/node_modules)

@@ -127,7 +127,7 @@ class Subscriber:
                 await pubsub.subscribe(self._always, *self.keys)
                 self._pubsub = pubsub
         except BaseException:
-            await pubsub.aclose()  # type: ignore[no-untyped-call]
+            await pubsub.aclose()
             raise
         return pubsub
 
@@ -140,7 +140,7 @@ class Subscriber:
         self._confirmations.clear()
         if pubsub is not None:
             with contextlib.suppress(*REDIS_ERRORS):
-                await pubsub.aclose()  # type: ignore[no-untyped-call]
+                await pubsub.aclose()
 
     async def _read_forever(self) -> None:
         loop = asyncio.get_running_loop()

@@ -11,6 +11,8 @@ They import the configured backend's module and validate its options and every
 ``realtime_core.E005``     a ``SelfPublishModel``'s serializer is misconfigured
 ``realtime_core.W001``     ``REALTIME_OPTIONS`` has an entry for a backend that is not installed
 ``realtime_core.W002``     a ``SelfPublishModel``'s serializer serializes another model
+``realtime_core.W003``     with ``memory``, ``manage.py runserver`` is another app's and
+                           serves no sockets
 =========================  ===========================================================
 """
 
@@ -21,7 +23,8 @@ from django.apps import AppConfig, apps
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
-from . import conf
+from . import conf, deployment
+from .backends.self_hosted import SelfHostedBackend
 from .exceptions import RealtimeConfigurationError
 from .models import SelfPublishModel
 from .registry import installed_backend_names, load_backend_class
@@ -71,7 +74,24 @@ def check_settings(
         conf.validate_options(name, backend_class.option_spec(), conf.backend_options(name))
     except RealtimeConfigurationError as exc:
         messages.append(checks.Error(str(exc), id="realtime_core.E003"))
+    if issubclass(backend_class, SelfHostedBackend) and backend_class.serves_django:
+        messages.extend(_check_runserver(name))
     return messages
+
+
+def _check_runserver(name: str) -> list[checks.CheckMessage]:
+    """The embedded backend's sockets need this library's ``runserver`` (or ``realtime_server``)."""
+    problem = deployment.runserver_problem()
+    if problem is None:
+        return []
+    detail, app = problem
+    return [
+        checks.Warning(
+            f"{detail}, so with {conf.BACKEND_SETTING} = {name!r} its pages never connect.",
+            hint=deployment.RUNSERVER_HINT.format(app=app),
+            id="realtime_core.W003",
+        )
+    ]
 
 
 def check_self_publish_models(

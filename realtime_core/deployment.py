@@ -11,13 +11,24 @@ deployment rather than a guess:
 * ``CELERY_BROKER_URL`` in the settings: Celery workers run tasks (and publish) in
   their own processes;
 * ``RQ_QUEUES`` in the settings: so do django-rq's workers.
+
+Which processes serve the sockets is a fact too: ``manage.py realtime_server``, and
+``manage.py runserver`` while it is this library's (:func:`runserver_problem`). A
+WSGI server (gunicorn, uWSGI, mod_wsgi) serves none.
 """
 
 import os
 
 from django.conf import settings
+from django.core.management import get_commands
 
-__all__ = ["multi_process_signals"]
+__all__ = ["RUNSERVER_HINT", "multi_process_signals", "runserver_problem"]
+
+RUNSERVER_HINT = (
+    "List 'realtime_core' above {app!r} in INSTALLED_APPS (it then takes over runserver, as "
+    "Daphne does), or serve the site with manage.py realtime_server."
+)
+"""How to make ``runserver`` serve the sockets, for :func:`runserver_problem`'s ``app``."""
 
 TASK_QUEUE_SETTINGS = {
     "CELERY_BROKER_URL": "Celery workers",
@@ -36,3 +47,16 @@ def multi_process_signals() -> list[str]:
         if getattr(settings, setting, None):
             signals.append(f"{setting} is set: {workers} publish from their own processes")
     return signals
+
+
+def runserver_problem() -> tuple[str, str] | None:
+    """Why ``manage.py runserver`` serves no sockets, and the app whose command it runs.
+
+    ``None`` when it is this library's. Django takes a command from the first
+    installed app that has it, so ``django.contrib.staticfiles`` (or Daphne) listed
+    above ``realtime_core`` wins.
+    """
+    app = get_commands().get("runserver", "django.core")
+    if app == "realtime_core":
+        return None
+    return f"manage.py runserver is {app}'s: it serves the site but no sockets", app

@@ -60,6 +60,11 @@ class Outbox:
                 for m in messages
             )
 
+    @property
+    def capturing(self) -> bool:
+        """Whether a capture is active (a test is reading what is published)."""
+        return self._captures > 0
+
     @contextmanager
     def capture(self) -> Iterator["Outbox"]:
         """Record publishes until the block ends, starting from an empty outbox.

@@ -8,8 +8,9 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
-    "django.contrib.staticfiles",
+    # Above staticfiles, so that manage.py runserver is realtime_core's.
     "realtime_core",
+    "django.contrib.staticfiles",
     "tests.testapp",
 ]
 DATABASES = {

@@ -49,6 +49,35 @@ def test_options_for_an_uninstalled_backend_are_w001() -> None:
     assert ids({"REALTIME_OPTIONS": {"memory": {}, "memroy": {}}}) == ["realtime_core.W001"]
 
 
+BELOW_STATICFILES = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.staticfiles",
+    "realtime_core",
+    "tests.testapp",
+]
+
+
+def test_embedded_backend_with_another_apps_runserver_is_w003() -> None:
+    with override_settings(INSTALLED_APPS=BELOW_STATICFILES):
+        (message,) = check_settings()
+    assert message.id == "realtime_core.W003"
+    assert message.msg == (
+        "manage.py runserver is django.contrib.staticfiles's: it serves the site but no "
+        "sockets, so with REALTIME_BACKEND = 'memory' its pages never connect."
+    )
+    assert message.hint is not None
+    assert "List 'realtime_core' above 'django.contrib.staticfiles'" in message.hint
+    assert "manage.py realtime_server" in message.hint
+
+
+def test_backends_whose_sockets_are_served_elsewhere_need_no_runserver() -> None:
+    options = {"tornado_redis": {"APP_ID": "1", "KEY": "k", "SECRET": "s"}}
+    settings_kwargs = {"REALTIME_BACKEND": "tornado_redis", "REALTIME_OPTIONS": options}
+    with override_settings(INSTALLED_APPS=BELOW_STATICFILES, **settings_kwargs):
+        assert check_settings() == []
+
+
 def test_manage_py_check_fails_on_errors() -> None:
     with (
         override_settings(REALTIME_BACKEND="nope"),

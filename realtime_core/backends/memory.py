@@ -6,11 +6,14 @@ same as on every other backend, and everything sent is recorded in
 :data:`realtime_core.testing.outbox` while a test captures it.
 
 It cannot reach sockets served by another process: use ``tornado_redis`` or
-``pusher`` when Django runs in several processes.
+``pusher`` when Django runs in several processes. A process that serves no sockets
+(``manage.py shell``, a task worker, a cron command) says so with one WARNING the
+first time it publishes, rather than dropping events in silence.
 """
 
 import itertools
 import logging
+import os
 import threading
 import time
 from collections import defaultdict
@@ -21,7 +24,7 @@ from django.utils.crypto import salted_hmac
 
 from .. import frames
 from ..broker import Broker, Delivery, DeliveryHandler, PresenceFull, PresenceJoin, TerminateHandler
-from ..deployment import multi_process_signals
+from ..deployment import RUNSERVER_HINT, multi_process_signals, runserver_problem
 from ..messages import Message
 from ..testing import outbox
 from .base import CheckResult, CheckStatus
@@ -47,6 +50,7 @@ class InProcessExchange:
         self._listeners: dict[str, tuple[Listener, ...]] = {}
         self._positions = itertools.count(1)
         self._brokers: list[InProcessBroker] = []
+        self._warned_unserved = False
         # presence channel -> socket id -> user id, and user id -> (connections, info)
         self._sockets: dict[str, dict[str, str]] = defaultdict(dict)
         self._members: dict[str, dict[str, list[Any]]] = defaultdict(dict)
@@ -61,6 +65,21 @@ class InProcessExchange:
                     payload = frames.channel_event(channel, message.name, message.data)
                     position = str(next(self._positions))
                     self._dispatch(Delivery(channel, payload, position, message.socket_id))
+
+    def warn_if_unserved(self) -> None:
+        """Log once per process that nothing here serves sockets, so publishes reach no one."""
+        with self._lock:
+            if self._brokers or self._warned_unserved:
+                return
+            self._warned_unserved = True
+        logger.warning(
+            "REALTIME_BACKEND='memory' delivers to the sockets served by the process that "
+            "publishes, and this process (pid %d) serves none, so its events reach no "
+            "browser. Publish from the process running manage.py runserver or "
+            "realtime_server, or use REALTIME_BACKEND='tornado_redis' so that every "
+            "process (shells, task workers, commands) reaches every socket.",
+            os.getpid(),
+        )
 
     def send_frame(self, channel: str, payload: bytes, except_socket_id: str | None) -> None:
         with self._lock:
@@ -256,6 +275,8 @@ class MemoryBackend(SelfHostedBackend):
 
     def send(self, messages: list[Message]) -> None:
         outbox.record(messages)
+        if not outbox.capturing:
+            exchange.warn_if_unserved()
         exchange.send(messages)
 
     async def asend(self, messages: list[Message]) -> None:
@@ -267,22 +288,28 @@ class MemoryBackend(SelfHostedBackend):
         return {"backend": self.name, "key": self.options["KEY"]}
 
     def check(self, timeout: float | None = None) -> list[CheckResult]:
-        """Nothing to connect to; warns when other processes publish (see below).
+        """Nothing to connect to: what the deployment shows about delivery.
 
-        Events published by another process (a second web worker, a task queue's
-        worker) never reach the sockets of the process serving them:
-        :func:`~realtime_core.deployment.multi_process_signals` says when the
-        deployment has such processes.
+        ``connectivity`` warns when other processes publish: their events never reach
+        the sockets of the process serving them
+        (:func:`~realtime_core.deployment.multi_process_signals`). ``deployment`` says
+        which commands serve the sockets: this library's ``manage.py runserver``
+        (:func:`~realtime_core.deployment.runserver_problem`) and ``realtime_server``.
         """
         started = time.perf_counter()
         signals = multi_process_signals()
+        runserver = runserver_problem()
         elapsed = time.perf_counter() - started
+        return [self._connectivity(signals, elapsed), self._deployment(runserver, elapsed)]
+
+    @staticmethod
+    def _connectivity(signals: list[str], elapsed: float) -> CheckResult:
         if not signals:
             detail = (
                 "in-process delivery: events reach the sockets served by the process that "
-                "publishes them (manage.py realtime_server serves the site and its sockets)"
+                "publishes them"
             )
-            return [CheckResult("connectivity", CheckStatus.OK, elapsed, detail)]
+            return CheckResult("connectivity", CheckStatus.OK, elapsed, detail)
         detail = (
             f"in-process delivery, but this deployment runs several processes "
             f"({'; '.join(signals)}): events published in one never reach sockets served "
@@ -292,4 +319,16 @@ class MemoryBackend(SelfHostedBackend):
             "Use tornado_redis (self-hosted, through Redis) or pusher, or run Django as the "
             "single process manage.py realtime_server."
         )
-        return [CheckResult("connectivity", CheckStatus.WARNING, elapsed, detail, hint)]
+        return CheckResult("connectivity", CheckStatus.WARNING, elapsed, detail, hint)
+
+    @staticmethod
+    def _deployment(runserver: tuple[str, str] | None, elapsed: float) -> CheckResult:
+        if runserver is not None:
+            detail, app = runserver
+            hint = RUNSERVER_HINT.format(app=app)
+            return CheckResult("deployment", CheckStatus.WARNING, elapsed, detail, hint)
+        detail = (
+            "manage.py runserver and manage.py realtime_server serve the site and its "
+            "sockets in one process; a WSGI server (gunicorn, uWSGI, mod_wsgi) serves none"
+        )
+        return CheckResult("deployment", CheckStatus.OK, elapsed, detail)

@@ -14,6 +14,8 @@ import os
 import sys
 from collections.abc import Sequence
 
+from tornado.netutil import bind_sockets
+
 from ..broker import Broker
 from .config import ServerConfig
 from .runner import RealtimeServer, serve_forever
@@ -106,11 +108,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.node_timeout <= 0:
         raise SystemExit("realtime-server: --node-timeout must be positive")
 
-    async def run() -> None:
-        server = RealtimeServer(config, make_broker(args, config))
-        await serve_forever(server, args.host, args.port)
-
     try:
-        asyncio.run(run())
+        sockets = bind_sockets(args.port, args.host)
     except OSError as exc:
         sys.exit(f"realtime-server: cannot serve on {args.host}:{args.port}: {exc}")
+
+    async def run() -> None:
+        await serve_forever(RealtimeServer(config, make_broker(args, config)), sockets)
+
+    asyncio.run(run())

@@ -10,6 +10,7 @@ import asyncio
 import logging
 import signal
 import socket
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -42,9 +43,13 @@ class RealtimeServer:
 
     async def start(self, host: str, port: int) -> None:
         """Connect the broker and listen on ``host:port`` (port 0 picks a free one)."""
+        await self.start_on(bind_sockets(port, host))
+
+    async def start_on(self, sockets: list[socket.socket]) -> None:
+        """Connect the broker and serve on listening ``sockets`` (see ``bind_sockets``)."""
         await self.hub.start()
         self._http = HTTPServer(make_app(self.hub, self._extra_handlers), xheaders=True)
-        self.sockets = bind_sockets(port, host)
+        self.sockets = sockets
         self._http.add_sockets(self.sockets)
         logger.info("Serving app %s on %s", self.config.app_id, self.addresses)
 
@@ -65,13 +70,23 @@ class RealtimeServer:
         await self.hub.stop()
 
 
-async def serve_forever(server: RealtimeServer, host: str, port: int, grace: float = 3.0) -> None:
-    """Run ``server`` until SIGTERM or SIGINT, then stop it gracefully."""
+async def serve_forever(
+    server: RealtimeServer, sockets: list[socket.socket], grace: float = 3.0
+) -> None:
+    """Serve on listening ``sockets`` until SIGTERM or SIGINT, then stop gracefully.
+
+    Binding is the caller's (``tornado.netutil.bind_sockets``), so an address in use
+    is reported before anything starts.
+
+    Signals reach only the main thread: run elsewhere (Django's autoreloader runs
+    ``runserver`` in a thread of its own), the server runs until its process ends.
+    """
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stopping.set)
-    await server.start(host, port)
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stopping.set)
+    await server.start_on(sockets)
     await stopping.wait()
     logger.info("Stopping: closing %d connections with 4200", len(server.hub.connections))
     await server.stop(grace)

@@ -17,10 +17,14 @@ def test_happy_path_runs_a_real_round_trip_on_a_temporary_embedded_server() -> N
     assert both.statuses() == {
         "configuration": "ok",
         "connectivity": "ok",
+        "deployment": "ok",
         "socket": "ok",
         "round trip": "ok",
         "compatibility": "ok",
     }
+    assert "manage.py runserver and manage.py realtime_server serve" in (
+        both.step("deployment")["detail"]
+    )
     report = both.machine.report()
     assert report["backend"] == "memory"
     assert report["ok"] is True
@@ -32,9 +36,10 @@ def test_happy_path_runs_a_real_round_trip_on_a_temporary_embedded_server() -> N
     assert "unchanged" in both.step("round trip")["detail"]
     table = both.human.stdout.splitlines()
     assert table[0] == "realtime_check 'memory' (every network wait bounded by 10 s)"
-    assert [line.split()[:2] for line in table[1:6]] == [
+    assert [line.split()[:2] for line in table[1:7]] == [
         ["ok", "configuration"],
         ["ok", "connectivity"],
+        ["ok", "deployment"],
         ["ok", "socket"],
         ["ok", "round"],
         ["ok", "compatibility"],
@@ -77,6 +82,22 @@ def test_a_multi_process_deployment_is_warned_about(
     assert "tornado_redis" in connectivity["hint"]
     assert both.statuses()["round trip"] == "ok"
     assert "Read the 1 warning(s) above." in both.machine.report()["verdict"]
+
+
+@pytest.mark.usefixtures("no_channel_patterns")
+def test_a_runserver_that_serves_no_sockets_is_warned_about() -> None:
+    """staticfiles above realtime_core: Django's runserver wins and pages never connect."""
+    apps = ["django.contrib.staticfiles", "realtime_core"]
+    with override_settings(INSTALLED_APPS=[*apps, "tests.testapp"]):
+        outcome = realtime_check("--json")
+    assert outcome.status == 0, "a warning is not a failure"
+    deployment = outcome.step("deployment")
+    assert deployment["status"] == "warning"
+    assert deployment["detail"] == (
+        "manage.py runserver is django.contrib.staticfiles's: it serves the site but no sockets"
+    )
+    assert "List 'realtime_core' above 'django.contrib.staticfiles'" in deployment["hint"]
+    assert "manage.py realtime_server" in deployment["hint"]
 
 
 @pytest.mark.parametrize("concurrency", ["1", "", "auto"])

@@ -7,19 +7,16 @@ processes can run against one Redis.
 """
 
 import asyncio
-import concurrent.futures
-from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.wsgi import get_wsgi_application
-from tornado.web import FallbackHandler
-from tornado.wsgi import WSGIContainer
+from tornado.netutil import bind_sockets
 
+from realtime_core import serving
 from realtime_core.backends.self_hosted import SelfHostedBackend
 from realtime_core.publishing import get_backend
-from realtime_core.server.runner import RealtimeServer, serve_forever
 
 
 class Command(BaseCommand):
@@ -42,55 +39,25 @@ class Command(BaseCommand):
                 "(embedded) and 'tornado_redis' backends."
             )
         host, port = options["host"], options["port"] or backend.default_port
-        extra_handlers: list[Any] = []
-        if backend.serves_django:
-            extra_handlers.append(
-                (r".*", FallbackHandler, {"fallback": self._django_site(options["threads"])})
-            )
+        try:
+            sockets = bind_sockets(port, host)
+        except OSError as exc:
+            raise CommandError(f"Cannot serve on {host}:{port}: {exc}") from exc
         what = "the site and its sockets" if backend.serves_django else "sockets and the HTTP API"
         self.stdout.write(
             f"realtime_server: serving {what} for REALTIME_BACKEND={backend.name!r} "
             f"at http://{host}:{port}/ (Ctrl+C to stop)"
         )
-
-        async def run() -> None:
-            server = RealtimeServer(
-                backend.server_config(), backend.make_broker(), extra_handlers=extra_handlers
-            )
-            await serve_forever(server, host, port)
-
-        try:
-            asyncio.run(run())
-        except OSError as exc:
-            raise CommandError(f"Cannot serve on {host}:{port}: {exc}") from exc
+        site = _django_site() if backend.serves_django else None
+        asyncio.run(serving.serve(backend, sockets, site=site, threads=options["threads"]))
         self.stdout.write("realtime_server: stopped")
 
-    def _django_site(self, threads: int) -> WSGIContainer:
-        application = get_wsgi_application()
-        if settings.DEBUG and "django.contrib.staticfiles" in settings.INSTALLED_APPS:
-            from django.contrib.staticfiles.handlers import StaticFilesHandler
 
-            application = StaticFilesHandler(application)
-        executor = concurrent.futures.ThreadPoolExecutor(threads, "realtime-wsgi")
-        return WSGIContainer(_trimmed_header_values(application), executor=executor)
+def _django_site() -> serving.WSGIApplication:
+    """Django's WSGI application, serving static files too as ``runserver`` does in DEBUG."""
+    application = get_wsgi_application()
+    if settings.DEBUG and "django.contrib.staticfiles" in settings.INSTALLED_APPS:
+        from django.contrib.staticfiles.handlers import StaticFilesHandler
 
-
-WSGIApplication = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
-
-
-def _trimmed_header_values(application: WSGIApplication) -> WSGIApplication:
-    """Strip the space Django's WSGI handler puts before each ``Set-Cookie`` value.
-
-    Django builds them with ``cookie.output(header="")``; WSGI servers usually trim
-    it, but Tornado's ``WSGIContainer`` (6.5+) refuses the value, so every response
-    that sets a cookie (a login, a page's first CSRF token) would fail.
-    """
-
-    def trimmed(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-            stripped = [(name, value.strip()) for name, value in headers]
-            return start_response(status, stripped, exc_info)
-
-        return application(environ, start)
-
-    return trimmed
+        return StaticFilesHandler(application)
+    return application

@@ -1,0 +1,66 @@
+"""Serve a self-hosted backend's sockets from a Django project.
+
+``manage.py realtime_server`` runs :func:`serve` for ``memory`` and ``tornado_redis``;
+``manage.py runserver`` (this library's) runs it for ``memory``. With ``memory``
+(embedded mode) one process serves the site and its sockets on one port: the socket
+server answers ``/app/{key}`` and its own routes and hands every other request to
+Django's WSGI application on a thread pool, so a ``publish()`` in a view reaches the
+sockets through the in-process exchange.
+"""
+
+import concurrent.futures
+import socket
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from tornado.web import FallbackHandler
+from tornado.wsgi import WSGIContainer
+
+from .backends.self_hosted import SelfHostedBackend
+from .server.runner import RealtimeServer, serve_forever
+
+__all__ = ["WSGIApplication", "serve"]
+
+WSGIApplication = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+async def serve(
+    backend: SelfHostedBackend,
+    sockets: list[socket.socket],
+    *,
+    site: WSGIApplication | None = None,
+    threads: int = 8,
+) -> None:
+    """Serve ``backend``'s sockets, and ``site`` on a pool of ``threads``, until stopped.
+
+    ``sockets`` are listening already (``tornado.netutil.bind_sockets``).
+    ``site`` is only served by a backend that serves Django (``memory``); a socket
+    server of ``tornado_redis`` serves sockets and the HTTP API alone.
+    """
+    extra_handlers: list[Any] = []
+    if site is not None and backend.serves_django:
+        executor = concurrent.futures.ThreadPoolExecutor(threads, "realtime-wsgi")
+        container = WSGIContainer(_trimmed_header_values(site), executor=executor)
+        extra_handlers.append((r".*", FallbackHandler, {"fallback": container}))
+    server = RealtimeServer(
+        backend.server_config(), backend.make_broker(), extra_handlers=extra_handlers
+    )
+    await serve_forever(server, sockets)
+
+
+def _trimmed_header_values(application: WSGIApplication) -> WSGIApplication:
+    """Strip the space Django's WSGI handler puts before each ``Set-Cookie`` value.
+
+    Django builds them with ``cookie.output(header="")``; WSGI servers usually trim
+    it, but Tornado's ``WSGIContainer`` (6.5+) refuses the value, so every response
+    that sets a cookie (a login, a page's first CSRF token) would fail.
+    """
+
+    def trimmed(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            stripped = [(name, value.strip()) for name, value in headers]
+            return start_response(status, stripped, exc_info)
+
+        return application(environ, start)
+
+    return trimmed

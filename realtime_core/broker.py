@@ -12,21 +12,29 @@ process, the embedded default) and :class:`realtime_core.backends.redis_broker.R
 
 Every payload is the complete JSON text of one Pusher frame for one channel, built
 once by :mod:`realtime_core.frames`; servers write it to every subscriber unchanged.
+
+Published channel events carry a :class:`~realtime_core.positions.Position`; a broker
+keeps each channel's recent history (:meth:`Broker.history`) so that servers fill
+gaps after losing deliveries and clients resume after a reconnect.
 """
 
 import abc
 import dataclasses
 from collections.abc import Callable, Sequence
+from typing import ClassVar
 
 from . import frames
 from .messages import Message
+from .positions import Position
 
 __all__ = [
     "Broker",
     "Delivery",
     "DeliveryHandler",
+    "History",
     "PresenceFull",
     "PresenceJoin",
+    "ResyncHandler",
     "TerminateHandler",
 ]
 
@@ -39,9 +47,9 @@ class Delivery:
     payload: bytes
     """The frame's JSON text, UTF-8 encoded, ready to write to every subscriber."""
     position: str
-    """Where a published message stands in its channel: increasing per channel, opaque
-    outside the broker that assigned it (a counter in process, a stream id in Redis).
-    Empty for frames that are not kept for recovery (presence changes, client events)."""
+    """Where a published message stands in its channel (``epoch:offset``, see
+    :mod:`realtime_core.positions`), as the frame says too. Empty for frames that are
+    not kept for recovery (presence changes, client events)."""
     except_socket_id: str | None = None
     """The connection that must not receive it (the publisher's own socket)."""
 
@@ -52,6 +60,25 @@ publishing thread; the server hands each delivery to its own event loop."""
 
 TerminateHandler = Callable[[str], None]
 """Called with a user id whose connections every server must close."""
+
+ResyncHandler = Callable[[], None]
+"""Called when the broker may have missed deliveries (its link to the shared store was
+down): the server fills every listened channel's gap from :meth:`Broker.history`."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class History:
+    """What :meth:`Broker.history` found of a channel."""
+
+    position: Position
+    """The channel's latest position when it was read (offset 0: nothing published
+    in this epoch yet)."""
+    deliveries: tuple[Delivery, ...]
+    """The kept events after the requested position, in order; within the history's
+    size and age only."""
+    complete: bool
+    """Whether ``deliveries`` are every event after the requested position: False for
+    another epoch, or when the history kept no longer reaches back that far."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -72,10 +99,24 @@ class PresenceFull(Exception):
 class Broker(abc.ABC):
     """Fan-out and shared state between publishers and socket server processes."""
 
+    unavailable_errors: ClassVar[tuple[type[BaseException], ...]] = (TimeoutError,)
+    """What the broker's calls raise when its backing store cannot be reached: the
+    server answers 503 for them and logs the outage once."""
+
     @abc.abstractmethod
-    async def start(self, deliver: DeliveryHandler, terminate: TerminateHandler) -> None:
-        """Begin calling ``deliver`` for listened channels and ``terminate`` for user
-        terminations requested anywhere; a server calls this once before serving."""
+    async def start(
+        self, deliver: DeliveryHandler, terminate: TerminateHandler, resync: ResyncHandler
+    ) -> None:
+        """Begin calling ``deliver`` for listened channels, ``terminate`` for user
+        terminations requested anywhere and ``resync`` after deliveries may have been
+        missed; a server calls this once before serving."""
+
+    @abc.abstractmethod
+    async def history(self, channel: str, since: Position | None) -> History:
+        """``channel``'s position and, when ``since`` is given, the events after it.
+
+        Raises when the backing store cannot be reached (the caller retries).
+        """
 
     @abc.abstractmethod
     async def close(self) -> None:

@@ -8,7 +8,9 @@
      └── RealtimeError                 root of every runtime error
           ├── InvalidMessage (+ ValueError)   rejected before anything is sent
           │    └── DataTooLarge                the data exceeds the size limit
-          └── PublishError                     the transport failed to deliver
+          ├── PublishError                     the transport failed to deliver (or, for
+          │                                    Backend.history(), to answer)
+          └── UnsupportedFeature               the backend does not offer this feature
 
 Configuration errors are deliberately *not* ``RealtimeError`` subclasses: code that
 catches runtime failures (``except RealtimeError``) must never swallow a broken
@@ -23,6 +25,7 @@ __all__ = [
     "PublishError",
     "RealtimeConfigurationError",
     "RealtimeError",
+    "UnsupportedFeature",
 ]
 
 
@@ -53,3 +56,16 @@ class PublishError(RealtimeError):
         super().__init__(message)
         self.backend = backend
 
+
+class UnsupportedFeature(RealtimeError):
+    """The backend does not offer ``feature`` (its :class:`Capabilities` says so too).
+
+    Raised by the optional parts of the backend contract, such as
+    :meth:`~realtime_core.backends.base.Backend.history` on ``pusher``, which keeps no
+    history. ``backend`` names the backend, ``feature`` what was asked of it.
+    """
+
+    def __init__(self, message: str, *, backend: str, feature: str) -> None:
+        super().__init__(message)
+        self.backend = backend
+        self.feature = feature

@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 __all__ = [
+    "EXTENSIONS",
     "PONG",
     "channel_event",
     "client_event",
@@ -19,9 +20,12 @@ __all__ = [
     "member_added",
     "member_removed",
     "ping",
+    "position_only",
     "signin_success",
     "subscription_error",
     "subscription_succeeded",
+    "unpositioned_channel_event",
+    "with_position",
 ]
 
 
@@ -43,8 +47,12 @@ def ping() -> bytes:
     return b'{"event":"pusher:ping","data":"{}"}'
 
 
+EXTENSIONS = ("recovery",)
+"""Protocol extensions this server offers (:mod:`realtime_core.positions`)."""
+
+
 def connection_established(socket_id: str, activity_timeout: int) -> bytes:
-    data = {"socket_id": socket_id, "activity_timeout": activity_timeout}
+    data = {"socket_id": socket_id, "activity_timeout": activity_timeout, "extensions": EXTENSIONS}
     return _encode({"event": "pusher:connection_established", "data": compact_json(data)})
 
 
@@ -54,9 +62,29 @@ def error(code: int | None, message: str) -> bytes:
     return _encode({"event": "pusher:error", "data": {"code": code, "message": message}})
 
 
-def channel_event(channel: str, event: str, data: str) -> bytes:
-    """An event published by the application; ``data`` is already JSON text."""
+def channel_event(channel: str, event: str, data: str, position: str) -> bytes:
+    """An event published by the application; ``data`` is already JSON text.
+
+    ``position`` (:mod:`realtime_core.positions`) comes last: the Redis publish script
+    appends it the same way to a frame built by :func:`unpositioned_channel_event`.
+    """
+    return _encode({"event": event, "channel": channel, "data": data, "position": position})
+
+
+def position_only(channel: str, position: str) -> bytes:
+    """What a socket excluded from an event gets instead: the channel's new position,
+    so it sees no gap. pusher-js ignores ``pusher_internal:`` events it does not know."""
+    return _encode({"event": "pusher_internal:position", "channel": channel, "position": position})
+
+
+def unpositioned_channel_event(channel: str, event: str, data: str) -> bytes:
+    """:func:`channel_event` before its position is known (Redis assigns it)."""
     return _encode({"event": event, "channel": channel, "data": data})
+
+
+def with_position(frame: bytes, position: str) -> bytes:
+    """``frame`` of :func:`unpositioned_channel_event` with ``position`` added, as Lua does."""
+    return b'%s,"position":"%s"}' % (frame[:-1], position.encode())
 
 
 def client_event(channel: str, event: str, data: Any, user_id: str | None) -> bytes:
@@ -66,16 +94,33 @@ def client_event(channel: str, event: str, data: Any, user_id: str | None) -> by
     return _encode(frame)
 
 
-def subscription_succeeded(channel: str, members: dict[str, object] | None = None) -> bytes:
-    """``members`` (user id to info) for presence channels, None for the others."""
+def subscription_succeeded(
+    channel: str,
+    members: dict[str, object] | None = None,
+    *,
+    position: str | None = None,
+    recovered: bool | None = None,
+) -> bytes:
+    """``members`` (user id to info) for presence channels, None for the others.
+
+    ``position`` is where the channel stands for this subscriber; ``recovered`` answers
+    a subscription that asked to resume (:mod:`realtime_core.positions`).
+    """
     if members is None:
         data = "{}"
     else:
         presence = {"ids": list(members), "hash": members, "count": len(members)}
         data = compact_json({"presence": presence})
-    return _encode(
-        {"event": "pusher_internal:subscription_succeeded", "channel": channel, "data": data}
-    )
+    frame: dict[str, Any] = {
+        "event": "pusher_internal:subscription_succeeded",
+        "channel": channel,
+        "data": data,
+    }
+    if position is not None:
+        frame["position"] = position
+    if recovered is not None:
+        frame["recovered"] = recovered
+    return _encode(frame)
 
 
 def subscription_error(channel: str, error_type: str, message: str, status: int) -> bytes:

@@ -1,19 +1,21 @@
 """The auth endpoints and the routers: ``path("realtime/", include("realtime_core.urls"))``.
 
 ``realtime_core:channel-auth`` answers pusher-js's ``channelAuthorization`` requests and
-``realtime_core:user-auth`` its ``userAuthentication`` (signin) requests; the routers'
-verbs are served under ``routes/`` and ``subscriptions/`` (see
-:mod:`realtime_core.routers.urls`).
+``realtime_core:user-auth`` its ``userAuthentication`` (signin) requests;
+``realtime_core:history`` (``history/``) answers what a channel missed, for clients that
+cannot resume (see :mod:`realtime_core.history_views`); the routers' verbs are served
+under ``routes/`` and ``subscriptions/`` (see :mod:`realtime_core.routers.urls`).
 """
 
 from django.urls import include, path
 
-from . import views
+from . import history_views, views
 
 app_name = "realtime_core"
 
 urlpatterns = [
     path("auth/channel/", views.channel_auth, name="channel-auth"),
     path("auth/user/", views.user_auth, name="user-auth"),
+    path("history/", history_views.history, name="history"),
     path("", include("realtime_core.routers.urls")),
 ]

@@ -26,7 +26,10 @@ def test_unknown_key_is_named_with_the_allowed_keys() -> None:
         MemoryBackend({"MAX_CHANELS": 5}, name="memory")
     message = str(info.value)
     assert "REALTIME_OPTIONS['memory'] has unknown option(s) 'MAX_CHANELS'" in message
-    accepted = "APP_ID, CLIENT_EVENTS, KEY, MAX_BATCH_SIZE, MAX_CHANNELS, MAX_CHANNEL_NAME_LENGTH"
+    accepted = (
+        "APP_ID, CLIENT_EVENTS, HISTORY_SIZE, HISTORY_TTL, KEY, MAX_BATCH_SIZE, MAX_CHANNELS, "
+        "MAX_CHANNEL_NAME_LENGTH"
+    )
     assert f"The 'memory' backend accepts: {accepted}" in message
 
 

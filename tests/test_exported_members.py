@@ -47,6 +47,7 @@ MODULES = [
     "realtime_core.backends.self_hosted",
     "realtime_core.backends.tornado_redis",
     "realtime_core.frames",
+    "realtime_core.history_views",
     "realtime_core.json_views",
     "realtime_core.signing",
     "realtime_core.server.api",

@@ -6,6 +6,10 @@ into :class:`PublishError`. A backend implements only its transport hooks
 (:meth:`Backend.send`, optionally :meth:`Backend.asend`), :meth:`Backend.check`,
 :meth:`Backend.client_config` and :attr:`Backend.capabilities`.
 
+Optional features have a default that raises :class:`UnsupportedFeature`: a backend
+overrides them only when its capabilities say it offers them (:meth:`Backend.history`
+where ``capabilities.recovery`` is true).
+
 Constructors must not do I/O: backends are built lazily on first use and may be
 rebuilt whenever the settings change.
 """
@@ -22,9 +26,11 @@ from typing import Any, ClassVar
 
 from django.db import connections, transaction
 
+from ..broker import History
 from ..conf import Option, int_option, validate_options
-from ..exceptions import InvalidMessage, PublishError, RealtimeError
+from ..exceptions import InvalidMessage, PublishError, RealtimeError, UnsupportedFeature
 from ..messages import Event, Message
+from ..positions import Position
 from ..protocol import DEFAULT_LIMITS, Limits
 from ..signing import Credentials
 
@@ -243,6 +249,26 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     def credentials(self) -> Credentials:
         """The key and secret that the channel authorization endpoint signs with."""
+
+    # Optional features ----------------------------------------------------------------
+
+    def history(self, channel: str, since: Position | None) -> History:
+        """``channel``'s latest position and the kept events after ``since`` (every
+        event after it, or ``complete=False``; see :class:`~realtime_core.broker.History`).
+
+        What a client that cannot resume itself (pusher-js, Pysher) fetches to catch up
+        (:mod:`realtime_core.history_views`). Only backends whose
+        ``capabilities.recovery`` is true keep a history: this default raises
+        :class:`~realtime_core.exceptions.UnsupportedFeature`. A backend that has one
+        raises :class:`~realtime_core.exceptions.PublishError` when its store cannot be
+        reached.
+        """
+        raise UnsupportedFeature(
+            f"The {self.name!r} backend keeps no history of its channels: missed events "
+            "cannot be fetched again, reload the state instead.",
+            backend=self.name,
+            feature="history",
+        )
 
     def close(self) -> None:  # noqa: B027 - optional hook, most backends hold nothing
         """Release connections and threads; the backend is not used afterwards."""

@@ -11,24 +11,38 @@ It cannot reach sockets served by another process: use ``tornado_redis`` or
 first time it publishes, rather than dropping events in silence.
 """
 
-import itertools
+import dataclasses
 import logging
 import os
 import threading
 import time
-from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections import defaultdict, deque
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from django.utils.crypto import salted_hmac
 
 from .. import frames
-from ..broker import Broker, Delivery, DeliveryHandler, PresenceFull, PresenceJoin, TerminateHandler
+from ..broker import (
+    Broker,
+    Delivery,
+    DeliveryHandler,
+    History,
+    PresenceFull,
+    PresenceJoin,
+    ResyncHandler,
+    TerminateHandler,
+)
 from ..deployment import RUNSERVER_HINT, multi_process_signals, runserver_problem
 from ..messages import Message
+from ..positions import (
+    HistoryLimits,
+    Position,
+    new_epoch,
+)
 from ..testing import outbox
 from .base import CheckResult, CheckStatus
-from .self_hosted import SelfHostedBackend, credential_options
+from .self_hosted import SelfHostedBackend, credential_options, history_options
 
 __all__ = ["InProcessBroker", "InProcessExchange", "MemoryBackend", "exchange"]
 
@@ -37,18 +51,32 @@ logger = logging.getLogger(__name__)
 Listener = Callable[[Delivery], None]
 
 
+@dataclasses.dataclass(slots=True)
+class _ChannelHistory:
+    """One channel's epoch, latest offset and kept events (with their times)."""
+
+    epoch: str
+    offset: int = 0
+    touched: float = 0.0
+    kept: deque[tuple[float, Delivery]] = dataclasses.field(default_factory=deque)
+
+
 class InProcessExchange:
     """Thread-safe fan-out and shared state for everything in one process.
 
     Publishers call :meth:`send` from any thread; each socket server holds an
     :class:`InProcessBroker` onto it. Listeners run on the publishing thread, in
-    position order per channel, and must not block.
+    position order per channel, and must not block. Each channel keeps its recent
+    events for recovery, within :attr:`limits`; a process that restarts starts new
+    epochs, since its history is gone.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, limits: HistoryLimits | None = None) -> None:
         self._lock = threading.RLock()
         self._listeners: dict[str, tuple[Listener, ...]] = {}
-        self._positions = itertools.count(1)
+        self.limits = limits or HistoryLimits()
+        self._histories: dict[str, _ChannelHistory] = {}
+        self._pruned_at = time.monotonic()
         self._brokers: list[InProcessBroker] = []
         self._warned_unserved = False
         # presence channel -> socket id -> user id, and user id -> (connections, info)
@@ -60,11 +88,48 @@ class InProcessExchange:
         # Holding the lock while listeners run keeps each channel's deliveries in
         # position order across concurrent publishers.
         with self._lock:
+            now = time.monotonic()
             for message in messages:
                 for channel in message.channels:
-                    payload = frames.channel_event(channel, message.name, message.data)
-                    position = str(next(self._positions))
-                    self._dispatch(Delivery(channel, payload, position, message.socket_id))
+                    history = self._history_of(channel, now)
+                    history.offset += 1
+                    history.touched = now
+                    position = f"{history.epoch}:{history.offset}"
+                    payload = frames.channel_event(channel, message.name, message.data, position)
+                    delivery = Delivery(channel, payload, position, message.socket_id)
+                    history.kept.append((now, delivery))
+                    if len(history.kept) > self.limits.size:
+                        history.kept.popleft()
+                    self._dispatch(delivery)
+            self._prune(now)
+
+    def history(self, channel: str, since: Position | None) -> History:
+        """``channel``'s position and the kept events after ``since`` (see :class:`History`)."""
+        with self._lock:
+            now = time.monotonic()
+            history = self._history_of(channel, now)
+            current = Position(history.epoch, history.offset)
+            if since is None or since.epoch != history.epoch or since.offset > history.offset:
+                return History(current, (), since is None)
+            oldest = now - self.limits.ttl
+            after = [d for at, d in history.kept if at >= oldest and _offset(d) > since.offset]
+            first = _offset(after[0]) if after else history.offset + 1
+            return History(current, tuple(after), first == since.offset + 1)
+
+    def _history_of(self, channel: str, now: float) -> _ChannelHistory:
+        history = self._histories.get(channel)
+        if history is None or now - history.touched > self.limits.ttl:
+            history = self._histories[channel] = _ChannelHistory(new_epoch(), touched=now)
+        return history
+
+    def _prune(self, now: float) -> None:
+        """Forget channels quiet for longer than the history is kept (bounded memory)."""
+        if now - self._pruned_at < self.limits.ttl:
+            return
+        self._pruned_at = now
+        for channel, history in list(self._histories.items()):
+            if now - history.touched > self.limits.ttl:
+                del self._histories[channel]
 
     def warn_if_unserved(self) -> None:
         """Log once per process that nothing here serves sockets, so publishes reach no one."""
@@ -169,6 +234,10 @@ class InProcessExchange:
             broker.terminated(user_id)
 
 
+def _offset(delivery: Delivery) -> int:
+    return int(delivery.position.rpartition(":")[2])
+
+
 exchange = InProcessExchange()
 """The process-wide exchange every :class:`MemoryBackend` publishes into."""
 
@@ -184,9 +253,15 @@ class InProcessBroker(Broker):
         self._listened: set[str] = set()
         self._presence: set[tuple[str, str]] = set()
 
-    async def start(self, deliver: DeliveryHandler, terminate: TerminateHandler) -> None:
+    async def start(
+        self, deliver: DeliveryHandler, terminate: TerminateHandler, resync: ResyncHandler
+    ) -> None:
+        # Nothing in process is ever missed: resync is never needed.
         self._deliver, self._terminate = deliver, terminate
         self.exchange.attach(self)
+
+    async def history(self, channel: str, since: Position | None) -> History:
+        return self.exchange.history(channel, since)
 
     async def close(self) -> None:
         for channel in list(self._listened):
@@ -256,9 +331,14 @@ class MemoryBackend(SelfHostedBackend):
 
     ``APP_ID`` and ``KEY`` have defaults; ``SECRET`` defaults to one derived from
     Django's ``SECRET_KEY``, so the embedded server needs no configuration.
+    ``HISTORY_SIZE`` (100) and ``HISTORY_TTL`` (300 s) bound what the process keeps of
+    each channel for recovery (:class:`~realtime_core.positions.HistoryLimits`).
     """
 
-    transport_options = credential_options({"APP_ID": "1", "KEY": "embedded", "SECRET": None})
+    transport_options = {
+        **credential_options({"APP_ID": "1", "KEY": "embedded", "SECRET": None}),
+        **history_options(),
+    }
     default_port = 8000
     serves_django = True
     multi_process = False
@@ -269,6 +349,11 @@ class MemoryBackend(SelfHostedBackend):
         if configured is not None:
             return str(configured)
         return salted_hmac("realtime_core.backends.memory", "secret").hexdigest()
+
+    def __init__(self, options: Mapping[str, Any], *, name: str) -> None:
+        super().__init__(options, name=name)
+        # One exchange per process, so the process's settings decide its history.
+        exchange.limits = self.history_limits
 
     def make_broker(self) -> InProcessBroker:
         return InProcessBroker(exchange)
@@ -282,6 +367,11 @@ class MemoryBackend(SelfHostedBackend):
     async def asend(self, messages: list[Message]) -> None:
         # Nothing here blocks: no thread hop needed.
         self.send(messages)
+
+    def history(self, channel: str, since: Position | None) -> History:
+        """What this process's :data:`exchange` keeps of ``channel`` (the sockets this
+        process serves); see :meth:`InProcessExchange.history`."""
+        return exchange.history(channel, since)
 
     def client_config(self) -> dict[str, Any]:
         # The embedded server shares the page's own host and port.

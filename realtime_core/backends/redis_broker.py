@@ -12,11 +12,12 @@ channels get ``member_removed``) and counts. So the members of a server killed w
 warning disappear within ``node_timeout + heartbeat_interval``.
 
 Redis outages never stop the server: the pub/sub connection reconnects with backoff
-and re-subscribes every listened channel; frames published meanwhile are missed (the
-streams keep them for recovery). If Redis lost this node's state (a restart without
-persistence, or the node was silent long enough to be swept), the next heartbeat puts
-its presence members and counts back. Calls made while Redis is unreachable raise
-``redis.exceptions.RedisError`` after at most ``timeout`` seconds.
+and re-subscribes every listened channel, then asks the server to fill what it missed
+meanwhile from the channels' streams (:meth:`RedisBroker.history`). If Redis lost this
+node's state (a restart without persistence, or the node was silent long enough to be
+swept), the next heartbeat puts its presence members and counts back. Calls made
+while Redis is unreachable raise ``redis.exceptions.RedisError`` after at most
+``timeout`` seconds; subscription counts are written again by the next heartbeat.
 
 Key names and payload formats: :mod:`realtime_core.backends.redis_schema`.
 """
@@ -38,28 +39,31 @@ from .. import frames
 from ..broker import (
     Broker,
     DeliveryHandler,
+    History,
     PresenceFull,
     PresenceJoin,
+    ResyncHandler,
     TerminateHandler,
 )
 from ..messages import Message
+from ..positions import DEFAULT_HISTORY_SIZE, DEFAULT_HISTORY_TTL, HistoryLimits, Position
 from .redis_pubsub import REDIS_ERRORS, Subscriber
 from .redis_schema import (
-    DEFAULT_HISTORY_SIZE,
-    DEFAULT_HISTORY_TTL,
     DEFAULT_KEY_PREFIX,
     FORGET_NODE_SCRIPT,
     HEARTBEAT_SCRIPT,
+    HISTORY_SCRIPT,
     JOIN_SCRIPT,
     LEAVE_SCRIPT,
     LIVE_NODES_SCRIPT,
     PUBLISH_SCRIPT,
     RedisKeys,
-    StreamHistory,
     decode_control,
     decode_delivery,
     encode_delivery,
     encode_terminate,
+    history_arguments,
+    parse_history,
     parse_presence_entry,
     presence_entry,
     publish_arguments,
@@ -112,6 +116,8 @@ class RedisBroker(Broker):
     Use it from one event loop: the one :meth:`start` runs on.
     """
 
+    unavailable_errors = (*REDIS_ERRORS, TimeoutError)
+
     def __init__(
         self,
         url: str,
@@ -131,12 +137,12 @@ class RedisBroker(Broker):
                 f"heartbeat_interval ({heartbeat_interval}) must be positive and shorter than "
                 f"node_timeout ({node_timeout}); three heartbeats per timeout is advisable"
             )
-        if history_size < 1 or history_ttl < 1 or timeout <= 0:
-            raise ValueError("history_size, history_ttl and timeout must be positive")
+        if timeout <= 0:
+            raise ValueError(f"timeout must be positive, got {timeout}")
         self.node_id = uuid.uuid4().hex
         """This server's identity in Redis, unique per broker."""
         self.keys = RedisKeys.for_app(app_id, key_prefix)
-        self.history = StreamHistory(history_size, history_ttl)
+        self.history_limits = HistoryLimits(history_size, history_ttl)
         self.url = redact_url(url)
         self._heartbeat_interval = heartbeat_interval
         self._node_timeout_ms = round(node_timeout * 1000)
@@ -147,6 +153,7 @@ class RedisBroker(Broker):
             url, socket_timeout=timeout, socket_connect_timeout=timeout, retry=Retry(NoBackoff(), 0)
         )
         self._publish = self._redis.register_script(PUBLISH_SCRIPT)
+        self._history = self._redis.register_script(HISTORY_SCRIPT)
         self._join = self._redis.register_script(JOIN_SCRIPT)
         self._leave = self._redis.register_script(LEAVE_SCRIPT)
         self._heartbeat_script = self._redis.register_script(HEARTBEAT_SCRIPT)
@@ -160,13 +167,14 @@ class RedisBroker(Broker):
             url=self.url,
             always=self._control,
             on_message=self._dispatch,
-            on_reconnected=self._heartbeat_now,  # notices at once if Redis lost our state
+            on_reconnected=self._reconnected,
             ping_interval=heartbeat_interval,
             timeout=timeout,
         )
 
         self._deliver: DeliveryHandler | None = None
         self._terminate: TerminateHandler | None = None
+        self._resync: ResyncHandler | None = None
         self._heartbeats: asyncio.Task[None] | None = None
         self._closed = False
         self._registered = False
@@ -185,10 +193,12 @@ class RedisBroker(Broker):
 
     # Lifecycle ------------------------------------------------------------------------
 
-    async def start(self, deliver: DeliveryHandler, terminate: TerminateHandler) -> None:
+    async def start(
+        self, deliver: DeliveryHandler, terminate: TerminateHandler, resync: ResyncHandler
+    ) -> None:
         if self._deliver is not None or self._closed:
             raise RuntimeError("a RedisBroker is started once")
-        self._deliver, self._terminate = deliver, terminate
+        self._deliver, self._terminate, self._resync = deliver, terminate, resync
         await self._subscriber.start()
         await self._heartbeat_now()
         self._heartbeats = asyncio.create_task(self._beat_forever(), name="redis-heartbeat")
@@ -223,9 +233,19 @@ class RedisBroker(Broker):
     # Publishing -----------------------------------------------------------------------
 
     async def publish(self, messages: Sequence[Message]) -> None:
-        streams, arguments = publish_arguments(self.keys, messages, self.history)
-        if streams:
-            await self._publish(keys=streams, args=arguments)
+        keys, arguments = publish_arguments(self.keys, messages, self.history_limits)
+        if keys:
+            await self._publish(keys=keys, args=arguments)
+
+    async def history(self, channel: str, since: Position | None) -> History:
+        keys, arguments = history_arguments(self.keys, channel, since, self.history_limits)
+        return parse_history(channel, since, await self._history(keys=keys, args=arguments))
+
+    async def _reconnected(self) -> None:
+        """Pub/sub is back: fill what was missed, and see at once if Redis lost our state."""
+        if self._resync is not None:
+            self._resync()
+        await self._heartbeat_now()
 
     async def publish_frame(
         self, channel: str, payload: bytes, except_socket_id: str | None = None
@@ -267,7 +287,11 @@ class RedisBroker(Broker):
         else:
             self._counts.pop(channel, None)
         self._dirty_counts.add(channel)
-        await self._sync_counts()
+        try:
+            await self._sync_counts()
+        except REDIS_ERRORS as exc:
+            # Kept as dirty: the next heartbeat writes it (counts are advisory).
+            logger.debug("Writing subscription counts failed (%s); retried later", exc)
 
     async def subscription_counts(self) -> dict[str, int]:
         nodes = await self._live_nodes(keys=[self.keys.nodes], args=[self._node_timeout_ms])

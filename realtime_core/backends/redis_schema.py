@@ -7,9 +7,11 @@ and script from here, so the two sides cannot drift apart.
 Every key of one app starts with ``{KEY_PREFIX}:{APP_ID}:`` (``{p}`` below), so several
 apps and deployments can share one Redis::
 
-    {p}stream:{channel}          stream of the channel's published frames (field ``f``);
-                                 the entry id is the message's position; trimmed to about
-                                 the history size and expiring after the history TTL
+    {p}meta:{channel}            hash: ``e`` the channel's epoch, ``o`` its latest offset;
+                                 expires with the history (a new epoch starts after)
+    {p}stream:{channel}          stream of the channel's published frames (field ``f``, and
+                                 ``t``: Redis time in ms); entry id ``{offset}-0``; trimmed
+                                 to about the history size, expiring with the meta hash
     {p}channel:{channel}         pub/sub: ``{position}\\n{except_socket_id}\\n{frame}``
                                  (empty position for presence changes and client events)
     {p}control                   pub/sub: ``terminate\\n{user_id}``
@@ -31,43 +33,32 @@ import dataclasses
 from collections.abc import Sequence
 
 from .. import frames
-from ..broker import Delivery
+from ..broker import Delivery, History
 from ..messages import Message
+from ..positions import HistoryLimits, Position, new_epoch
 
 __all__ = [
-    "DEFAULT_HISTORY_SIZE",
-    "DEFAULT_HISTORY_TTL",
     "DEFAULT_KEY_PREFIX",
     "FORGET_NODE_SCRIPT",
     "HEARTBEAT_SCRIPT",
+    "HISTORY_SCRIPT",
     "JOIN_SCRIPT",
     "LEAVE_SCRIPT",
     "LIVE_NODES_SCRIPT",
     "PUBLISH_SCRIPT",
     "RedisKeys",
-    "StreamHistory",
     "decode_control",
     "decode_delivery",
     "encode_delivery",
     "encode_terminate",
+    "history_arguments",
+    "parse_history",
     "parse_presence_entry",
     "presence_entry",
     "publish_arguments",
 ]
 
 DEFAULT_KEY_PREFIX = "realtime"
-DEFAULT_HISTORY_SIZE = 100
-DEFAULT_HISTORY_TTL = 300
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class StreamHistory:
-    """How much of each channel's stream is kept, for recovery after a reconnect."""
-
-    size: int = DEFAULT_HISTORY_SIZE
-    """Entries kept per channel (approximately: Redis trims whole stream nodes)."""
-    ttl: int = DEFAULT_HISTORY_TTL
-    """Seconds a channel's history outlives its last publish."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -83,6 +74,9 @@ class RedisKeys:
 
     def stream(self, channel: str) -> str:
         return f"{self.base}stream:{channel}"
+
+    def meta(self, channel: str) -> str:
+        return f"{self.base}meta:{channel}"
 
     def channel(self, channel: str) -> str:
         """The pub/sub channel that carries ``channel``'s deliveries."""
@@ -146,24 +140,47 @@ def parse_presence_entry(entry: bytes | str) -> tuple[str, str]:
 
 
 def publish_arguments(
-    keys: RedisKeys, messages: Sequence[Message], history: StreamHistory
+    keys: RedisKeys, messages: Sequence[Message], limits: HistoryLimits
 ) -> tuple[list[str], list[str | int | bytes]]:
     """``KEYS`` and ``ARGV`` of one :data:`PUBLISH_SCRIPT` call carrying every message.
 
-    Each frame is built once per (message, channel), here, so a server forwards it
-    to its sockets unchanged.
+    Each frame is built once per (message, channel), here, and completed with its
+    position by the script, so a server forwards it to its sockets unchanged.
     """
-    streams: list[str] = []
-    arguments: list[str | int | bytes] = [history.size, history.ttl]
+    script_keys: list[str] = []
+    arguments: list[str | int | bytes] = [limits.size, limits.ttl, new_epoch()]
     for message in messages:
         for channel in message.channels:
-            streams.append(keys.stream(channel))
+            script_keys += (keys.meta(channel), keys.stream(channel))
             arguments += (
                 keys.channel(channel),
                 message.socket_id or "",
-                frames.channel_event(channel, message.name, message.data),
+                frames.unpositioned_channel_event(channel, message.name, message.data),
             )
-    return streams, arguments
+    return script_keys, arguments
+
+
+def history_arguments(
+    keys: RedisKeys, channel: str, since: Position | None, limits: HistoryLimits
+) -> tuple[list[str], list[str | int]]:
+    """``KEYS`` and ``ARGV`` of a :data:`HISTORY_SCRIPT` call."""
+    epoch, offset = (since.epoch, since.offset) if since is not None else ("", 0)
+    arguments: list[str | int] = [epoch, offset, new_epoch(), limits.ttl]
+    return [keys.meta(channel), keys.stream(channel)], arguments
+
+
+def parse_history(channel: str, since: Position | None, reply: Sequence[object]) -> History:
+    """The :data:`HISTORY_SCRIPT` reply ``{epoch, offset, complete, entries}`` as a History."""
+    epoch, offset, complete, entries = reply
+    assert isinstance(epoch, bytes)
+    assert isinstance(offset, int)
+    assert isinstance(entries, list)
+    position = Position(epoch.decode(), offset)
+    deliveries = []
+    for entry_id, frame in zip(entries[::2], entries[1::2], strict=True):
+        entry_offset = entry_id.decode().partition("-")[0]
+        deliveries.append(Delivery(channel, frame, f"{position.epoch}:{entry_offset}"))
+    return History(position, tuple(deliveries), since is None or bool(complete))
 
 
 # Scripts -------------------------------------------------------------------------------
@@ -189,19 +206,82 @@ local function leave(sockets, users, info, socket_id)
 end
 """
 
-PUBLISH_SCRIPT = """
--- KEYS: one stream per (message, channel).
--- ARGV: history size, history TTL, then per key: pub/sub channel, except socket id, frame.
-local size, ttl = ARGV[1], ARGV[2]
-for i, stream in ipairs(KEYS) do
-  local at = 3 * i
-  local frame = ARGV[at + 2]
-  local position = redis.call('XADD', stream, 'MAXLEN', '~', size, '*', 'f', frame)
+# The channel's epoch, made when its meta hash is missing (first publish, or its
+# history expired or was lost); its stream goes with the old epoch.
+_EPOCH = """
+local function epoch_of(meta, stream, candidate, ttl)
+  local epoch = redis.call('HGET', meta, 'e')
+  if not epoch then
+    epoch = candidate
+    redis.call('DEL', stream)
+    redis.call('HSET', meta, 'e', epoch, 'o', 0)
+    redis.call('EXPIRE', meta, ttl)
+  end
+  return epoch
+end
+"""
+
+PUBLISH_SCRIPT = (
+    _NOW_MS
+    + _EPOCH
+    + """
+-- KEYS: per (message, channel): its meta hash, its stream.
+-- ARGV: history size, history TTL, a new epoch for channels without one, then per
+-- (message, channel): pub/sub channel, except socket id, frame without its position.
+local size, ttl, candidate = ARGV[1], ARGV[2], ARGV[3]
+local now = now_ms()
+for i = 1, #KEYS, 2 do
+  local meta, stream = KEYS[i], KEYS[i + 1]
+  local at = 4 + 3 * (i - 1) / 2
+  local epoch = epoch_of(meta, stream, candidate, ttl)
+  local offset = redis.call('HINCRBY', meta, 'o', 1)
+  local position = epoch .. ':' .. offset
+  local frame = string.sub(ARGV[at + 2], 1, -2) .. ',"position":"' .. position .. '"}'
+  redis.call('XADD', stream, 'MAXLEN', '~', size, offset .. '-0', 'f', frame, 't', now)
   redis.call('EXPIRE', stream, ttl)
+  redis.call('EXPIRE', meta, ttl)
   redis.call('PUBLISH', ARGV[at], position .. '\\n' .. ARGV[at + 1] .. '\\n' .. frame)
 end
-return #KEYS
+return #KEYS / 2
 """
+)
+
+HISTORY_SCRIPT = (
+    _NOW_MS
+    + _EPOCH
+    + """
+-- KEYS: the channel's meta hash and stream.
+-- ARGV: since epoch ('' for none), since offset, a new epoch if the channel has none,
+-- history TTL (s).
+-- Returns {epoch, latest offset, 1 if complete, {entry id, frame, ...}}: the entries
+-- after the since offset that are younger than the TTL, when the epoch matches.
+local epoch = epoch_of(KEYS[1], KEYS[2], ARGV[3], ARGV[4])
+local latest = tonumber(redis.call('HGET', KEYS[1], 'o'))
+local since = tonumber(ARGV[2])
+if ARGV[1] ~= epoch or since > latest then return {epoch, latest, 0, {}} end
+if since == latest then return {epoch, latest, 1, {}} end
+local oldest = now_ms() - 1000 * tonumber(ARGV[4])
+local entries = redis.call('XRANGE', KEYS[2], (since + 1) .. '-0', '+')
+local found, first, last = {}, nil, nil
+for _, entry in ipairs(entries) do
+  local fields = entry[2]
+  local frame, at = nil, 0
+  for j = 1, #fields, 2 do
+    if fields[j] == 'f' then frame = fields[j + 1] end
+    if fields[j] == 't' then at = tonumber(fields[j + 1]) end
+  end
+  if at >= oldest then
+    last = tonumber(string.match(entry[1], '^(%d+)'))
+    if not first then first = last end
+    found[#found + 1] = entry[1]
+    found[#found + 1] = frame
+  end
+end
+local complete = 0
+if first == since + 1 and last == latest then complete = 1 end
+return {epoch, latest, complete, found}
+"""
+)
 
 JOIN_SCRIPT = """
 -- KEYS: presence sockets, users, info; the node's presence set.

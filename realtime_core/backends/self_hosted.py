@@ -13,11 +13,12 @@ from typing import Any, ClassVar
 
 from ..broker import Broker
 from ..conf import Option
+from ..positions import DEFAULT_HISTORY_SIZE, DEFAULT_HISTORY_TTL, HistoryLimits
 from ..server.config import APP_ID_RE, ServerConfig
 from ..signing import Credentials
 from .base import Backend, Capabilities
 
-__all__ = ["SelfHostedBackend", "credential_options"]
+__all__ = ["SelfHostedBackend", "credential_options", "history_options"]
 
 
 def _non_empty_string(value: Any) -> bool:
@@ -45,6 +46,26 @@ def credential_options(defaults: dict[str, Any] | None = None) -> dict[str, Opti
     return spec
 
 
+def _count(value: Any, most: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= most
+
+
+def history_options() -> dict[str, Option]:
+    """``HISTORY_SIZE`` and ``HISTORY_TTL``: what is kept of each channel for recovery."""
+    return {
+        "HISTORY_SIZE": Option(
+            "an integer from 1 to 100000 (events kept per channel)",
+            lambda value: _count(value, 100_000),
+            DEFAULT_HISTORY_SIZE,
+        ),
+        "HISTORY_TTL": Option(
+            "a number of seconds from 1 to 86400 (how long an event stays replayable)",
+            lambda value: _count(value, 86_400),
+            DEFAULT_HISTORY_TTL,
+        ),
+    }
+
+
 class SelfHostedBackend(Backend):
     """A backend whose sockets ``manage.py realtime_server`` serves."""
 
@@ -57,17 +78,22 @@ class SelfHostedBackend(Backend):
 
     @property
     def capabilities(self) -> Capabilities:
-        # Recovery is a later extension. The server relays private-encrypted- channels,
-        # but publish() here cannot encrypt (there is no master key to encrypt with), so
-        # an app cannot use them through this backend.
+        # The server relays private-encrypted- channels, but publish() here cannot
+        # encrypt (there is no master key to encrypt with), so an app cannot use them
+        # through this backend. Recovery: see realtime_core.positions.
         return Capabilities(
             presence=True,
             client_events=True,
             user_signin=True,
             encrypted_channels=False,
-            recovery=False,
+            recovery=True,
             multi_process=self.multi_process,
         )
+
+    @property
+    def history_limits(self) -> HistoryLimits:
+        """What the servers keep of each channel for recovery (``HISTORY_*`` options)."""
+        return HistoryLimits(self.options["HISTORY_SIZE"], self.options["HISTORY_TTL"])
 
     @property
     def secret(self) -> str:

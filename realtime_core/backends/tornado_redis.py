@@ -33,6 +33,11 @@ Settings, ``REALTIME_OPTIONS["tornado_redis"]`` (besides the ``MAX_*`` limits):
     Seconds after which a silent socket server counts as dead: its presence members
     are removed (servers heartbeat three times as often). ``check()`` counts servers
     heard from within it.
+``HISTORY_SIZE``  (default ``100``)
+    Events kept per channel for recovery after a reconnect (Redis keeps at least that
+    many). The socket servers read the history this backend writes.
+``HISTORY_TTL``  (default ``300``)
+    Seconds an event stays replayable; a channel quiet for longer starts a new epoch.
 
 Each publish (every event of a batch, every channel) is one Lua script call, one
 round trip, and is never retried: a failure raises ``PublishError`` rather than risk
@@ -55,18 +60,23 @@ from redis.commands.core import Script
 from redis.exceptions import RedisError
 from redis.retry import Retry
 
+from ..broker import History
 from ..conf import Option
+from ..exceptions import PublishError
 from ..messages import Message
+from ..positions import Position
 from .base import CheckResult, CheckStatus
 from .redis_broker import RedisBroker, redact_url
 from .redis_schema import (
+    HISTORY_SCRIPT,
     LIVE_NODES_SCRIPT,
     PUBLISH_SCRIPT,
     RedisKeys,
-    StreamHistory,
+    history_arguments,
+    parse_history,
     publish_arguments,
 )
-from .self_hosted import SelfHostedBackend, credential_options
+from .self_hosted import SelfHostedBackend, credential_options, history_options
 
 __all__ = ["TornadoRedisBackend"]
 
@@ -110,12 +120,12 @@ class TornadoRedisBackend(SelfHostedBackend):
             "realtime",
         ),
         "NODE_TIMEOUT": Option("a number of seconds above 0, at most 300", _seconds, 15),
+        **history_options(),
     }
 
     def __init__(self, options: Mapping[str, Any], *, name: str) -> None:
         super().__init__(options, name=name)
         self.keys = RedisKeys.for_app(self.options["APP_ID"], self.options["KEY_PREFIX"])
-        self.history = StreamHistory()
         self._lock = threading.Lock()
         self._client: redis.Redis | None = None
         self._publish_script: Script | None = None
@@ -140,14 +150,39 @@ class TornadoRedisBackend(SelfHostedBackend):
             self.options["REDIS_URL"],
             app_id=self.options["APP_ID"],
             key_prefix=self.options["KEY_PREFIX"],
+            history_size=self.history_limits.size,
+            history_ttl=self.history_limits.ttl,
             node_timeout=self.options["NODE_TIMEOUT"],
             timeout=self.options["TIMEOUT"],
         )
 
     def send(self, messages: list[Message]) -> None:
         client, publish = self._connection()
-        streams, arguments = publish_arguments(self.keys, messages, self.history)
+        streams, arguments = publish_arguments(self.keys, messages, self.history_limits)
         publish(keys=streams, args=arguments, client=client)
+
+    def history(self, channel: str, since: Position | None) -> History:
+        """``channel``'s history as the socket servers keep it in Redis (one script call).
+
+        Raises :class:`~realtime_core.exceptions.PublishError` when Redis fails or cannot
+        be reached within ``TIMEOUT``; its message names Redis without the password.
+        """
+        client, _publish = self._connection()
+        keys, arguments = history_arguments(self.keys, channel, since, self.history_limits)
+        try:
+            # register_script() only hashes the script: EVALSHA, loaded on first use.
+            reply = client.register_script(HISTORY_SCRIPT)(keys=keys, args=arguments)
+        except RedisError as exc:
+            detail = f"{type(exc).__name__}: {exc}"
+            password = client.connection_pool.connection_kwargs.get("password")
+            if password:
+                detail = detail.replace(str(password), "***")
+            raise PublishError(
+                f"The {self.name!r} backend failed to read the history of {channel!r} from "
+                f"Redis at {redact_url(self.options['REDIS_URL'])}: {detail}",
+                backend=self.name,
+            ) from exc
+        return parse_history(channel, since, reply)
 
     def close(self) -> None:
         with self._lock:

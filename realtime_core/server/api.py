@@ -5,7 +5,8 @@ by :mod:`.api_auth` before anything else happens. Every answer, errors included,
 JSON object with ``Content-Type: application/json``: ``{}`` on success,
 ``{"error": "...", "code": <status>}`` on failure. Status codes: 404 unknown app id,
 413 body or event data too large, 401 bad signature, 400 anything else the client
-got wrong.
+got wrong, 503 while the broker (Redis) cannot be reached: nothing was published, so
+the caller may retry (the outage is logged once, not per request).
 
 ``info`` attributes: ``user_count`` (presence channels) and ``subscription_count``
 (other channels). ``GET .../channels`` supports only ``user_count``, and only with a
@@ -18,6 +19,7 @@ report each attribute for the channels it applies to (the others get ``{}``).
 import json
 import logging
 from http.client import responses
+from types import TracebackType
 from typing import Any
 
 from tornado.web import HTTPError, RequestHandler, stream_request_body
@@ -28,6 +30,7 @@ from ..messages import Message
 from ..protocol import PRESENCE_PREFIX, Limits, is_user_id, validate_channel_name
 from .api_auth import AuthenticationFailed, verify_request
 from .config import ServerConfig
+from .outage import OutageLog
 from .stats import Stats
 
 __all__ = ["ApiError", "JsonHandler", "api_handlers"]
@@ -61,10 +64,36 @@ class JsonHandler(RequestHandler):
     def write_json(self, body: dict[str, Any]) -> None:
         self.finish(json.dumps(body))
 
+    broker: Broker
+    outage: OutageLog
+
+    def unavailable(self, error: BaseException | None) -> bool:
+        """Whether ``error`` says the broker's store cannot be reached."""
+        return isinstance(error, self.broker.unavailable_errors)
+
+    def log_exception(
+        self,
+        typ: type[BaseException] | None,
+        value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if value is not None and self.unavailable(value):
+            self.outage.failed(f"{self.request.method} {self.request.path}", value)
+            return
+        super().log_exception(typ, value, tb)
+
+    def on_finish(self) -> None:
+        if self.get_status() < 500:
+            self.outage.succeeded()
+
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         error = kwargs.get("exc_info", (None, None, None))[1]
         if isinstance(error, ApiError):
             message = shorten(error.message)
+        elif self.unavailable(error):
+            status_code = 503
+            self.set_status(status_code)
+            message = "The broker (Redis) cannot be reached; nothing was done. Retry later."
         elif isinstance(error, HTTPError) or status_code < 500:
             message = responses.get(status_code, "Unknown error")
         else:
@@ -76,10 +105,13 @@ class JsonHandler(RequestHandler):
 class ApiHandler(JsonHandler):
     """Base of the signed API handlers: bounded body, signature check, JSON parsing."""
 
-    def initialize(self, config: ServerConfig, broker: Broker, stats: Stats) -> None:
+    def initialize(
+        self, config: ServerConfig, broker: Broker, stats: Stats, outage: OutageLog
+    ) -> None:
         self.config = config
         self.broker = broker
         self.stats = stats
+        self.outage = outage
         self.limits = config.limits
         self._body = bytearray()
         self._body_size = 0
@@ -326,9 +358,11 @@ def check_channel(channel: str, limits: Limits) -> None:
         raise ApiError(400, str(exc)) from exc
 
 
-def api_handlers(config: ServerConfig, broker: Broker, stats: Stats) -> list[tuple[Any, ...]]:
+def api_handlers(
+    config: ServerConfig, broker: Broker, stats: Stats, outage: OutageLog
+) -> list[tuple[Any, ...]]:
     """Routes of the HTTP API, ready for ``tornado.web.Application``."""
-    deps = {"config": config, "broker": broker, "stats": stats}
+    deps = {"config": config, "broker": broker, "stats": stats, "outage": outage}
     app = r"/apps/(?P<app_id>[^/]+)"
     return [
         (rf"{app}/events", EventsHandler, deps),

@@ -25,8 +25,8 @@ def make_app(hub: Hub, extra_handlers: Sequence[Any] = ()) -> tornado.web.Applic
     """
     handlers: list[Any] = [
         (r"/app/([^/]*)", PusherConnection, {"hub": hub}),
-        *api_handlers(hub.config, hub.broker, hub.stats),
-        *status_handlers(hub.broker, hub.stats),
+        *api_handlers(hub.config, hub.broker, hub.stats, hub.outage),
+        *status_handlers(hub.broker, hub.stats, hub.outage, lambda: hub.filling),
         *extra_handlers,
     ]
     return tornado.web.Application(

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from tornado.netutil import bind_sockets
 
 from ..broker import Broker
+from ..positions import DEFAULT_HISTORY_SIZE, DEFAULT_HISTORY_TTL, HistoryLimits
 from .config import ServerConfig
 from .runner import RealtimeServer, serve_forever
 
@@ -48,6 +49,20 @@ def build_parser() -> argparse.ArgumentParser:
         default=float(_env("NODE_TIMEOUT", "15") or 15),
         help="seconds after which a silent server's presence members are removed "
         "(REALTIME_NODE_TIMEOUT, default 15; heartbeats go out three times as often)",
+    )
+    parser.add_argument(
+        "--history-size",
+        type=int,
+        default=int(_env("HISTORY_SIZE", str(DEFAULT_HISTORY_SIZE)) or DEFAULT_HISTORY_SIZE),
+        help="events kept per channel for recovery (REALTIME_HISTORY_SIZE, default "
+        f"{DEFAULT_HISTORY_SIZE}); the same as Django's HISTORY_SIZE",
+    )
+    parser.add_argument(
+        "--history-ttl",
+        type=int,
+        default=int(_env("HISTORY_TTL", str(DEFAULT_HISTORY_TTL)) or DEFAULT_HISTORY_TTL),
+        help="seconds an event stays replayable (REALTIME_HISTORY_TTL, default "
+        f"{DEFAULT_HISTORY_TTL}); the same as Django's HISTORY_TTL",
     )
     parser.add_argument("--host", default=_env("HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(_env("PORT", "6001") or 6001))
@@ -92,11 +107,13 @@ def make_broker(args: argparse.Namespace, config: ServerConfig) -> Broker:
             args.redis_url,
             app_id=config.app_id,
             key_prefix=args.key_prefix,
+            history_size=args.history_size,
+            history_ttl=args.history_ttl,
             node_timeout=args.node_timeout,
         )
-    from ..backends.memory import InProcessBroker
+    from ..backends.memory import InProcessBroker, InProcessExchange
 
-    return InProcessBroker()
+    return InProcessBroker(InProcessExchange(HistoryLimits(args.history_size, args.history_ttl)))
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -105,6 +122,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     config = config_from_args(args)
+    if args.history_size < 1 or args.history_ttl < 1:
+        raise SystemExit("realtime-server: --history-size and --history-ttl must be positive")
     if args.node_timeout <= 0:
         raise SystemExit("realtime-server: --node-timeout must be positive")
 

@@ -5,6 +5,10 @@ frame comes first; errors that concern one request (a refused subscription, a ba
 frame, a rejected client event) are answered without closing the socket; every
 close is preceded by a ``pusher:error`` with the same code, and no close uses a
 code of 4300 or above (pusher-js would stop reconnecting).
+
+A subscription completes in the background, so the connection keeps answering pings
+and other requests meanwhile; while the broker is unreachable it is retried until it
+succeeds (the client simply waits for its success frame) or is withdrawn.
 """
 
 import asyncio
@@ -21,11 +25,12 @@ from tornado.websocket import WebSocketHandler
 
 from .. import frames
 from ..broker import PresenceFull
+from ..positions import Position
 from ..protocol import SERVER_TO_USER_PREFIX
 from .client_events import ClientEventRefused, EventWindow, check_client_event, count_event
 from .config import ServerConfig
 from .fanout import Outlet, text_frame
-from .hub import Hub
+from .hub import RETRY_FIRST, RETRY_MAX, Hub
 from .subscriptions import (
     SignInRefused,
     SubscriptionRefused,
@@ -54,6 +59,7 @@ class PusherConnection(WebSocketHandler):
         "_cleanup_task",
         "_closing",
         "_event_window",
+        "_joining",
         "_operation",
         "channels",
         "config",
@@ -79,6 +85,7 @@ class PusherConnection(WebSocketHandler):
     _closing: bool
     _operation: "asyncio.Future[None] | None"
     _event_window: EventWindow
+    _joining: dict[str, "asyncio.Task[None]"]
     _cleanup_task: "asyncio.Future[None]"
 
     def initialize(self, hub: Hub) -> None:
@@ -94,6 +101,7 @@ class PusherConnection(WebSocketHandler):
         self._closing = False
         self._operation = None
         self._event_window = (0, 0)
+        self._joining = {}
 
     # Handshake --------------------------------------------------------------------------
 
@@ -267,7 +275,8 @@ class PusherConnection(WebSocketHandler):
                 # with code null, which no client treats as a reason to reconnect.
                 self.send_error_frame(None, str(refused))
             return
-        if channel not in self.channels and len(self.channels) >= self.config.max_subscriptions:
+        subscribed = len(self.channels | self._joining.keys())
+        if channel not in self.channels and subscribed >= self.config.max_subscriptions:
             message = f"Over {self.config.max_subscriptions} channels on one connection"
             self.send(frames.subscription_error(channel, "LimitReached", message, 4301))
             return
@@ -275,48 +284,84 @@ class PusherConnection(WebSocketHandler):
             # Delivered through the sign-in already; the subscription only acknowledges it.
             self.send(frames.subscription_succeeded(channel))
             return
-        try:
-            await self._join(channel, member)
-        except Exception:
-            logger.warning("Subscribing %s to %s failed", self.socket_id, channel, exc_info=True)
-            with contextlib.suppress(Exception):
-                await self.hub.unsubscribe(self, channel)
-            message = "The server could not complete the subscription; try again later"
-            self.send(frames.subscription_error(channel, "ServerError", message, 503))
+        if channel in self._joining:
+            return  # the success frame of the subscription under way answers both
+        since = Position.parse(data.get("position"))
+        joining = asyncio.ensure_future(self._join_until_done(channel, member, since))
+        self._joining[channel] = joining
+        joining.add_done_callback(lambda _: self._joining.pop(channel, None))
 
-    async def _join(self, channel: str, member: tuple[str, object] | None) -> None:
-        """Subscribe locally and, for presence channels, join the members."""
+    async def _join_until_done(
+        self, channel: str, member: tuple[str, object] | None, since: Position | None
+    ) -> None:
+        """Join ``channel``, retrying with backoff while the broker cannot be reached."""
+        delay, failing = RETRY_FIRST, False
+        while not self._closing:
+            try:
+                await self._join(channel, member, since)
+                return
+            except Exception as exc:
+                if not isinstance(exc, self.hub.broker.unavailable_errors):
+                    logger.exception("Subscribing %s to %s failed", self.socket_id, channel)
+                    with contextlib.suppress(Exception):
+                        await self.hub.unsubscribe(self, channel)
+                    message = "The server could not complete the subscription"
+                    self.send(frames.subscription_error(channel, "ServerError", message, 500))
+                    return
+                if not failing:
+                    self.hub.outage.failed(f"subscribing to {channel}", exc)
+                failing = True
+            with contextlib.suppress(Exception):
+                await self.hub.unsubscribe(self, channel)  # start again from nothing
+            await asyncio.sleep(delay)
+            delay = min(2 * delay, RETRY_MAX)
+
+    async def _join(
+        self, channel: str, member: tuple[str, object] | None, since: Position | None
+    ) -> None:
+        """Subscribe locally, join the members of a presence channel, then start
+        receiving at a known position (the missed events first when resuming)."""
         hub, broker = self.hub, self.hub.broker
         newly_subscribed = await hub.subscribe(self, channel)
-        if member is None:
-            self.send(frames.subscription_succeeded(channel))
-            return
-        user_id, user_info = member
+        members: dict[str, object] | None = None
         if not newly_subscribed:
-            # Subscribing again is harmless: confirm with the current members.
-            self.send(
-                frames.subscription_succeeded(channel, await broker.presence_members(channel))
+            # Subscribing again is harmless: confirm where it stands (and resume from
+            # ``since`` when given: the client noticed a gap).
+            if member is not None:
+                members = await broker.presence_members(channel)
+        elif member is not None:
+            user_id, user_info = member
+            try:
+                joined = await broker.join_presence(
+                    channel, self.socket_id, user_id, user_info, self.config.max_presence_members
+                )
+            except PresenceFull:
+                await hub.unsubscribe(self, channel)
+                message = f"Presence channel {channel} has reached its member limit"
+                self.send(frames.subscription_error(channel, "LimitReached", message, 4100))
+                return
+            self.presence_ids[channel] = user_id
+            members = joined.members
+            if joined.added:
+                added = frames.member_added(channel, user_id, user_info)
+                await broker.publish_frame(channel, added, except_socket_id=self.socket_id)
+
+        def success(position: Position, recovered: bool | None) -> bytes:
+            return frames.subscription_succeeded(
+                channel, members, position=str(position), recovered=recovered
             )
-            return
-        try:
-            joined = await broker.join_presence(
-                channel, self.socket_id, user_id, user_info, self.config.max_presence_members
-            )
-        except PresenceFull:
-            await hub.unsubscribe(self, channel)
-            message = f"Presence channel {channel} has reached its member limit"
-            self.send(frames.subscription_error(channel, "LimitReached", message, 4100))
-            return
-        self.presence_ids[channel] = user_id
-        if joined.added:
-            added = frames.member_added(channel, user_id, user_info)
-            await broker.publish_frame(channel, added, except_socket_id=self.socket_id)
-        self.send(frames.subscription_succeeded(channel, joined.members))
+
+        await hub.start_delivering(self, channel, since, success)
 
     async def _unsubscribe(self, data: Any) -> None:
         if not isinstance(data, dict) or not isinstance(data.get("channel"), str):
             self.send_error_frame(None, "pusher:unsubscribe needs data with a string 'channel'")
             return
+        joining = self._joining.pop(data["channel"], None)
+        if joining is not None:
+            joining.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await joining
         await self.hub.unsubscribe(self, data["channel"])
 
     async def _sign_in(self, data: Any) -> None:
@@ -352,6 +397,10 @@ class PusherConnection(WebSocketHandler):
         if self._operation is not None:
             with contextlib.suppress(Exception):
                 await self._operation
+        for joining in list(self._joining.values()):
+            joining.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await joining
         try:
             await self.hub.remove(self)
         except Exception:

@@ -22,6 +22,12 @@ class Stats:
     """HTTP API requests accepted (signature valid)."""
     slow_disconnects: int = 0
     """Connections dropped because their output buffer overflowed."""
+    duplicates_dropped: int = 0
+    """Deliveries dropped because this process had passed them on already."""
+    gaps_filled: int = 0
+    """Times deliveries were held back to read missed ones from the history."""
+    gaps_unfilled: int = 0
+    """Gaps the history no longer covered: clients that cannot resume missed events."""
 
     def as_dict(self) -> dict[str, float | int]:
         return dataclasses.asdict(self) | {"uptime": round(time.time() - self.started, 3)}

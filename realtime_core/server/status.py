@@ -7,16 +7,15 @@ occupied channels this process has seen.
 """
 
 import asyncio
-import logging
+from collections.abc import Callable
 from typing import Any
 
 from ..broker import Broker
 from .api import JsonHandler
+from .outage import OutageLog
 from .stats import Stats
 
 __all__ = ["status_handlers"]
-
-logger = logging.getLogger(__name__)
 
 BROKER_TIMEOUT = 5.0
 """Seconds the broker gets to answer before ``/up`` reports it unreachable."""
@@ -25,9 +24,13 @@ BROKER_TIMEOUT = 5.0
 class StatusHandler(JsonHandler):
     """Shared by the status endpoints: the broker and this process's counters."""
 
-    def initialize(self, broker: Broker, stats: Stats) -> None:
+    def initialize(
+        self, broker: Broker, stats: Stats, outage: OutageLog, catching_up: Callable[[], int]
+    ) -> None:
         self.broker = broker
         self.stats = stats
+        self.outage = outage
+        self.catching_up = catching_up
 
     async def occupied_channels(self) -> int:
         """Occupied channels across every server; raises when the broker cannot tell."""
@@ -36,7 +39,8 @@ class StatusHandler(JsonHandler):
 
 
 class UpHandler(StatusHandler):
-    """``GET /up``: 200 when the broker answers, 503 when it cannot reach its store.
+    """``GET /up``: 200 when the broker answers and nothing missed is still being read
+    from the history; 503 otherwise, saying which.
 
     The probe is :meth:`Broker.ping`: one PING for Redis, cheap enough for a load
     balancer to call every second; the in-process broker always answers.
@@ -46,9 +50,16 @@ class UpHandler(StatusHandler):
         try:
             await asyncio.wait_for(self.broker.ping(), BROKER_TIMEOUT)
         except Exception as exc:
-            logger.warning("Health check: the broker did not answer", exc_info=True)
+            self.outage.failed("GET /up", exc)
             self.set_status(503)
             self.write_json({"status": "unavailable", "error": broker_failure(exc)})
+            return
+        self.outage.succeeded()
+        filling = self.catching_up()
+        if filling:
+            self.set_status(503)
+            error = f"catching up: reading what {filling} channel(s) missed from the history"
+            self.write_json({"status": "catching up", "error": error})
             return
         self.write_json({"status": "ok"})
 
@@ -65,7 +76,7 @@ class StatsHandler(StatusHandler):
         try:
             body["occupied_channels"] = await self.occupied_channels()
         except Exception as exc:
-            logger.warning("Stats: the broker did not answer", exc_info=True)
+            self.outage.failed("GET /stats", exc)
             body["occupied_channels"] = None
             body["error"] = broker_failure(exc)
         self.write_json(body)
@@ -76,7 +87,10 @@ def broker_failure(exc: BaseException) -> str:
     return f"the broker did not answer ({type(exc).__name__})"
 
 
-def status_handlers(broker: Broker, stats: Stats) -> list[tuple[Any, ...]]:
-    """Routes of the health and statistics endpoints."""
-    deps = {"broker": broker, "stats": stats}
+def status_handlers(
+    broker: Broker, stats: Stats, outage: OutageLog, catching_up: Callable[[], int]
+) -> list[tuple[Any, ...]]:
+    """Routes of the health and statistics endpoints; ``catching_up()`` counts the
+    channels whose missed deliveries are being read (``Hub.filling``)."""
+    deps = {"broker": broker, "stats": stats, "outage": outage, "catching_up": catching_up}
     return [(r"/up", UpHandler, deps), (r"/stats", StatsHandler, deps)]

@@ -11,6 +11,7 @@ from realtime_core.backends.base import Backend
 from realtime_core.backends.memory import InProcessExchange, MemoryBackend, exchange
 from realtime_core.broker import Delivery
 from realtime_core.messages import Message
+from realtime_core.positions import Position
 from realtime_core.testing import Outbox
 from tests.server_harness import ServerThread
 
@@ -70,9 +71,9 @@ def test_concurrent_publishers_lose_nothing_and_keep_order() -> None:
         worker.join()
 
     assert len(seen) == threads * per_thread
-    positions = [int(d.position) for d in seen]
-    assert positions == sorted(positions)
-    assert len(set(positions)) == len(positions)
+    positions = [Position.parse(d.position) for d in seen]
+    (epoch,) = {position.epoch for position in positions if position}
+    assert positions == [Position(epoch, n) for n in range(1, threads * per_thread + 1)]
     for index in range(threads):
         mine = [int(json.loads(d.payload)["data"]) for d in seen if b'"p%d"' % index in d.payload]
         assert mine == list(range(per_thread))

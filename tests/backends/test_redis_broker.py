@@ -22,6 +22,7 @@ from realtime_core.backends.redis_broker import RedisBroker, redact_url
 from realtime_core.backends.redis_schema import RedisKeys, decode_delivery, encode_delivery
 from realtime_core.broker import Delivery, PresenceFull, PresenceJoin
 from realtime_core.messages import Message
+from realtime_core.positions import Position
 
 from ..redis_server import RedisProcess
 
@@ -38,7 +39,7 @@ class Node:
         self.terminated: list[str] = []
 
     async def start(self) -> "Node":
-        await self.broker.start(self.deliveries.append, self.terminated.append)
+        await self.broker.start(self.deliveries.append, self.terminated.append, lambda: None)
         return self
 
     def on(self, channel: str) -> list[Delivery]:
@@ -98,8 +99,8 @@ def test_only_listened_channels_are_delivered(redis_url: str) -> None:
             await asyncio.sleep(0.2)
             (delivery,) = server.deliveries
             assert delivery.channel == "a"
-            assert delivery.payload == frames.channel_event("a", "e", '"x"')
-            assert delivery.position
+            assert delivery.payload == frames.channel_event("a", "e", '"x"', delivery.position)
+            assert Position.parse(delivery.position) is not None
             assert delivery.except_socket_id is None
             assert publisher.deliveries == []
 
@@ -130,7 +131,8 @@ def test_unlisten_stops_delivery_and_listen_resumes_it(redis_url: str) -> None:
             await server.broker.listen("a")
             await server.broker.publish([event(("a",), data="3")])
             await eventually(lambda: len(server.deliveries) == 2)
-            assert server.deliveries[1].payload == frames.channel_event("a", "e", "3")
+            third = server.deliveries[1]
+            assert third.payload == frames.channel_event("a", "e", "3", third.position)
 
     run(scenario())
 
@@ -143,17 +145,46 @@ def test_positions_increase_per_channel_and_the_stream_keeps_history(redis_url: 
                 await server.broker.publish([event(("a",), data=str(n))])
             await server.broker.publish([event(("a",), data=str(n)) for n in range(3, 6)])
             await eventually(lambda: len(server.deliveries) == 6)
-            positions = [d.position for d in server.deliveries]
-            assert [stream_id(p) for p in positions] == sorted(map(stream_id, positions))
-            assert len(set(positions)) == 6
+            positions = [Position.parse(d.position) for d in server.deliveries]
+            epoch = positions[0].epoch if positions[0] else ""
+            assert positions == [Position(epoch, offset) for offset in range(1, 7)]
             async with raw_redis(redis_url) as client:
                 stream = RedisKeys.for_app(APP_ID).stream("a")
                 entries = await client.xrange(stream)
-                assert [entry_id.decode() for entry_id, _ in entries] == positions
+                assert [entry_id.decode() for entry_id, _ in entries] == [
+                    f"{offset}-0" for offset in range(1, 7)
+                ]
                 assert [fields[b"f"] for _, fields in entries] == [
                     d.payload for d in server.deliveries
                 ]
                 assert 0 < await client.ttl(stream) <= 60
+            history = await server.broker.history("a", Position(epoch, 2))
+            assert history.complete
+            assert history.position == Position(epoch, 6)
+            assert list(history.deliveries) == server.deliveries[2:]
+            latest = await server.broker.history("a", None)
+            assert (latest.position, latest.deliveries) == (Position(epoch, 6), ())
+            other_epoch = await server.broker.history("a", Position("abc", 2))
+            assert (other_epoch.complete, other_epoch.deliveries) == (False, ())
+
+    run(scenario())
+
+
+def test_history_past_its_size_is_incomplete(redis_url: str) -> None:
+    async def scenario() -> None:
+        async with running(redis_url, history_size=5, history_ttl=60) as server:
+            await server.broker.listen("a")
+            await server.broker.publish([event(("a",), data=str(n)) for n in range(10)])
+            for n in range(10, 300):  # Redis trims whole stream nodes: go well past them
+                await server.broker.publish([event(("a",), data=str(n))])
+            await eventually(lambda: len(server.deliveries) == 300)
+            last = Position.parse(server.deliveries[-1].position)
+            assert last is not None
+            behind = await server.broker.history("a", Position(last.epoch, 1))
+            assert not behind.complete
+            recent = await server.broker.history("a", Position(last.epoch, 296))
+            assert recent.complete
+            assert list(recent.deliveries) == server.deliveries[-4:]
 
     run(scenario())
 
@@ -194,8 +225,12 @@ def test_a_batch_is_one_script_call_delivered_in_order(redis_url: str) -> None:
             assert await evalsha_calls(client) == before + 1
             await eventually(lambda: len(server.deliveries) == 31)
             for channel in channels:
-                expected = [frames.channel_event(channel, "e", str(n)) for n in range(10)]
-                assert [d.payload for d in server.on(channel)][-10:] == expected
+                received = server.on(channel)[-10:]
+                expected = [
+                    frames.channel_event(channel, "e", str(n), d.position)
+                    for n, d in enumerate(received)
+                ]
+                assert [d.payload for d in received] == expected
 
     run(scenario())
 
@@ -229,7 +264,7 @@ def test_a_failing_handler_does_not_stop_deliveries(
                 raise RuntimeError("handler bug")
 
         broker = RedisBroker(redis_url, app_id=APP_ID)
-        await broker.start(deliver, lambda user_id: None)
+        await broker.start(deliver, lambda user_id: None, lambda: None)
         try:
             await broker.listen("a")
             await broker.publish([event(("a",), data="1")])
@@ -354,7 +389,7 @@ from realtime_core.backends.redis_broker import RedisBroker
 
 async def main(url, heartbeat, timeout):
     broker = RedisBroker(url, app_id="1", heartbeat_interval=heartbeat, node_timeout=timeout)
-    await broker.start(lambda delivery: None, lambda user_id: None)
+    await broker.start(lambda delivery: None, lambda user_id: None, lambda: None)
     await broker.join_presence("presence-room", "9.1", "ghost", {"name": "G"}, 100)
     await broker.join_presence("presence-room", "9.2", "shared", None, 100)
     await broker.count_subscription("presence-room", 2)

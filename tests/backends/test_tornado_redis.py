@@ -87,7 +87,7 @@ class TestTornadoRedisBackend(BackendContract):
             client_events=True,
             user_signin=True,
             encrypted_channels=False,
-            recovery=False,
+            recovery=True,
             multi_process=True,
         )
 

@@ -27,7 +27,8 @@ class PusherTestClient:
         if handshake:
             established = self.recv()
             assert established["event"] == "pusher:connection_established", established
-            self.socket_id = json.loads(established["data"])["socket_id"]
+            self.established: dict[str, Any] = json.loads(established["data"])
+            self.socket_id = self.established["socket_id"]
 
     def send(self, event: str, data: Any = None, channel: str | None = None) -> None:
         frame: dict[str, Any] = {"event": event, "data": data}

@@ -23,6 +23,7 @@ from tornado.web import Application
 from realtime_core.backends.memory import InProcessBroker, InProcessExchange
 from realtime_core.broker import Broker, Delivery
 from realtime_core.server.api import MAX_BODY_BYTES, api_handlers
+from realtime_core.server.outage import OutageLog
 from realtime_core.server.stats import Stats
 from realtime_core.server.status import status_handlers
 from tests.server_harness import TEST_CONFIG, AppThread
@@ -55,13 +56,16 @@ class ApiServer:
         self.deliveries: list[Delivery] = []
         self.terminated: list[str] = []
         self.broker: Broker = broker_class(InProcessExchange())
+        self.outage = OutageLog(logging.getLogger("tests.api"))
         self.thread = AppThread(self._application)
-        self.thread.call(self.broker.start(self.deliveries.append, self.terminated.append))
+        self.thread.call(
+            self.broker.start(self.deliveries.append, self.terminated.append, lambda: None)
+        )
         self.session = requests.Session()
 
     def _application(self) -> Application:
-        routes = api_handlers(self.config, self.broker, self.stats)
-        routes += status_handlers(self.broker, self.stats)
+        routes = api_handlers(self.config, self.broker, self.stats, self.outage)
+        routes += status_handlers(self.broker, self.stats, self.outage, lambda: 0)
         return Application(routes, xsrf_cookies=True)
 
     def sdk(self, **changes: Any) -> pusher.Pusher:
@@ -88,7 +92,14 @@ class ApiServer:
         self.occupy(channel)
 
     def frames(self) -> list[tuple[str, dict[str, Any], str | None]]:
-        return [(d.channel, json.loads(d.payload), d.except_socket_id) for d in self.deliveries]
+        """What was delivered, each frame without its position (checked to be the
+        delivery's own)."""
+        found = []
+        for delivery in self.deliveries:
+            frame = json.loads(delivery.payload)
+            assert frame.pop("position") == delivery.position
+            found.append((delivery.channel, frame, delivery.except_socket_id))
+        return found
 
     def request(
         self,
@@ -679,6 +690,7 @@ def test_sdk_trigger_reaches_subscribers_except_the_excluded_socket(server: Serv
     sdk_for(server).trigger("news", "headline", {"title": "hi"}, socket_id=second.socket_id)
     frame = first.expect("headline")
     assert (frame["channel"], json.loads(frame["data"])) == ("news", {"title": "hi"})
+    assert second.expect("pusher_internal:position")["position"] == frame["position"]
     second.nothing_more()
     assert server.stats.api_requests == 1
 

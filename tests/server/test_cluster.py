@@ -93,7 +93,9 @@ def test_http_api_on_one_server_reaches_the_other(nodes: tuple[Node, Node]) -> N
     listener.subscribe("room")
     excluded.subscribe("room")
     first.api().trigger(["room"], "said", {"text": "hi"}, socket_id=excluded.socket_id)
-    assert json.loads(listener.expect("said")["data"]) == {"text": "hi"}
+    said = listener.expect("said")
+    assert json.loads(said["data"]) == {"text": "hi"}
+    assert excluded.expect("pusher_internal:position")["position"] == said["position"]
     excluded.nothing_more()
 
 

@@ -10,13 +10,20 @@ from .conftest import Server
 def test_public_subscription_receives_published_events(server: Server) -> None:
     client = server.client()
     reply = client.subscribe("news")
+    epoch = reply["position"].partition(":")[0]
     assert reply == {
         "event": "pusher_internal:subscription_succeeded",
         "channel": "news",
         "data": "{}",
+        "position": f"{epoch}:0",
     }
     server.publish("news", "headline", '{"id":1}')
-    assert client.recv() == {"event": "headline", "channel": "news", "data": '{"id":1}'}
+    assert client.recv() == {
+        "event": "headline",
+        "channel": "news",
+        "data": '{"id":1}',
+        "position": f"{epoch}:1",
+    }
 
 
 def test_unsubscribed_client_receives_nothing_more(server: Server) -> None:
@@ -34,7 +41,14 @@ def test_publisher_socket_is_excluded(server: Server) -> None:
     sender.subscribe("room")
     other.subscribe("room")
     server.publish("room", "said", '"hi"', socket_id=sender.socket_id)
-    assert other.expect("said")["data"] == '"hi"'
+    said = other.expect("said")
+    assert said["data"] == '"hi"'
+    # The excluded socket gets only the channel's new position (pusher-js ignores it).
+    assert sender.recv() == {
+        "event": "pusher_internal:position",
+        "channel": "room",
+        "position": said["position"],
+    }
     sender.nothing_more()
 
 

@@ -17,6 +17,8 @@ Status      Body
 403         ``{"error": …}``: no pattern matches, the function refused, an encrypted channel
             while the backend has no encryption master key; or Django's CSRF failure page
 405         anything but POST
+500         ``{"error": …}`` without details when the view fails unexpectedly (a channel
+            function that raised, say); it is reported as Django reports an error
 ==========  =================================================================================
 """
 
@@ -31,7 +33,7 @@ from django.views.decorators.http import require_POST
 
 from . import authorization
 from .exceptions import InvalidMessage
-from .json_views import BadRequest, json_body, json_error, request_user
+from .json_views import BadRequest, json_body, json_error, json_errors, request_user
 from .protocol import (
     AUTHORIZED_PREFIXES,
     ENCRYPTED_PREFIX,
@@ -127,6 +129,7 @@ def channel_authorization(
 
 @require_POST
 @csrf_protect
+@json_errors
 def channel_auth(request: HttpRequest) -> HttpResponse:
     """Authorize ``socket_id`` to subscribe to ``channel_name`` (see the module docstring)."""
     try:
@@ -165,6 +168,7 @@ def channel_auth(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @csrf_protect
+@json_errors
 def user_auth(request: HttpRequest) -> HttpResponse:
     """Sign in ``socket_id`` as the requesting user (see the module docstring)."""
     try:

@@ -13,7 +13,8 @@ import pusher
 import pytest
 from django.contrib.auth.models import AnonymousUser, Group, User
 from django.core.exceptions import ImproperlyConfigured
-from django.http import HttpResponse
+from django.core.signals import got_request_exception
+from django.http import HttpRequest, HttpResponse
 from django.test import Client, override_settings
 from django.urls import reverse
 
@@ -21,6 +22,7 @@ import realtime_core
 from realtime_core import authorization
 from realtime_core.authorization import ChannelRegistry, Member
 from realtime_core.backends.memory import InProcessBroker, InProcessExchange, MemoryBackend
+from realtime_core.json_views import SERVER_ERROR
 from realtime_core.server.config import ServerConfig
 from realtime_core.signing import Credentials
 from tests.server.pusher_client import PusherTestClient
@@ -237,6 +239,43 @@ def test_presence_function_returning_a_bool_is_a_server_error(
     registry.register("presence-room-<int:room>", lambda user, room: True)
     with pytest.raises(TypeError, match=r"<lambda> \(channel pattern 'presence-room-<int:room>'\)"):
         channel_auth(client, "presence-room-1")
+
+
+@pytest.mark.parametrize("debug", [False, True])
+@pytest.mark.parametrize("url", [CHANNEL_URL, USER_URL])
+def test_a_server_error_answers_json_and_is_reported(
+    registry: ChannelRegistry,
+    settings: Any,
+    caplog: pytest.LogCaptureFixture,
+    debug: bool,
+    url: str,
+) -> None:
+    def broken(user: Any, room: int = 0) -> Member:
+        raise RuntimeError("secret detail")
+
+    registry.register("private-room-<int:room>", broken)
+    registry.register_user(broken)
+    settings.DEBUG = debug
+    reported: list[HttpRequest] = []
+
+    def receiver(sender: object, request: HttpRequest, **kwargs: Any) -> None:
+        reported.append(request)
+
+    browser = Client(raise_request_exception=False)  # answers as a browser sees them
+    browser.force_login(User.objects.create_user("ann"))
+    got_request_exception.connect(receiver)
+    try:
+        with caplog.at_level(logging.ERROR, "django.request"):
+            response = browser.post(url, {"socket_id": SOCKET_ID, "channel_name": "private-room-1"})
+    finally:
+        got_request_exception.disconnect(receiver)
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"error": SERVER_ERROR}
+    assert [request.path for request in reported] == [url]
+    (record,) = [r for r in caplog.records if r.name == "django.request"]
+    assert record.exc_info is not None
+    assert record.exc_info[0] is RuntimeError
 
 
 # Signin -----------------------------------------------------------------------------

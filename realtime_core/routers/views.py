@@ -23,12 +23,14 @@ what the router's serializer publishes; writes send a JSON object of
 object). Errors are ``{"error": message}``: 400 (with ``"errors"``,
 messages by field or parameter name) for invalid data, parameters or JSON, or for an
 object too large to publish (nothing is saved then); 403 refused; 404 unknown route or
-object; 405 (with ``Allow``) for another method.
+object; 405 (with ``Allow``) for another method; 500 ``{"error": …}`` (with no details:
+they go to the logs, as Django reports an error) when the view fails unexpectedly.
 
 These are ordinary Django views: the session says who the user is and CSRF protection
 applies to writes (send ``X-CSRFToken``). Writes run in a transaction and go through
 the model's ``save()``/``delete()``, so a ``SelfPublishModel`` publishes them once
-committed.
+committed. An update or delete locks its row first (``select_for_update()``, where the
+database has it), so of two concurrent deletes of one object the second answers 404.
 
 Every subscriber hears about a write, the writer's own connection included, unless the
 write carries ``X-Realtime-Exclude-Self: 1`` with the connection's ``X-Socket-ID``
@@ -56,7 +58,7 @@ from django.views.decorators.csrf import csrf_protect
 
 from ..authorization import RequestUser
 from ..exceptions import DataTooLarge, InvalidMessage
-from ..json_views import BadRequest, json_body, json_error, request_user
+from ..json_views import BadRequest, json_body, json_error, json_errors, request_user
 from ..models import excluding_socket
 from ..protocol import validate_socket_id
 from .base import ModelRouter
@@ -101,13 +103,31 @@ def _dispatch(
         return json_error(400, f"Not saved: the object is too large to publish. {exc}")
 
 
-def _get_object(request: HttpRequest, router: ModelRouter, pk: str) -> models.Model:
+def _get_object(
+    request: HttpRequest, router: ModelRouter, pk: str, *, lock: bool = False
+) -> models.Model:
     try:
         value = router.model._meta.pk.to_python(pk)
+        if lock:
+            _lock_row(router.model, value)
         obj: models.Model = router.get_queryset(request).get(pk=value)
     except (ValidationError, ValueError, ObjectDoesNotExist):
         raise Http404(pk) from None
     return obj
+
+
+def _lock_row(model: type[models.Model], pk: object) -> None:
+    """Hold the row until the transaction ends, once other writers of it committed.
+
+    Without the lock, two transactions that both read the row before either deleted it
+    would both delete it (the second deleting nothing, yet answering 200 and publishing
+    ``deleted`` again), and an update racing a delete would fail saving a row that is
+    gone. Through the base manager: the router's queryset may join or aggregate, which
+    ``FOR UPDATE`` refuses. SQLite has no row locks (the query locks nothing there): a
+    writer holds the whole database, from ``BEGIN`` with ``"transaction_mode":
+    "IMMEDIATE"``, so the second transaction reads only once the first committed.
+    """
+    list(model._base_manager.select_for_update().filter(pk=pk).values_list("pk", flat=True))
 
 
 def _stored(router: ModelRouter, instance: models.Model) -> dict[str, Any]:
@@ -180,7 +200,7 @@ def _update(request: HttpRequest, router: ModelRouter, pk: str) -> HttpResponse:
     data = json_body(request)
     user = request_user(request)
     with _excluded_writer(request), _atomic(router):
-        obj = _get_object(request, router, pk)
+        obj = _get_object(request, router, pk, lock=True)
         if not _may_write(router, user, obj):
             return _refused(router)
         result = router.serializer_class().deserialize(data, obj)
@@ -195,7 +215,7 @@ def _update(request: HttpRequest, router: ModelRouter, pk: str) -> HttpResponse:
 def _delete(request: HttpRequest, router: ModelRouter, pk: str) -> HttpResponse:
     user = request_user(request)
     with _excluded_writer(request), _atomic(router):
-        obj = _get_object(request, router, pk)
+        obj = _get_object(request, router, pk, lock=True)
         if not _may_write(router, user, obj):
             return _refused(router)
         deleted_pk = obj.pk
@@ -219,12 +239,14 @@ def _subscribe(request: HttpRequest, router: ModelRouter) -> HttpResponse:
 
 
 @csrf_protect
+@json_errors
 def objects_view(request: HttpRequest, route: str) -> HttpResponse:
     """``routes/<route>/``: get_list (GET) and create (POST)."""
     return _dispatch(request, route, {"GET": _get_list, "POST": _create})
 
 
 @csrf_protect
+@json_errors
 def object_view(request: HttpRequest, route: str, pk: str) -> HttpResponse:
     """``routes/<route>/<pk>/``: get_single (GET), update (PATCH) and delete (DELETE)."""
     return _dispatch(
@@ -233,6 +255,7 @@ def object_view(request: HttpRequest, route: str, pk: str) -> HttpResponse:
 
 
 @csrf_protect
+@json_errors
 def subscription_view(request: HttpRequest, route: str) -> HttpResponse:
     """``subscriptions/<route>/``: the channel to subscribe to for the filters (GET)."""
     return _dispatch(request, route, {"GET": _subscribe})

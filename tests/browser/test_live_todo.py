@@ -12,47 +12,20 @@ On failure, screenshots of both pages are saved in the test's temporary director
 named in the failure message, with the pages' console output and the servers' logs.
 """
 
-import contextlib
-import importlib.util
 import json
 import re
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
-from .sites import BACKENDS, TodoSite, migrated_database
+from .pages import LIVE, Pages, item, open_list
+from .sites import BACKENDS, TodoSite
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-LIVE = 1000
-"""Milliseconds a change made in one page may take to show in the other."""
-LOADED = 15000
-"""Milliseconds a page may take to load, connect and subscribe."""
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator["Browser"]:
-    if importlib.util.find_spec("playwright") is None:
-        pytest.skip("the playwright package is missing: pip install -e '.[dev]'")
-    if not CHROMIUM.is_file():
-        pytest.skip(f"no Chromium at {CHROMIUM}: apt-get install chromium (.ci/run does)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture(scope="module")
-def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return migrated_database(tmp_path_factory.mktemp("todo-database") / "db.sqlite3")
+    from playwright.sync_api import Browser
 
 
 @pytest.fixture(params=BACKENDS)
@@ -66,33 +39,6 @@ def site(request: pytest.FixtureRequest, database: Path, tmp_path: Path) -> Iter
     site.close()
 
 
-class Pages:
-    """The two pages, what their consoles said, and screenshots when it went wrong."""
-
-    def __init__(self, browser: "Browser") -> None:
-        self.contexts = [browser.new_context(), browser.new_context()]
-        self.pages = [context.new_page() for context in self.contexts]
-        self.console: list[str] = []
-        for name, page in zip("ab", self.pages, strict=True):
-            page.on("console", lambda message, n=name: self.console.append(f"{n}: {message.text}"))
-            page.on("pageerror", lambda error, n=name: self.console.append(f"{n}: {error}"))
-
-    def screenshots(self, directory: Path) -> list[str]:
-        saved = []
-        for name, page in zip("ab", self.pages, strict=True):
-            if page.is_closed():
-                continue
-            path = directory / f"page-{name}.png"
-            with contextlib.suppress(Exception):  # a crashed page has no picture to give
-                page.screenshot(path=path, full_page=True)
-                saved.append(str(path))
-        return saved
-
-    def close(self) -> None:
-        for context in self.contexts:
-            context.close()
-
-
 def connections(site: TodoSite) -> list[int]:
     """Open WebSocket connections of each socket process, from its ``/stats``."""
     counts = []
@@ -100,20 +46,6 @@ def connections(site: TodoSite) -> list[int]:
         with urllib.request.urlopen(url, timeout=5) as response:
             counts.append(int(json.loads(response.read())["connections"]))
     return counts
-
-
-def open_list(page: "Page", site: TodoSite, list_id: int) -> None:
-    """Load the list, then wait until its socket is connected and its items are shown."""
-    from playwright.sync_api import expect
-
-    page.goto(f"{site.url}/lists/{list_id}/")
-    expect(page.locator("#status")).to_have_text("connected", timeout=LOADED)
-    expect(page.locator("#members .member", has_text="(you)")).to_have_count(1, timeout=LOADED)
-    expect(page.locator(".todo-item").first).to_be_visible(timeout=LOADED)
-
-
-def item(page: "Page", item_id: str, part: str = "") -> Any:
-    return page.locator(f'.todo-item[data-id="{item_id}"] {part}'.strip())
 
 
 def two_pages_edit_one_list(pages: Pages, site: TodoSite) -> None:
@@ -162,13 +94,7 @@ def test_two_pages_on_one_list_see_each_others_changes_live(
 ) -> None:
     pages = Pages(browser)
     try:
-        two_pages_edit_one_list(pages, site)
-    except Exception as error:
-        shots = pages.screenshots(tmp_path)
-        console = "\n".join(pages.console[-30:]) or "(nothing)"
-        raise AssertionError(
-            f"{site.backend}: {error}\n\nScreenshots: {', '.join(shots) or 'none'}\n\n"
-            f"Console:\n{console}\n\nServers:\n{site.logs()}"
-        ) from error
+        with pages.reporting(site, tmp_path):
+            two_pages_edit_one_list(pages, site)
     finally:
         pages.close()

@@ -172,6 +172,19 @@ def test_delete_goes_through_the_model(
     assert client.delete(item_url(milk.pk)).status_code == 404
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_second_delete_is_404_and_publishes_nothing(
+    client: Client, ann: User, milk: TodoItem, realtime_outbox: Outbox
+) -> None:
+    # A double click on Delete: the row the second request names is gone.
+    assert client.delete(item_url(milk.pk)).status_code == 200
+    realtime_outbox.clear()
+    response = client.delete(item_url(milk.pk))
+    assert response.status_code == 404
+    assert response.json() == {"error": "No such object on route 'todo-item'."}
+    assert list(realtime_outbox) == []
+
+
 class ListNamedAfterUser(BaseBackend):
     """Grants change_todolist on the lists named after the user: an object permission."""
 

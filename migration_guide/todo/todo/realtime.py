@@ -4,6 +4,8 @@
   ``create``, ``update``, ``delete``) and publishes their changes on the private
   channel ``private-todo-item;todo_list=<id>``. Its ``can_list`` is that channel's
   authorization rule too: signed-in users (guests included) may follow any list.
+- The ``todo-list`` router serves the lists with their item counts, read-only, and
+  publishes them on ``private-todo-list``: the index page follows it.
 - ``presence-todo-list-<id>`` shows who is looking at a list.
 """
 
@@ -16,7 +18,7 @@ from realtime_core.routers import ModelRouter, register
 
 from .guests import display_name
 from .models import TodoItem, TodoList
-from .serializers import TodoItemSerializer
+from .serializers import TodoItemSerializer, TodoListSerializer
 
 
 def signed_in(user: RequestUser, item: models.Model | None) -> bool:
@@ -46,6 +48,19 @@ class TodoItemRouter(ModelRouter):
             and isinstance(list_id, int)
             and TodoList.objects.filter(pk=list_id).exists()
         )
+
+
+@register
+class TodoListRouter(ModelRouter):
+    """Every list, for the index page; lists are started by its form, not written here."""
+
+    route_name = "todo-list"
+    serializer_class = TodoListSerializer
+    queryset = TodoList.objects.all()
+    page_size = 100
+    max_page_size = 500
+    subscription_filters = [[]]
+    read_permission = signed_in
 
 
 @authorize("presence-todo-list-<int:list_id>")

@@ -10,6 +10,8 @@ environment; the defaults only suit a machine of your own (``DEBUG`` is on unles
 import os
 from pathlib import Path
 
+import django
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 SECRET_KEY = os.environ.get("TODO_SECRET_KEY", "todo-demo-only-not-a-secret")
@@ -20,8 +22,9 @@ INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
-    "django.contrib.staticfiles",
+    # Above staticfiles: realtime_core's runserver then serves the sockets too.
     "realtime_core",
+    "django.contrib.staticfiles",
     "todo",
 ]
 
@@ -50,10 +53,20 @@ TEMPLATES = [
     },
 ]
 
+# Requests write concurrently (a double click on Add sends two). SQLite lets one writer
+# at a time; by default a transaction asks for the write lock only at its first write,
+# and one that has read meanwhile then fails at once with "database is locked". IMMEDIATE
+# takes the lock at BEGIN, so writers queue instead, each waiting up to `timeout` seconds.
+# transaction_mode needs Django 5.1+ (the project's lock has 5.2).
+SQLITE_OPTIONS: dict[str, object] = {"timeout": 20}
+if django.VERSION >= (5, 1):
+    SQLITE_OPTIONS["transaction_mode"] = "IMMEDIATE"
+
 DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": os.environ.get("TODO_DATABASE", BASE_DIR / "db.sqlite3"),
+        "OPTIONS": SQLITE_OPTIONS,
     }
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -17,9 +17,13 @@
   const newItemForm = document.getElementById('new-item');
   const newItemText = document.getElementById('new-item-text');
 
+  const EMPTY_TEXT = 'An item needs some text: spaces alone are not something to do.';
+
   const realtime = Realtime.connect();
   /** `realtime.live(...)`'s answer: `{items, mapper, channel, refresh(), close()}`. */
   let live = null;
+  /** Whether an Add is on its way: a double click adds the item once. */
+  let adding = false;
 
   // Connection state and errors ------------------------------------------------------------
 
@@ -36,9 +40,16 @@
       errorElement.textContent = '';
       return;
     }
-    const details = error.errors ? Object.values(error.errors).flat().join(' ') : '';
+    const details = error.errors ? fieldErrors(error.errors) : '';
     errorElement.textContent = details ? `${error.message} ${details}` : String(error.message || error);
     errorElement.hidden = false;
+  }
+
+  /** A RouterError's messages by field: "text: This field is required." */
+  function fieldErrors(errors) {
+    return Object.entries(errors)
+      .map(([field, messages]) => (field === '__all__' ? '' : `${field}: `) + [].concat(messages).join(' '))
+      .join(' ');
   }
 
   /** Run a router call; a refusal (Realtime.RouterError) is shown rather than thrown. */
@@ -69,7 +80,13 @@
   }
 
   async function deleteItem(id) {
-    await attempt(() => realtime.delete(ROUTE, id));
+    try {
+      await realtime.delete(ROUTE, id);
+      showError(null);
+    } catch (error) {
+      // 404: deleted already (by this page's other click, or elsewhere): done as asked.
+      if (error.status !== 404) showError(error);
+    }
   }
 
   // Rendering: one <li class="todo-item" data-id> per item, kept and patched in place
@@ -130,6 +147,7 @@
       const value = editor.value.trim();
       editor.remove();
       text.hidden = false;
+      if (save && !value) showError(new Error(EMPTY_TEXT));
       if (save && value && value !== text.textContent) {
         text.textContent = value;
         updateItem(idOf(element), { text: value });
@@ -163,8 +181,18 @@
   newItemForm.addEventListener('submit', async (event) => {
     event.preventDefault();
     const text = newItemText.value.trim();
-    if (!text || !live) return;
-    if (await createItem(text)) newItemText.value = '';
+    if (!text) {
+      newItemText.value = '';
+      showError(new Error(EMPTY_TEXT));
+      return;
+    }
+    if (!live || adding) return;
+    adding = true;
+    try {
+      if (await createItem(text)) newItemText.value = '';
+    } finally {
+      adding = false;
+    }
   });
 
   // Presence: who else is looking at this list.

@@ -65,16 +65,17 @@ export async function freePort() {
 /** One `python -m realtime_core.server` process for the test app. */
 export class ServerProcess {
   /**
-   * @param {{port?: number, clientEvents?: boolean}} [options]
+   * @param {{port?: number, clientEvents?: boolean, env?: Object<string, string>}} [options]
+   *   `env`: more environment for the server (`REALTIME_REDIS_URL`, ...), over the defaults.
    * @returns {Promise<ServerProcess>} once it listens
    */
-  static async start({ port, clientEvents = false } = {}) {
-    const server = new ServerProcess(port || (await freePort()), clientEvents);
+  static async start({ port, clientEvents = false, env = {} } = {}) {
+    const server = new ServerProcess(port || (await freePort()), clientEvents, env);
     await server._started;
     return server;
   }
 
-  constructor(port, clientEvents) {
+  constructor(port, clientEvents, env = {}) {
     this.port = port;
     this.output = '';
     this.process = spawn(PYTHON, ['-m', 'realtime_core.server'], {
@@ -89,6 +90,7 @@ export class ServerProcess {
         REALTIME_CLIENT_EVENTS: clientEvents ? 'true' : '',
         REALTIME_REDIS_URL: '',
         REALTIME_LOG_LEVEL: 'INFO',
+        ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -226,7 +226,7 @@ describe('router verbs', () => {
     );
     const refused = await failure(tokenless.create('todo-item', { todo_list: list, text: 'Tea' }));
     assert.equal(refused.status, 403);
-    assert.match(refused.message, /^POST \/realtime\/routes\/todo-item\/ answered 403: <!DOCTYPE html>/, "Django's CSRF page");
+    assert.equal(refused.message, 'POST /realtime/routes/todo-item/ answered 403 (not JSON)', "Django's CSRF page is not quoted");
   });
 });
 
@@ -425,7 +425,7 @@ describe('live()', () => {
     }
   });
 
-  it('loads the list again after a reconnect, since the events sent meanwhile are lost', async () => {
+  it('catches up after a reconnect through the replayed events, without reloading', async () => {
     // Sockets of this client connect to a dead port while `down` is set.
     const deadPort = await freePort();
     const sockets = [];
@@ -456,8 +456,12 @@ describe('live()', () => {
     down = false;
 
     await waitFor(() => client.state === 'connected' && live.channel.subscribed, 'the reconnection', 5000);
-    await waitFor(() => changes.includes('reset'), 'the list loaded again');
-    assert.deepEqual(byId(live.items), [{ ...milk, done: true }, tea]);
+    const recovered = { ...milk, done: true };
+    await waitFor(
+      () => JSON.stringify(byId(live.items)) === JSON.stringify([recovered, tea]),
+      'the missed created/updated/deleted applied',
+    );
+    assert.ok(!changes.includes('reset'), 'a complete recovery needs no reload');
 
     await writer.update('todo-item', tea.id, { text: 'Green tea' });
     await waitFor(() => live.items.some((item) => item.text === 'Green tea'), 'events again after the reload');

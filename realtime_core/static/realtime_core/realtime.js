@@ -51,7 +51,15 @@
  * `{excludeSelf: true}`: the server then does not send the change back to this
  * connection (header `X-Realtime-Exclude-Self: 1`), for a page that applies the answer
  * itself. `live()` subscribes first, then loads every page and applies the events that
- * arrived meanwhile, and loads again after a reconnect.
+ * arrived meanwhile, and loads again after a reconnect (unless the server recovered
+ * the missed events).
+ *
+ * Message recovery: a server that announces the "recovery" extension (`realtime.extensions`;
+ * the self-hosted one does, hosted Pusher does not) numbers each channel's events; the
+ * client keeps `channel.position`, sends it when it subscribes again, drops duplicates
+ * and asks again when an event is missing, and emits `realtime:recovery`
+ * (`{recovered, position, from}`) on the channel after each attempt. Without the
+ * extension nothing of this happens: events sent while disconnected are lost.
  *
  * Connection state, channels, presence members, client events, user sign-in and
  * reconnection follow pusher-js's behaviour and event names (`pusher:subscription_succeeded`,
@@ -93,6 +101,16 @@
   const RECONNECT_BASE_DELAY = 1000;
   /** Delay after a 4100-4199 close ("over capacity, back off"), before jitter. */
   const BACKOFF_CLOSE_DELAY = 1000;
+
+  /**
+   * The protocol extension for message recovery, as `pusher:connection_established`
+   * announces it in `extensions` (the self-hosted server does; hosted Pusher does not).
+   */
+  const RECOVERY_EXTENSION = 'recovery';
+  /** A channel's event after a subscription that tried to recover missed events. */
+  const RECOVERY_EVENT = 'realtime:recovery';
+  /** What the server sends a socket excluded from an event: its new position only. */
+  const POSITION_EVENT = 'pusher_internal:position';
 
   /**
    * @typedef {Object} AuthEndpoint
@@ -171,6 +189,24 @@
     }
   }
 
+  /**
+   * A channel position of the recovery extension, `"<epoch>:<offset>"` (the epoch an
+   * opaque string without ':', the offset a decimal integer), as `{epoch, offset}`;
+   * null for anything else.
+   */
+  function parsePosition(text) {
+    if (typeof text !== 'string') return null;
+    const at = text.indexOf(':');
+    const offset = text.slice(at + 1);
+    if (at <= 0 || !/^[0-9]{1,15}$/.test(offset)) return null;
+    return { epoch: text.slice(0, at), offset: Number(offset) };
+  }
+
+  /** `position` written back as a string (without leading zeros in the offset). */
+  function formatPosition(position) {
+    return `${position.epoch}:${position.offset}`;
+  }
+
   /** Whether `id` can name a user (presence member or signed-in user): a non-empty string or a number. */
   function isUserId(id) {
     return (typeof id === 'string' && id !== '') || (typeof id === 'number' && Number.isFinite(id));
@@ -230,6 +266,20 @@
   }
 
   // Errors -------------------------------------------------------------------------------
+
+  /**
+   * An answer's body as an error message quotes it: JSON (the server's own error
+   * answer), cut to 300 characters. Anything else, an HTML page above all (Django's
+   * error or CSRF page, a debug traceback), is not for a user to read: only its kind.
+   */
+  function quotedBody(text) {
+    try {
+      JSON.parse(text);
+    } catch (error) {
+      return ' (not JSON)';
+    }
+    return `: ${text.slice(0, 300)}`;
+  }
 
   /**
    * An authorization endpoint refused or failed; the argument of
@@ -416,6 +466,19 @@
    * Events of its own: `pusher:subscription_succeeded` (data: `{}`, or the members on
    * presence channels) and `pusher:subscription_error` (data: the server's
    * `{type, error, status}`, or an {@link AuthError}).
+   *
+   * Message recovery, when the server announces the "recovery" extension (the
+   * self-hosted server; never hosted Pusher): the channel keeps its `position` in the
+   * channel's history, sends it when it subscribes again (after a reconnect), and the
+   * server replays the events it missed; events already processed (same position or
+   * older) are dropped, never given to the callbacks. If the stream jumps (an event
+   * went missing), the channel subscribes again on the same connection to get it
+   * replayed, holding back the events that arrive meanwhile (given in order if the
+   * replay does not come). After each such attempt it emits `realtime:recovery` with
+   * `{recovered, position, from}`: `recovered` true (the missed events follow, in
+   * order, before any new one) or false (they are lost: load the state again, which
+   * `live()` lists do by themselves); `from` the position asked for, `position` the
+   * channel's position at the server when it answered (null if it answered none).
    */
   class Channel extends Emitter {
     /**
@@ -434,6 +497,24 @@
       this._requested = false;
       /** @private called by unsubscribe(): settles the promises waiting for the subscription */
       this._onUnsubscribe = new Set();
+      /**
+       * Where this client stands in the channel's history, `"<epoch>:<offset>"`: the
+       * last event it processed, or the channel's position when it subscribed. Only
+       * with a server that supports recovery (`realtime.extensions` includes
+       * "recovery"), else null. It changes before an event's callbacks run (they may
+       * read it), stays across reconnects (the next subscription sends it, so the
+       * server can replay what was missed) and is lost with `unsubscribe()`.
+       * @type {string|null}
+       */
+      this.position = null;
+      /** @private the position the unanswered subscription asked to recover from, else null */
+      this._recoveryFrom = null;
+      /** @private an event went missing: subscribing again on this connection to have it replayed */
+      this._resyncing = false;
+      /** @private positioned events received during that resubscription, in order */
+      this._held = [];
+      /** @private true while pusher:subscription_succeeded is emitted for a recovering subscription */
+      this._recovering = false;
     }
 
     /** Whether subscribing needs a signature from the channel authorization endpoint. */
@@ -457,10 +538,13 @@
       return this._client._send({ event, channel: this.name, data });
     }
 
-    /** @private The connection is gone (or the channel was unsubscribed). */
+    /** @private The connection is gone (or the channel was unsubscribed); `position` stays. */
     _reset() {
       this.subscribed = false;
       this._requested = false;
+      this._recoveryFrom = null;
+      this._resyncing = false;
+      this._held = [];
     }
 
     /** @private Hook: what the authorization endpoint answered, before subscribing. */
@@ -472,24 +556,131 @@
       this._emit('pusher:subscription_succeeded', data);
     }
 
+    /** @private pusher_internal:subscription_succeeded, with the recovery extension's fields. */
+    _subscriptionSucceeded(frame) {
+      const from = this._recoveryFrom;
+      const resync = this._resyncing && this.subscribed;
+      const held = this._held;
+      this._requested = false;
+      this._recoveryFrom = null;
+      this._resyncing = false;
+      this._held = [];
+      if (!this._client._recovers) {
+        this.position = null;
+        this._succeeded(frame.data);
+        return;
+      }
+      const parsed = parsePosition(frame.position);
+      const current = parsed ? formatPosition(parsed) : null;
+      if (from === null) {
+        // A first subscription (or one without a position to recover from).
+        this.position = current;
+        this._succeeded(frame.data);
+        return;
+      }
+      const recovered = frame.recovered === true;
+      // Recovered: the replay follows (with what was held) and moves the position on.
+      // Not: what did arrive is still given (at most once), then the app reloads.
+      if (!recovered) {
+        this._deliverHeld(held);
+        if (current !== null) this.position = current;
+      }
+      if (!resync) {
+        this._recovering = true;
+        this._succeeded(frame.data);
+        this._recovering = false;
+      }
+      this._emit(RECOVERY_EVENT, { recovered, position: current, from });
+    }
+
+    /** @private The subscription was refused (by the server or the authorization endpoint). */
+    _failed(error) {
+      const resync = this._resyncing;
+      const from = this.position;
+      const held = this._held;
+      this._requested = false;
+      this._recoveryFrom = null;
+      this._resyncing = false;
+      this._held = [];
+      // Still subscribed, with a hole in the stream: go on from what arrived.
+      if (resync) this._deliverHeld(held);
+      this._emit('pusher:subscription_error', error);
+      if (resync) this._emit(RECOVERY_EVENT, { recovered: false, position: this.position, from });
+    }
+
+    /**
+     * @private Whether an event at `text` (its position) is the next one: then
+     * `position` moves to it. A duplicate is dropped. After a gap, or a new epoch that
+     * does not start at 1, the channel subscribes again to recover and holds the event
+     * (and the next ones) until the answer.
+     */
+    _inSequence(frame) {
+      const next = parsePosition(frame.position);
+      if (!next) return true; // not a position: delivered as without recovery
+      if (this._resyncing) {
+        this._held.push(frame);
+        return false;
+      }
+      const current = parsePosition(this.position);
+      if (current && next.epoch === current.epoch) {
+        if (next.offset <= current.offset) return false;
+        if (next.offset > current.offset + 1) {
+          this._resync(frame);
+          return false;
+        }
+      } else if (current && next.offset !== 1) {
+        this.position = `${next.epoch}:0`; // from the start of the new epoch
+        this._resync(frame);
+        return false;
+      }
+      this.position = formatPosition(next);
+      return true;
+    }
+
+    /** @private Subscribe again on this connection, from `position`. */
+    _resync(frame) {
+      this._resyncing = true;
+      this._held = [frame];
+      this._client._subscribeChannel(this);
+    }
+
+    /** @private Deliver the events held during a resync that did not recover, in order, once. */
+    _deliverHeld(held) {
+      let last = null;
+      for (const frame of held) {
+        const position = parsePosition(frame.position);
+        if (last && position.epoch === last.epoch && position.offset <= last.offset) continue;
+        last = position;
+        this.position = formatPosition(position);
+        if (frame.event !== POSITION_EVENT) this._deliver(frame);
+      }
+    }
+
+    /** @private Give a channel event to the callbacks. */
+    _deliver(frame) {
+      this._emit(frame.event, frame.data, frame.user_id === undefined ? {} : { user_id: frame.user_id });
+    }
+
     /** @private A frame for this channel, its data decoded. */
     _handle(frame) {
-      const data = frame.data;
       switch (frame.event) {
         case 'pusher_internal:subscription_succeeded':
-          this._requested = false;
-          this._succeeded(data);
+          this._subscriptionSucceeded(frame);
           return;
         case 'pusher:subscription_error':
-          this._requested = false;
-          this._emit('pusher:subscription_error', data);
+          this._failed(frame.data);
           return;
         case 'pusher_internal:subscription_count':
-          this._emit('pusher:subscription_count', data);
+          this._emit('pusher:subscription_count', frame.data);
+          return;
+        case POSITION_EVENT:
+          // An event this socket was excluded from: only the position moves on.
+          if (this._client._recovers) this._inSequence(frame);
           return;
         default:
           if (frame.event.startsWith('pusher_internal:')) return;
-          this._emit(frame.event, data, frame.user_id === undefined ? {} : { user_id: frame.user_id });
+          if (frame.position !== undefined && this._client._recovers && !this._inSequence(frame)) return;
+          this._deliver(frame);
       }
     }
   }
@@ -652,7 +843,9 @@
    * (including a dropped network) with an exponential, jittered delay capped at
    * `maxReconnectDelay`. After a reconnect every channel is subscribed again (private and
    * presence ones re-authorized for the new socket id) and the user signed in again;
-   * the bindings stay.
+   * the bindings stay. When the server announces the "recovery" extension, each
+   * channel subscribes again from its `position` and the server replays the events
+   * sent meanwhile (see {@link Channel}).
    */
   class Realtime extends Emitter {
     /**
@@ -684,6 +877,13 @@
       this.state = 'initialized';
       /** The socket id of the current connection, else null. */
       this.socketId = null;
+      /**
+       * The protocol extensions the server announced on the current connection (in
+       * `pusher:connection_established`): `["recovery"]` from a self-hosted server that
+       * replays missed events (see {@link Channel#position}); empty otherwise.
+       * @type {Array<string>}
+       */
+      this.extensions = [];
       /** The signed-in user and its events. */
       this.user = new User();
       /** @private set after a 4000 close */
@@ -888,6 +1088,7 @@
     _connectionLost() {
       this._socket = null;
       this.socketId = null;
+      this.extensions = [];
       this._signinSent = false;
       for (const name of ['connect', 'activity', 'pong']) this._clearTimer(name);
       for (const channel of this._channels.values()) channel._reset();
@@ -1015,6 +1216,7 @@
       this._clearTimer('connect');
       this._clearTimer('unavailable');
       this.socketId = data.socket_id;
+      this.extensions = Array.isArray(data.extensions) ? data.extensions.filter((name) => typeof name === 'string') : [];
       this._generation += 1;
       this._failures = 0;
       this._handshakeError = null;
@@ -1027,6 +1229,11 @@
       this._waiters = [];
       for (const waiter of waiters) waiter.resolve(this);
       this._setState('connected', { socketId: this.socketId });
+    }
+
+    /** @private Whether the current connection's server replays missed events. */
+    get _recovers() {
+      return this.extensions.includes(RECOVERY_EXTENSION);
     }
 
     /** @private */
@@ -1201,16 +1408,18 @@
             channel_name: channel.name,
           });
         } catch (error) {
-          if (this._isCurrent(channel, generation)) {
-            channel._requested = false;
-            channel._emit('pusher:subscription_error', error);
-          }
+          if (this._isCurrent(channel, generation)) channel._failed(error);
           return;
         }
         if (!this._isCurrent(channel, generation)) return;
         data.auth = answer.auth;
         if (answer.channel_data !== undefined) data.channel_data = answer.channel_data;
         channel._authorized(answer);
+      }
+      if (this._recovers && channel.position !== null) {
+        // Recovery: the server replays what came after it (or says it cannot).
+        data.position = channel.position;
+        channel._recoveryFrom = channel.position;
       }
       this._send({ event: 'pusher:subscribe', data });
     }
@@ -1241,7 +1450,7 @@
         throw new AuthError(0, `Could not reach ${endpoint}: ${error && error.message ? error.message : error}`);
       }
       if (response.status !== 200) {
-        throw new AuthError(response.status, `${endpoint} answered ${response.status}: ${text.slice(0, 300)}`);
+        throw new AuthError(response.status, `${endpoint} answered ${response.status}${quotedBody(text)}`);
       }
       let answer;
       try {
@@ -1250,7 +1459,7 @@
         answer = null;
       }
       if (!answer || typeof answer.auth !== 'string') {
-        throw new AuthError(200, `${endpoint} did not answer JSON with an "auth" string: ${text.slice(0, 300)}`);
+        throw new AuthError(200, `${endpoint} did not answer JSON with an "auth" string${quotedBody(text)}`);
       }
       return answer;
     }
@@ -1404,7 +1613,10 @@
      * meanwhile, so none is lost; from then on each `created`, `updated` and `deleted`
      * is applied to `items` by its DataMapper. After a reconnect (the subscription
      * succeeds again) it loads the list again, since the events sent while the
-     * connection was down are lost.
+     * connection was down are lost; unless the server recovered them (the "recovery"
+     * extension: see {@link Channel#position}), and then it applies the replayed events
+     * instead. It also loads again when a recovery fails (`realtime:recovery` with
+     * `recovered: false`).
      *
      *     const live = await realtime.live('todo-item', {todo_list: 1, ordering: 'order'});
      *     live.mapper.onChange(() => render(live.items));
@@ -1487,12 +1699,12 @@
         const body = decoded && answer && typeof answer === 'object' ? answer : {};
         const message = typeof body.error === 'string'
           ? body.error
-          : `${method} ${url} answered ${response.status}: ${text.slice(0, 300)}`;
+          : `${method} ${url} answered ${response.status}${quotedBody(text)}`;
         const errors = body.errors && typeof body.errors === 'object' ? body.errors : {};
         throw new RouterError(response.status, message, errors);
       }
       if (!decoded) {
-        throw new RouterError(response.status, `${method} ${url} did not answer JSON: ${text.slice(0, 300)}`);
+        throw new RouterError(response.status, `${method} ${url} did not answer JSON`);
       }
       return answer;
     }
@@ -1670,8 +1882,15 @@
         },
       ]);
       // The channel is subscribed already: a later success is a resubscription after
-      // a reconnect, and what happened while disconnected was never sent.
-      this._handlers.push(['pusher:subscription_succeeded', () => this.refresh().catch(reportLater)]);
+      // a reconnect, and what happened while disconnected was never sent, unless the
+      // server recovers it: then realtime:recovery follows and says whether it did.
+      this._handlers.push(['pusher:subscription_succeeded', () => {
+        if (!channel._recovering) this.refresh().catch(reportLater);
+      }]);
+      // Recovered: the missed events are replayed and applied like any other.
+      this._handlers.push([RECOVERY_EVENT, ({ recovered }) => {
+        if (!recovered) this.refresh().catch(reportLater);
+      }]);
       for (const [event, handler] of this._handlers) channel.bind(event, handler);
     }
 
@@ -1679,8 +1898,9 @@
      * Load the whole list again (every page), then apply the events received during
      * the load. Changes keep arriving meanwhile; `items` changes once, when the load is
      * done (listeners get "reset", then one change per event received meanwhile).
-     * Called by live() and after every reconnect (a failed automatic reload is thrown
-     * asynchronously, like a failing callback, so the console shows it).
+     * Called by live(), after every reconnect the server did not recover the missed
+     * events of, and when events went missing on the connection (a failed automatic
+     * reload is thrown asynchronously, like a failing callback, so the console shows it).
      * @returns {Promise<Array<Object>>} `items`, once the newest load is applied;
      *   rejects with a {@link RouterError} (the items stay as they were, with the
      *   events received meanwhile applied).

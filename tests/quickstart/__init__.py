@@ -1,0 +1,1 @@
+"""The README's Quickstart, built from ``django-admin startproject`` and used in Chromium."""

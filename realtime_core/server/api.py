@@ -33,7 +33,7 @@ from .config import ServerConfig
 from .outage import OutageLog
 from .stats import Stats
 
-__all__ = ["ApiError", "JsonHandler", "api_handlers"]
+__all__ = ["ApiError", "BrokerHandler", "JsonHandler", "api_handlers"]
 
 logger = logging.getLogger(__name__)
 
@@ -57,12 +57,18 @@ class JsonHandler(RequestHandler):
 
     def set_default_headers(self) -> None:
         self.set_header("Content-Type", "application/json")
+        self.clear_header("Server")  # no version banner
 
     def check_xsrf_cookie(self) -> None:
         """Server-to-server API: signed requests, no cookies, so no XSRF token."""
 
     def write_json(self, body: dict[str, Any]) -> None:
         self.finish(json.dumps(body))
+
+
+class BrokerHandler(JsonHandler):
+    """A JSON handler that needs the broker: 503 while its store cannot be reached,
+    reported to the server's :class:`~.outage.OutageLog` instead of one traceback each."""
 
     broker: Broker
     outage: OutageLog
@@ -102,7 +108,7 @@ class JsonHandler(RequestHandler):
 
 
 @stream_request_body
-class ApiHandler(JsonHandler):
+class ApiHandler(BrokerHandler):
     """Base of the signed API handlers: bounded body, signature check, JSON parsing."""
 
     def initialize(

@@ -1,16 +1,27 @@
-"""The Tornado application factory: sockets, the HTTP API and the status endpoints."""
+"""The Tornado application factory: sockets, the HTTP API and the status endpoints.
 
+Answers carry no ``Server`` banner, and the access log masks what would let a reader
+replay a request: the HTTP API's ``auth_signature`` (valid for 600 s) and any ``auth``.
+"""
+
+import logging
+import urllib.parse
 from collections.abc import Sequence
 from typing import Any
 
 import tornado.web
 
-from .api import api_handlers
+from .api import JsonHandler, api_handlers
 from .connection import PusherConnection
 from .hub import Hub
 from .status import status_handlers
 
-__all__ = ["make_app"]
+__all__ = ["make_app", "masked_uri"]
+
+access_log = logging.getLogger("tornado.access")
+
+SECRET_PARAMETERS = frozenset({"auth_signature", "auth"})
+"""Query parameters the access log never shows."""
 
 HARD_FRAME_LIMIT = 1_048_576
 """Frames bigger than this close the socket (1009) before they are read into memory;
@@ -33,4 +44,44 @@ def make_app(hub: Hub, extra_handlers: Sequence[Any] = ()) -> tornado.web.Applic
         handlers,
         websocket_max_message_size=HARD_FRAME_LIMIT,
         xsrf_cookies=False,
+        default_handler_class=NotFoundHandler,
+        log_function=log_request,
+    )
+
+
+class NotFoundHandler(JsonHandler):
+    """Every path the server does not route: a JSON 404, like the API's errors."""
+
+    def prepare(self) -> None:
+        self.set_status(404)
+        self.write_json({"error": "Not Found", "code": 404})
+
+
+def masked_uri(uri: str) -> str:
+    """``uri`` with the values of :data:`SECRET_PARAMETERS` replaced by ``***``."""
+    path, separator, query = uri.partition("?")
+    if not separator:
+        return uri
+    pairs = urllib.parse.parse_qsl(query, keep_blank_values=True)
+    shown = [(name, "***" if name in SECRET_PARAMETERS else value) for name, value in pairs]
+    return f"{path}?{urllib.parse.urlencode(shown, safe='*:,')}"
+
+
+def log_request(handler: tornado.web.RequestHandler) -> None:
+    """Tornado's access log line, with :func:`masked_uri` instead of the raw URI."""
+    status = handler.get_status()
+    if status < 400:
+        log = access_log.info
+    elif status < 500:
+        log = access_log.warning
+    else:
+        log = access_log.error
+    request = handler.request
+    log(
+        "%d %s %s (%s) %.2fms",
+        status,
+        request.method,
+        masked_uri(request.uri or ""),
+        request.remote_ip,
+        1000.0 * request.request_time(),
     )

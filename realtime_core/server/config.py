@@ -39,6 +39,11 @@ class ServerConfig:
     """Bytes queued for one connection before it is dropped with 4100 as too slow."""
     allowed_origins: tuple[str, ...] = ("*",)
     """``Origin`` values allowed to open sockets; ``*`` allows any."""
+    header_timeout: float = 10.0
+    """Seconds a client has to send a request's headers, the WebSocket upgrade included
+    (slow or silent connections are closed), and to wait idle between requests."""
+    body_timeout: float = 10.0
+    """Seconds a client has to send a request's body once its headers promised one."""
     max_request_age: int = 600
     """Seconds an HTTP API request's ``auth_timestamp`` may differ from the clock."""
     limits: Limits = DEFAULT_LIMITS
@@ -53,3 +58,5 @@ class ServerConfig:
             raise ValueError("key and secret must be non-empty")
         if self.activity_timeout < 1 or self.pong_timeout <= 0:
             raise ValueError("activity_timeout and pong_timeout must be positive")
+        if self.header_timeout <= 0 or self.body_timeout <= 0:
+            raise ValueError("header_timeout and body_timeout must be positive")

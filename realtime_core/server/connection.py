@@ -105,6 +105,9 @@ class PusherConnection(WebSocketHandler):
 
     # Handshake --------------------------------------------------------------------------
 
+    def set_default_headers(self) -> None:
+        self.clear_header("Server")  # no version banner on the 101 either
+
     def check_origin(self, origin: str) -> bool:
         allowed = self.config.allowed_origins
         return "*" in allowed or origin in allowed

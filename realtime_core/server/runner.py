@@ -48,7 +48,12 @@ class RealtimeServer:
     async def start_on(self, sockets: list[socket.socket]) -> None:
         """Connect the broker and serve on listening ``sockets`` (see ``bind_sockets``)."""
         await self.hub.start()
-        self._http = HTTPServer(make_app(self.hub, self._extra_handlers), xheaders=True)
+        self._http = HTTPServer(
+            make_app(self.hub, self._extra_handlers),
+            xheaders=True,
+            idle_connection_timeout=self.config.header_timeout,
+            body_timeout=self.config.body_timeout,
+        )
         self.sockets = sockets
         self._http.add_sockets(self.sockets)
         logger.info("Serving app %s on %s", self.config.app_id, self.addresses)

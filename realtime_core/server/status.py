@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..broker import Broker
-from .api import JsonHandler
+from .api import BrokerHandler
 from .outage import OutageLog
 from .stats import Stats
 
@@ -21,7 +21,7 @@ BROKER_TIMEOUT = 5.0
 """Seconds the broker gets to answer before ``/up`` reports it unreachable."""
 
 
-class StatusHandler(JsonHandler):
+class StatusHandler(BrokerHandler):
     """Shared by the status endpoints: the broker and this process's counters."""
 
     def initialize(

@@ -303,7 +303,7 @@ class Hub:
             if stream.held is not None:
                 stream.refill = True  # the fill under way may have read too early
             elif stream.position is not None:
-                pass  # MUTATION
+                self._hold_and_fill(channel, stream, None)
 
     def _route(self, delivery: Delivery) -> None:
         """Pass a delivery on in position order: drop repeats, hold back behind a gap."""
@@ -320,7 +320,7 @@ class Hub:
         elif position.epoch == delivered.epoch and position.offset <= delivered.offset:
             self.stats.duplicates_dropped += 1
         else:
-            self._pass_on(stream, delivery, position)  # MUTATION
+            self._hold_and_fill(delivery.channel, stream, delivery)
 
     def _pass_on(self, stream: _Stream, delivery: Delivery, position: Position | None) -> None:
         if position is not None:

@@ -43,6 +43,9 @@ __all__ = ["PusherConnection"]
 logger = logging.getLogger(__name__)
 
 SUPPORTED_PROTOCOLS = range(5, 8)
+SLOW_CLIENT_GRACE = 30.0
+"""Seconds a client dropped for reading too slowly has to read its 4100 before the
+socket is closed regardless."""
 
 
 def new_socket_id() -> str:
@@ -173,17 +176,19 @@ class PusherConnection(WebSocketHandler):
         logger.info("Dropping %s: it does not read fast enough", self.socket_id)
         self._closing = True
         reason = "Over capacity: the client does not read fast enough"
-        # Past the queue limit on purpose: the error and the close frame are what the
-        # client reads next if it ever catches up.
-        with contextlib.suppress(StreamClosedError):
-            self.outlet.stream.write(text_frame(frames.error(4100, reason)))
-        self.close(4100, reason)
-        # A client that does not read will not answer the close handshake either.
-        asyncio.get_running_loop().call_later(1.0, self._abort)
-
-    def _abort(self) -> None:
-        if self.ws_connection is not None:
-            self.ws_connection.abort()  # type: ignore[attr-defined]
+        # Past the queue limit on purpose: the error is what the client reads next
+        # (after at most HANDED_TO_TORNADO bytes), then the close frame, sent once the
+        # error left Tornado's buffer: Tornado gives a close handshake 5 s, and a
+        # client that catches up must not find the socket gone before its 4100.
+        stream = self.outlet.stream
+        try:
+            stream.write(text_frame(frames.error(4100, reason)))
+            sent = stream.write(b"")  # resolves once everything before it is sent
+        except StreamClosedError:
+            return
+        sent.add_done_callback(lambda _: self.close(4100, reason))
+        # A client that never reads gets no close handshake: closed for certain.
+        asyncio.get_running_loop().call_later(SLOW_CLIENT_GRACE, stream.close)
 
     # Liveness ---------------------------------------------------------------------------
 

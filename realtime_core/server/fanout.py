@@ -8,7 +8,9 @@ a connection got in that turn. Bytes go straight to the socket when Tornado hold
 nothing for it; only what the kernel does not take goes through ``IOStream.write``
 (which keeps order: a direct send happens only while nothing is queued). Every connection's queue is
 bounded: a client that does not read is dropped, never allowed to grow memory or
-hold up the others.
+hold up the others. Tornado is handed at most :data:`HANDED_TO_TORNADO` bytes for a
+connection that is behind; the rest waits in the connection's own queue, which can be
+dropped, so a dropped client reads little more before its ``4100``.
 """
 
 import asyncio
@@ -19,9 +21,13 @@ from collections.abc import Callable
 
 from tornado.iostream import IOStream, StreamClosedError
 
-__all__ = ["FlushScheduler", "Outlet", "text_frame"]
+__all__ = ["HANDED_TO_TORNADO", "FlushScheduler", "Outlet", "text_frame"]
 
 logger = logging.getLogger(__name__)
+
+HANDED_TO_TORNADO = 65_536
+"""Bytes a connection that is behind may have in Tornado's buffer at once (the kernel's
+own buffers come first): what it still reads after it is dropped for being too slow."""
 
 
 def text_frame(payload: bytes) -> bytes:
@@ -44,7 +50,16 @@ class Outlet:
     write would pass it.
     """
 
-    __slots__ = ("_direct", "_frames", "_queued", "limit", "on_overflow", "overflowed", "stream")
+    __slots__ = (
+        "_direct",
+        "_draining",
+        "_frames",
+        "_queued",
+        "limit",
+        "on_overflow",
+        "overflowed",
+        "stream",
+    )
 
     def __init__(self, stream: IOStream, limit: int, on_overflow: Callable[[], None]) -> None:
         self.stream = stream
@@ -53,6 +68,7 @@ class Outlet:
         self.overflowed = False
         self._frames: list[bytes] = []
         self._queued = 0
+        self._draining = False
         # Plain TCP only: a TLS stream must encrypt through IOStream.
         self._direct = type(stream) is IOStream
 
@@ -98,11 +114,36 @@ class Outlet:
             if sent == len(data):
                 return
             data = memoryview(data)[sent:]  # type: ignore[assignment]
-        if len(data) + _buffered(stream) > self.limit:
+        buffered = _buffered(stream)
+        if buffered >= HANDED_TO_TORNADO:
+            self._hold(bytes(data), buffered)
+            return
+        if len(data) + buffered > self.limit:
             self._overflow()
             return
         with contextlib.suppress(StreamClosedError):
             stream.write(data)
+
+    def _hold(self, data: bytes, buffered: int) -> None:
+        """Keep ``data`` (older than anything queued) until Tornado's buffer drains."""
+        self._frames.insert(0, data)
+        self._queued += len(data)
+        if self._queued + buffered > self.limit:
+            self._overflow()
+            return
+        if not self._draining:
+            self._draining = True
+            try:
+                # An empty write's future resolves once everything before it is sent.
+                drained = self.stream.write(b"")
+            except StreamClosedError:
+                return
+            drained.add_done_callback(self._drained)
+
+    def _drained(self, future: "asyncio.Future[None]") -> None:
+        self._draining = False
+        if not future.cancelled() and future.exception() is None:
+            self.flush()
 
     def _overflow(self) -> None:
         self._frames.clear()

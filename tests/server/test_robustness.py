@@ -177,7 +177,7 @@ def test_a_client_that_does_not_read_is_dropped_and_others_get_everything(
     reader.subscribe("firehose")
     stalled = _raw_subscriber(server, "firehose")
     payload = json.dumps("x" * 8000)
-    sent = 1200  # ~9.6 MB: more than the stalled socket's kernel buffers plus the limit
+    sent = 3000  # ~24 MB: more than the stalled socket's kernel buffers plus the limit
     for n in range(sent):
         server.exchange.send([Message(("firehose",), f"e{n}", payload)])
         frame = reader.recv()  # the reader keeps up; only the stalled client falls behind
@@ -186,13 +186,84 @@ def test_a_client_that_does_not_read_is_dropped_and_others_get_everything(
     while server.stats.slow_disconnects < 1 and time.monotonic() < deadline:
         time.sleep(0.05)
     assert server.stats.slow_disconnects == 1
+    # Reading again, it gets little more than its kernel buffers held, then the 4100.
+    time.sleep(6)  # longer than Tornado waits for a close handshake
+    frames_after, error, close_code = _read_until_closed(stalled, timeout=8)
+    assert error == {
+        "event": "pusher:error",
+        "data": {"code": 4100, "message": "Over capacity: the client does not read fast enough"},
+    }
+    assert close_code == 4100
+    assert frames_after < sent / 2, "most of what it missed was dropped, not queued"
     stalled.close()
+
+
+def test_a_dropped_client_that_never_reads_is_closed_for_certain(
+    make_server,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from realtime_core.server import connection
+
+    monkeypatch.setattr(connection, "SLOW_CLIENT_GRACE", 1.0)
+    server = make_server(max_output_bytes=256 * 1024)
+    stalled = _raw_subscriber(server, "firehose")
+    payload = json.dumps("x" * 8000)
+    for n in range(3000):
+        server.exchange.send([Message(("firehose",), f"e{n}", payload)])
+        if server.stats.slow_disconnects:
+            break
+    assert server.stats.slow_disconnects == 1
+    deadline = time.monotonic() + 5
+    while server.stats.connections and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.stats.connections == 0, "the server let go of the socket"
+    stalled.close()
+
+
+def _read_until_closed(
+    sock: socket.socket, timeout: float
+) -> tuple[int, dict[str, Any] | None, int | None]:
+    """Read WebSocket frames until a close frame: (text frames before the error, the
+    last pusher:error, the close code)."""
+    sock.settimeout(timeout)
+    buffer = b""
+    texts, error = 0, None
+
+    def take(n: int) -> bytes:
+        nonlocal buffer
+        while len(buffer) < n:
+            chunk = sock.recv(65536)
+            if not chunk:
+                raise EOFError(f"EOF after {texts} frames, error={error}")
+            buffer += chunk
+        taken, buffer = buffer[:n], buffer[n:]
+        return taken
+
+    take_http_headers = b"\r\n\r\n"
+    while take_http_headers not in buffer:
+        buffer += sock.recv(65536)
+    buffer = buffer.split(take_http_headers, 1)[1]
+    while True:
+        first, second = take(2)
+        length = second & 0x7F
+        if length == 126:
+            length = int.from_bytes(take(2), "big")
+        elif length == 127:
+            length = int.from_bytes(take(8), "big")
+        payload = take(length)
+        opcode = first & 0x0F
+        if opcode == 0x8:
+            return texts, error, int.from_bytes(payload[:2], "big")
+        frame = json.loads(payload)
+        if frame.get("event") == "pusher:error":
+            error = frame
+        else:
+            texts += 1
 
 
 def _raw_subscriber(server: Server, channel: str) -> socket.socket:
     """A WebSocket client that subscribes and then never reads again."""
     sock = socket.create_connection(("127.0.0.1", server.thread.port))
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     sock.sendall(
         (
             f"GET /app/{server.config.key}?protocol=7 HTTP/1.1\r\n"

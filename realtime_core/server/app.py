@@ -23,10 +23,11 @@ access_log = logging.getLogger("tornado.access")
 SECRET_PARAMETERS = frozenset({"auth_signature", "auth"})
 """Query parameters the access log never shows."""
 
-HARD_FRAME_LIMIT = 1_048_576
-"""Frames bigger than this close the socket (1009) before they are read into memory;
-frames above ``ServerConfig.max_frame_bytes`` but below this get an error and are
-ignored, the connection stays open."""
+HARD_FRAME_LIMIT = 65_536
+"""The most one connection's incoming message may hold in memory, fragments included:
+a message bigger than this closes the socket (1009, RFC 6455's "message too big")
+before it is read. Frames above ``ServerConfig.max_frame_bytes`` but within this get
+a ``pusher:error`` and are ignored; the connection stays open."""
 
 
 def make_app(hub: Hub, extra_handlers: Sequence[Any] = ()) -> tornado.web.Application:
@@ -42,7 +43,7 @@ def make_app(hub: Hub, extra_handlers: Sequence[Any] = ()) -> tornado.web.Applic
     ]
     return tornado.web.Application(
         handlers,
-        websocket_max_message_size=HARD_FRAME_LIMIT,
+        websocket_max_message_size=max(HARD_FRAME_LIMIT, hub.config.max_frame_bytes),
         xsrf_cookies=False,
         default_handler_class=NotFoundHandler,
         log_function=log_request,

@@ -153,6 +153,40 @@ def test_the_frame_limit_counts_bytes_not_characters(server: Server) -> None:
     client.expect("pusher:pong")
 
 
+def _masked_frame(opcode: int, payload: bytes, final: bool = True) -> bytes:
+    """A client frame (masked, as RFC 6455 requires of clients)."""
+    mask = b"\x01\x02\x03\x04"
+    head = bytes([(0x80 if final else 0) | opcode])
+    length = len(payload)
+    if length < 126:
+        head += bytes([0x80 | length])
+    elif length < 65_536:
+        head += bytes([0x80 | 126]) + length.to_bytes(2, "big")
+    else:
+        head += bytes([0x80 | 127]) + length.to_bytes(8, "big")
+    return head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+
+def test_a_frame_over_the_limit_but_within_memory_bounds_keeps_the_socket(
+    server: Server,
+) -> None:
+    client = server.client()
+    client.send("pusher:ping", "x" * 60_000)
+    assert "over the 16384 limit" in client.expect("pusher:error")["data"]["message"]
+    client.send("pusher:ping")
+    client.expect("pusher:pong")
+
+
+def test_fragments_cannot_pin_more_than_64_kib_per_connection(server: Server) -> None:
+    """50 unfinished fragmented messages once pinned about 940 KiB each until close."""
+    sock = _raw_subscriber(server, "news")
+    sock.sendall(_masked_frame(0x1, b"x" * 40_000, final=False))
+    sock.sendall(_masked_frame(0x0, b"x" * 40_000, final=False))
+    _, _, code = _read_until_closed(sock, timeout=5)
+    assert code == 1009
+    sock.close()
+
+
 def test_idle_client_is_pinged_then_closed_with_4201(make_server) -> None:  # type: ignore[no-untyped-def]
     server = make_server(activity_timeout=1, pong_timeout=0.5)
     silent, lively = server.client(), server.client()

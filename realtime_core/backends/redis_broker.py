@@ -236,10 +236,13 @@ class RedisBroker(Broker):
         keys, arguments = publish_arguments(self.keys, messages, self.history_limits)
         if keys:
             await self._publish(keys=keys, args=arguments)
+            self._subscriber.wake()  # Redis is back: do not miss more than this
 
     async def history(self, channel: str, since: Position | None) -> History:
         keys, arguments = history_arguments(self.keys, channel, since, self.history_limits)
-        return parse_history(channel, since, await self._history(keys=keys, args=arguments))
+        reply = await self._history(keys=keys, args=arguments)
+        self._subscriber.wake()
+        return parse_history(channel, since, reply)
 
     async def _reconnected(self) -> None:
         """Pub/sub is back: fill what was missed, and see at once if Redis lost our state."""
@@ -410,6 +413,7 @@ class RedisBroker(Broker):
         except Exception:
             logger.exception("Heartbeat to Redis at %s failed", self.url)
         else:
+            self._subscriber.wake()
             if self._heartbeats_failing:
                 logger.info("Heartbeats to Redis at %s succeed again", self.url)
             self._heartbeats_failing = False

@@ -61,6 +61,15 @@ class Subscriber:
         self._lock = asyncio.Lock()  # orders SUBSCRIBE/UNSUBSCRIBE and reconnections
         self._confirmations: dict[bytes, list[asyncio.Future[None]]] = defaultdict(list)
         self._task: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
+        """Set by :meth:`wake` to cut a reconnection's backoff short."""
+
+    def wake(self) -> None:
+        """Redis answered another call: if the connection is down, reconnect now rather
+        than at the end of the backoff (messages published meanwhile are missed, and
+        the history that fills them in holds only so many)."""
+        if self._pubsub is None:
+            self._wake.set()
 
     async def start(self) -> None:
         """Connect (or, if Redis is unreachable, log it) and keep reading until closed."""
@@ -169,7 +178,9 @@ class Subscriber:
                         exc_info=not isinstance(exc, REDIS_ERRORS),
                     )
                 await self._drop()
-                await asyncio.sleep(delay)
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), delay)
                 delay = min(delay * 2, _RECONNECT_MAX)
 
     async def _read(self, pubsub: PubSub) -> None:

@@ -27,8 +27,9 @@ def test_unknown_key_is_named_with_the_allowed_keys() -> None:
     message = str(info.value)
     assert "REALTIME_OPTIONS['memory'] has unknown option(s) 'MAX_CHANELS'" in message
     accepted = (
-        "APP_ID, CLIENT_EVENTS, HISTORY_SIZE, HISTORY_TTL, KEY, MAX_BATCH_SIZE, MAX_CHANNELS, "
-        "MAX_CHANNEL_NAME_LENGTH"
+        "ALLOWED_ORIGINS, APP_ID, CLIENT_EVENTS, HISTORY_SIZE, HISTORY_TTL, KEY, "
+        "MAX_BATCH_SIZE, MAX_CHANNELS, MAX_CHANNEL_NAME_LENGTH, MAX_CONNECTIONS, "
+        "MAX_CONNECTIONS_PER_ADDRESS"
     )
     assert f"The 'memory' backend accepts: {accepted}" in message
 

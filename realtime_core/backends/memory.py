@@ -42,7 +42,7 @@ from ..positions import (
 )
 from ..testing import outbox
 from .base import CheckResult, CheckStatus
-from .self_hosted import SelfHostedBackend, credential_options, history_options
+from .self_hosted import SelfHostedBackend, credential_options, server_options
 
 __all__ = ["InProcessBroker", "InProcessExchange", "MemoryBackend", "exchange"]
 
@@ -337,7 +337,8 @@ class MemoryBackend(SelfHostedBackend):
 
     transport_options = {
         **credential_options({"APP_ID": "1", "KEY": "embedded", "SECRET": None}),
-        **history_options(),
+        # The site and its sockets share a host: only its own pages may open sockets.
+        **server_options(allowed_origins=("self",)),
     }
     default_port = 8000
     serves_django = True

@@ -9,16 +9,17 @@ with and the server verifies.
 
 import abc
 import dataclasses
+import re
 from typing import Any, ClassVar
 
 from ..broker import Broker
 from ..conf import Option
 from ..positions import DEFAULT_HISTORY_SIZE, DEFAULT_HISTORY_TTL, HistoryLimits
-from ..server.config import APP_ID_RE, ServerConfig
+from ..server.config import APP_ID_RE, SAME_HOST, ServerConfig
 from ..signing import Credentials
 from .base import Backend, Capabilities
 
-__all__ = ["SelfHostedBackend", "credential_options", "history_options"]
+__all__ = ["SelfHostedBackend", "credential_options", "server_options"]
 
 
 def _non_empty_string(value: Any) -> bool:
@@ -50,7 +51,51 @@ def _count(value: Any, most: int) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= most
 
 
-def history_options() -> dict[str, Option]:
+def _origins(value: Any) -> bool:
+    return (
+        isinstance(value, list | tuple)
+        and bool(value)
+        and all(
+            isinstance(origin, str)
+            and (origin in {"*", SAME_HOST} or bool(_ORIGIN_RE.match(origin)))
+            for origin in value
+        )
+    )
+
+
+def _cap(value: Any) -> bool:
+    return value is None or _count(value, 10_000_000)
+
+
+_ORIGIN_RE = re.compile(r"\Ahttps?://[^/\s]+\Z")
+
+
+def server_options(allowed_origins: tuple[str, ...]) -> dict[str, Option]:
+    """What the socket servers take from Django's settings besides the credentials:
+    ``ALLOWED_ORIGINS`` (default ``allowed_origins``), the connection caps and the
+    history kept for recovery."""
+    return {
+        "ALLOWED_ORIGINS": Option(
+            "a list of origins ('https://example.com'), '*' for any or 'self' for the host "
+            "the sockets are served from",
+            _origins,
+            list(allowed_origins),
+        ),
+        "MAX_CONNECTIONS": Option(
+            "None or a positive integer (WebSocket connections per server process)",
+            _cap,
+            None,
+        ),
+        "MAX_CONNECTIONS_PER_ADDRESS": Option(
+            "None or a positive integer (WebSocket connections from one client address)",
+            _cap,
+            None,
+        ),
+        **_history_options(),
+    }
+
+
+def _history_options() -> dict[str, Option]:
     """``HISTORY_SIZE`` and ``HISTORY_TTL``: what is kept of each channel for recovery."""
     return {
         "HISTORY_SIZE": Option(
@@ -110,6 +155,9 @@ class SelfHostedBackend(Backend):
             key=self.options["KEY"],
             secret=self.secret,
             client_events=self.options["CLIENT_EVENTS"],
+            allowed_origins=tuple(self.options["ALLOWED_ORIGINS"]),
+            max_connections=self.options["MAX_CONNECTIONS"],
+            max_connections_per_address=self.options["MAX_CONNECTIONS_PER_ADDRESS"],
             limits=self.limits,
         )
 

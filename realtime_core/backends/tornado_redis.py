@@ -76,7 +76,7 @@ from .redis_schema import (
     parse_history,
     publish_arguments,
 )
-from .self_hosted import SelfHostedBackend, credential_options, history_options
+from .self_hosted import SelfHostedBackend, credential_options, server_options
 
 __all__ = ["TornadoRedisBackend"]
 
@@ -120,7 +120,7 @@ class TornadoRedisBackend(SelfHostedBackend):
             "realtime",
         ),
         "NODE_TIMEOUT": Option("a number of seconds above 0, at most 300", _seconds, 15),
-        **history_options(),
+        **server_options(allowed_origins=("*",)),
     }
 
     def __init__(self, options: Mapping[str, Any], *, name: str) -> None:

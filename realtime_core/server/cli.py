@@ -28,6 +28,11 @@ def _env(name: str, default: str | None = None) -> str | None:
     return os.environ.get(f"REALTIME_{name}", default)
 
 
+def _optional_int(name: str) -> int | None:
+    value = _env(name)
+    return None if not value else int(value)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="realtime-server",
@@ -76,7 +81,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--allowed-origin",
         action="append",
         dest="allowed_origins",
-        help="an Origin allowed to open sockets (repeat; default: any)",
+        help="an Origin allowed to open sockets, or 'self' for the serving host (repeat; "
+        "default: any)",
+    )
+    parser.add_argument(
+        "--max-connections",
+        type=int,
+        default=_optional_int("MAX_CONNECTIONS"),
+        help="WebSocket connections this process accepts, then 4100 (REALTIME_MAX_CONNECTIONS; "
+        "default: no cap)",
+    )
+    parser.add_argument(
+        "--max-connections-per-address",
+        type=int,
+        default=_optional_int("MAX_CONNECTIONS_PER_ADDRESS"),
+        help="WebSocket connections from one client address, then 4004 "
+        "(REALTIME_MAX_CONNECTIONS_PER_ADDRESS; default: no cap)",
     )
     parser.add_argument("--log-level", default=_env("LOG_LEVEL", "INFO"))
     return parser
@@ -94,6 +114,8 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
             secret=args.secret,
             client_events=args.client_events,
             allowed_origins=tuple(args.allowed_origins or ("*",)),
+            max_connections=args.max_connections,
+            max_connections_per_address=args.max_connections_per_address,
         )
     except ValueError as exc:
         raise SystemExit(f"realtime-server: {exc}") from None

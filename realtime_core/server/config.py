@@ -5,7 +5,10 @@ import re
 
 from ..protocol import DEFAULT_LIMITS, Limits
 
-__all__ = ["ServerConfig"]
+__all__ = ["SAME_HOST", "ServerConfig"]
+
+SAME_HOST = "self"
+"""In ``allowed_origins``: pages of the host the socket is served from."""
 
 APP_ID_RE = re.compile(r"\A[0-9]+\Z")
 
@@ -38,7 +41,15 @@ class ServerConfig:
     max_output_bytes: int = 1_048_576
     """Bytes queued for one connection before it is dropped with 4100 as too slow."""
     allowed_origins: tuple[str, ...] = ("*",)
-    """``Origin`` values allowed to open sockets; ``*`` allows any."""
+    """``Origin`` values allowed to open sockets (``https://example.com``): ``*`` allows
+    any, ``self`` the host the socket is served from (a page of the same site). Clients
+    that send no ``Origin`` (servers, SDKs) are not browsers and are not checked."""
+    max_connections: int | None = None
+    """WebSocket connections this node accepts; past it a new one gets 4100 (over
+    capacity: clients retry after a backoff, perhaps on another node). None: no cap."""
+    max_connections_per_address: int | None = None
+    """WebSocket connections from one client address (behind a proxy, the address it
+    forwards); past it a new one gets 4004 (over quota: clients stop). None: no cap."""
     header_timeout: float = 10.0
     """Seconds a client has to send a request's headers, the WebSocket upgrade included
     (slow or silent connections are closed), and to wait idle between requests."""
@@ -58,5 +69,8 @@ class ServerConfig:
             raise ValueError("key and secret must be non-empty")
         if self.activity_timeout < 1 or self.pong_timeout <= 0:
             raise ValueError("activity_timeout and pong_timeout must be positive")
+        for cap in (self.max_connections, self.max_connections_per_address):
+            if cap is not None and cap < 1:
+                raise ValueError(f"connection caps must be positive or None, got {cap}")
         if self.header_timeout <= 0 or self.body_timeout <= 0:
             raise ValueError("header_timeout and body_timeout must be positive")

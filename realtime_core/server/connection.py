@@ -16,6 +16,7 @@ import contextlib
 import logging
 import secrets
 import time
+import urllib.parse
 from collections.abc import Awaitable
 from typing import Any
 
@@ -27,7 +28,7 @@ from ..broker import PresenceFull
 from ..positions import Position
 from ..protocol import SERVER_TO_USER_PREFIX
 from .client_events import ClientEventRefused, EventWindow, check_client_event, count_event
-from .config import ServerConfig
+from .config import SAME_HOST, ServerConfig
 from .fanout import Outlet, text_frame
 from .hub import RETRY_FIRST, RETRY_MAX, Hub
 from .inbound import BadFrame, read_frame
@@ -64,6 +65,7 @@ class PusherConnection(WebSocketHandler):
         "_event_window",
         "_joining",
         "_operation",
+        "address",
         "channels",
         "config",
         "hub",
@@ -78,6 +80,7 @@ class PusherConnection(WebSocketHandler):
     hub: Hub
     config: ServerConfig
     socket_id: str
+    address: str
     outlet: Outlet
     user_id: str | None
     signed_in_data: dict[str, Any] | None
@@ -95,6 +98,7 @@ class PusherConnection(WebSocketHandler):
         self.hub = hub
         self.config = hub.config
         self.socket_id = new_socket_id()
+        self.address = self.request.remote_ip or ""
         self.user_id = None
         self.signed_in_data = None
         self.channels = set()
@@ -112,8 +116,21 @@ class PusherConnection(WebSocketHandler):
         self.clear_header("Server")  # no version banner on the 101 either
 
     def check_origin(self, origin: str) -> bool:
+        """Refuse (403) upgrades from pages of sites not in ``allowed_origins``, which
+        would otherwise use the visitor's cookies here (cross-site WebSocket hijacking)."""
         allowed = self.config.allowed_origins
-        return "*" in allowed or origin in allowed
+        if "*" in allowed or origin in allowed:
+            return True
+        host = self.request.headers.get("Host", "")
+        if SAME_HOST in allowed and urllib.parse.urlsplit(origin).netloc.lower() == host.lower():
+            return True
+        self.hub.refusals.log(
+            logging.WARNING,
+            "Refused a WebSocket from origin %r: not in the allowed origins %s",
+            origin[:100],
+            ", ".join(allowed),
+        )
+        return False
 
     def get_compression_options(self) -> None:
         # Frames are built once for every subscriber; per-connection compression would
@@ -135,10 +152,15 @@ class PusherConnection(WebSocketHandler):
         if int(protocol) not in SUPPORTED_PROTOCOLS:
             self.close_with(4007, f"Unsupported protocol version {protocol}; use 5 to 7")
             return
+        refused = self.hub.admit(self)
+        if refused is not None:
+            code, reason = refused
+            self.hub.refusals.log(logging.WARNING, "Refused %s: %s", self.address, reason)
+            self.close_with(code, reason)
+            return
         # Frames are already coalesced per loop turn (fanout.py); Nagle's algorithm would
         # only hold a lone frame back until the client's delayed ACK, about 40 ms.
         self.set_nodelay(True)
-        self.hub.add(self)
         self._release_upgrade_request()
         self.send(frames.connection_established(self.socket_id, self.config.activity_timeout))
 

@@ -29,6 +29,7 @@ from ..positions import Position
 from ..protocol import PRESENCE_PREFIX, SERVER_TO_USER_PREFIX
 from .config import ServerConfig
 from .fanout import FlushScheduler, text_frame
+from .log_budget import LogBudget
 from .outage import OutageLog
 from .stats import Stats
 
@@ -73,6 +74,10 @@ class Hub:
         self.outage = OutageLog(logger)
         """Logs broker outages once for everything in this process."""
         self.connections: dict[str, PusherConnection] = {}
+        self._addresses: dict[str, int] = {}
+        """Open connections per client address."""
+        self.refusals = LogBudget(logger)
+        """Logs refused clients (origins, caps) without letting them flood the log."""
         self._channels: dict[str, set[PusherConnection]] = {}
         """Subscribed connections per channel, receiving or still joining."""
         self._receivers: dict[str, set[PusherConnection]] = {}
@@ -115,16 +120,30 @@ class Hub:
 
     # Connections ------------------------------------------------------------------------
 
-    def add(self, connection: "PusherConnection") -> None:
+    def admit(self, connection: "PusherConnection") -> tuple[int, str] | None:
+        """Register a new connection, or say why not: the close code and reason when
+        this node or the client's address is at its cap (``ServerConfig``)."""
+        config, address = self.config, connection.address
+        if config.max_connections is not None and len(self.connections) >= config.max_connections:
+            return 4100, "Over capacity: this server has no room; retry later"
+        from_address = self._addresses.get(address, 0)
+        cap = config.max_connections_per_address
+        if cap is not None and from_address >= cap:
+            return 4004, f"Over the quota of {cap} connections from one address"
+        self._addresses[address] = from_address + 1
         self.connections[connection.socket_id] = connection
         self.stats.connections += 1
         self.stats.connections_total += 1
+        return None
 
     async def remove(self, connection: "PusherConnection") -> None:
         """Forget a closed connection: leave its channels, sign it out."""
         if self.connections.pop(connection.socket_id, None) is None:
             return
         self.stats.connections -= 1
+        left = self._addresses.pop(connection.address, 1) - 1
+        if left:
+            self._addresses[connection.address] = left
         for channel in list(connection.channels):
             try:
                 await self.unsubscribe(connection, channel)

@@ -32,13 +32,13 @@ def leaky_backend(tmp_path: Path) -> Iterator[str]:
             """\
             from realtime_core.backends.base import CheckResult, CheckStatus
             from realtime_core.backends.memory import MemoryBackend
-            from realtime_core.backends.self_hosted import credential_options, history_options
+            from realtime_core.backends.self_hosted import credential_options, server_options
             from realtime_core.conf import Option
 
             class LeakyBackend(MemoryBackend):
                 transport_options = {
                     **credential_options({"APP_ID": "1", "KEY": "leaky"}),
-                    **history_options(),
+                    **server_options(("*",)),
                     "URL": Option("a URL", lambda value: isinstance(value, str)),
                 }
 

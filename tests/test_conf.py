@@ -29,7 +29,8 @@ def test_unknown_key_is_named_with_the_allowed_keys() -> None:
     accepted = (
         "ALLOWED_ORIGINS, APP_ID, CLIENT_EVENTS, HISTORY_SIZE, HISTORY_TTL, KEY, "
         "MAX_BATCH_SIZE, MAX_CHANNELS, MAX_CHANNEL_NAME_LENGTH, MAX_CONNECTIONS, "
-        "MAX_CONNECTIONS_PER_ADDRESS"
+        "MAX_CONNECTIONS_PER_ADDRESS, MAX_DATA_BYTES, MAX_EVENT_NAME_LENGTH, "
+        "MAX_PENDING_PER_ADDRESS"
     )
     assert f"The 'memory' backend accepts: {accepted}" in message
 

@@ -91,6 +91,12 @@ def server_options(allowed_origins: tuple[str, ...]) -> dict[str, Option]:
             _cap,
             None,
         ),
+        "MAX_PENDING_PER_ADDRESS": Option(
+            "None or a positive integer (HTTP connections one peer may hold open; not "
+            "behind a proxy)",
+            _cap,
+            None,
+        ),
         **_history_options(),
     }
 
@@ -158,6 +164,7 @@ class SelfHostedBackend(Backend):
             allowed_origins=tuple(self.options["ALLOWED_ORIGINS"]),
             max_connections=self.options["MAX_CONNECTIONS"],
             max_connections_per_address=self.options["MAX_CONNECTIONS_PER_ADDRESS"],
+            max_pending_per_address=self.options["MAX_PENDING_PER_ADDRESS"],
             limits=self.limits,
         )
 

@@ -98,6 +98,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="WebSocket connections from one client address, then 4004 "
         "(REALTIME_MAX_CONNECTIONS_PER_ADDRESS; default: no cap)",
     )
+    parser.add_argument(
+        "--max-pending-per-address",
+        type=int,
+        default=_optional_int("MAX_PENDING_PER_ADDRESS"),
+        help="plain HTTP connections one peer address may hold open (slowloris), then new "
+        "ones are closed (REALTIME_MAX_PENDING_PER_ADDRESS; default: no cap; not behind a proxy)",
+    )
     parser.add_argument("--log-level", default=_env("LOG_LEVEL", "INFO"))
     return parser
 
@@ -116,6 +123,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
             allowed_origins=tuple(args.allowed_origins or ("*",)),
             max_connections=args.max_connections,
             max_connections_per_address=args.max_connections_per_address,
+            max_pending_per_address=args.max_pending_per_address,
         )
     except ValueError as exc:
         raise SystemExit(f"realtime-server: {exc}") from None

@@ -47,6 +47,10 @@ class ServerConfig:
     max_connections: int | None = None
     """WebSocket connections this node accepts; past it a new one gets 4100 (over
     capacity: clients retry after a backoff, perhaps on another node). None: no cap."""
+    max_pending_per_address: int | None = None
+    """Plain HTTP connections from one peer address whose request is still being read
+    or answered (a slowloris holds them open); past it new ones are closed at once.
+    Leave it None behind a proxy: every connection then comes from the proxy."""
     max_connections_per_address: int | None = None
     """WebSocket connections from one client address (behind a proxy, the address it
     forwards); past it a new one gets 4004 (over quota: clients stop). None: no cap."""
@@ -69,7 +73,11 @@ class ServerConfig:
             raise ValueError("key and secret must be non-empty")
         if self.activity_timeout < 1 or self.pong_timeout <= 0:
             raise ValueError("activity_timeout and pong_timeout must be positive")
-        for cap in (self.max_connections, self.max_connections_per_address):
+        for cap in (
+            self.max_connections,
+            self.max_connections_per_address,
+            self.max_pending_per_address,
+        ):
             if cap is not None and cap < 1:
                 raise ValueError(f"connection caps must be positive or None, got {cap}")
         if self.header_timeout <= 0 or self.body_timeout <= 0:

@@ -14,12 +14,12 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 
 from ..broker import Broker
 from .app import make_app
 from .config import ServerConfig
+from .http_server import GuardedHTTPServer
 from .hub import Hub
 from .stats import Stats
 
@@ -38,7 +38,7 @@ class RealtimeServer:
         self.stats = Stats()
         self.hub = Hub(config, broker, self.stats)
         self._extra_handlers = extra_handlers
-        self._http: HTTPServer | None = None
+        self._http: GuardedHTTPServer | None = None
         self.sockets: list[socket.socket] = []
 
     async def start(self, host: str, port: int) -> None:
@@ -48,11 +48,13 @@ class RealtimeServer:
     async def start_on(self, sockets: list[socket.socket]) -> None:
         """Connect the broker and serve on listening ``sockets`` (see ``bind_sockets``)."""
         await self.hub.start()
-        self._http = HTTPServer(
+        self._http = GuardedHTTPServer(
             make_app(self.hub, self._extra_handlers),
             xheaders=True,
             idle_connection_timeout=self.config.header_timeout,
             body_timeout=self.config.body_timeout,
+            sockets=lambda: len(self.hub.connections),
+            max_pending_per_address=self.config.max_pending_per_address,
         )
         self.sockets = sockets
         self._http.add_sockets(self.sockets)

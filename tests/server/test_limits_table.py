@@ -1,0 +1,55 @@
+"""The README's table of the server's limits says what the code does."""
+
+import dataclasses
+import re
+from pathlib import Path
+
+from realtime_core.server import api, app
+from realtime_core.server.config import ServerConfig
+from realtime_core.server.connection import SLOW_CLIENT_GRACE
+from realtime_core.server.http_server import FD_RESERVE
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+CONFIG = ServerConfig(app_id="1", key="k", secret="s")
+
+
+def rows() -> list[list[str]]:
+    text = README.read_text()
+    table = text.split("<!-- limits-table -->")[1].split("<!-- /limits-table -->")[0]
+    lines = [line for line in table.strip().splitlines()[2:] if line.startswith("|")]
+    return [[cell.strip() for cell in line.strip("|").split("|")] for line in lines]
+
+
+def test_every_field_row_shows_the_fields_default() -> None:
+    fields = {field.name for field in dataclasses.fields(ServerConfig)}
+    shown = set()
+    for limit, default, field, _ in rows():
+        name = field.strip("`")
+        if name == "(fixed)":
+            continue
+        assert name in fields, f"{limit}: no ServerConfig.{name}"
+        shown.add(name)
+        value = getattr(CONFIG, name)
+        if name == "allowed_origins":
+            assert value == ("*",)
+            assert default == "`*` (embedded: `self`)"
+        else:
+            shown_value = f"{value:g}" if isinstance(value, float) else str(value)
+            assert default == shown_value, f"{limit}: README says {default}, the code {value}"
+    assert {"max_frame_bytes", "max_output_bytes", "header_timeout"} <= shown
+
+
+def test_the_fixed_limits_are_the_codes() -> None:
+    fixed = {limit: default for limit, default, field, _ in rows() if field == "(fixed)"}
+    assert fixed["one incoming message held in memory, fragments included"] == str(
+        app.HARD_FRAME_LIMIT
+    )
+    assert fixed["API request body, bytes"] == str(api.MAX_BODY_BYTES)
+    assert fixed["connections per process"] == f"descriptor limit less {FD_RESERVE}"
+    output = [row for row in rows() if row[2] == "`max_output_bytes`"]
+    assert f"within {SLOW_CLIENT_GRACE:.0f} s" in output[0][3]
+
+
+def test_every_close_code_in_the_table_is_one_clients_understand() -> None:
+    codes = {int(code) for row in rows() for code in re.findall(r"\b(4\d{3}|1009)\b", row[3])}
+    assert codes <= {1009, 4004, 4100, 4201, 4301}

@@ -21,7 +21,7 @@ from collections.abc import Awaitable
 from typing import Any
 
 from tornado.iostream import StreamClosedError
-from tornado.websocket import WebSocketHandler
+from tornado.websocket import WebSocketHandler, WebSocketProtocol, WebSocketProtocol13
 
 from .. import frames
 from ..broker import PresenceFull
@@ -114,6 +114,12 @@ class PusherConnection(WebSocketHandler):
 
     def set_default_headers(self) -> None:
         self.clear_header("Server")  # no version banner on the 101 either
+
+    def get_websocket_protocol(self) -> WebSocketProtocol | None:
+        protocol = super().get_websocket_protocol()
+        if type(protocol) is WebSocketProtocol13:
+            protocol.__class__ = _ExplainedTooBig
+        return protocol
 
     def check_origin(self, origin: str) -> bool:
         """Refuse (403) upgrades from pages of sites not in ``allowed_origins``, which
@@ -420,3 +426,20 @@ class PusherConnection(WebSocketHandler):
             await self.hub.remove(self)
         except Exception:
             logger.exception("Cleaning up %s failed", self.socket_id)
+
+
+class _ExplainedTooBig(WebSocketProtocol13):
+    """Tornado's protocol, saying why before it closes for a message over the limit.
+
+    Tornado refuses a message past ``websocket_max_message_size`` before reading it,
+    with a bare 1009 close; every close of this server comes after a ``pusher:error``
+    with the same code, so the client (and its developer) learns why.
+    """
+
+    def close(self, code: int | None = None, reason: str | None = None) -> None:
+        if code == 1009 and not self.server_terminated and not self.stream.closed():
+            limit = self.params.max_message_size
+            message = f"A message of over {limit} bytes: closing (1009)"
+            with contextlib.suppress(StreamClosedError):
+                self.stream.write(text_frame(frames.error(1009, message)))
+        super().close(code, reason)

@@ -182,7 +182,21 @@ def test_fragments_cannot_pin_more_than_64_kib_per_connection(server: Server) ->
     sock = _raw_subscriber(server, "news")
     sock.sendall(_masked_frame(0x1, b"x" * 40_000, final=False))
     sock.sendall(_masked_frame(0x0, b"x" * 40_000, final=False))
-    _, _, code = _read_until_closed(sock, timeout=5)
+    _, error, code = _read_until_closed(sock, timeout=5)
+    assert error == {
+        "event": "pusher:error",
+        "data": {"code": 1009, "message": "A message of over 65536 bytes: closing (1009)"},
+    }
+    assert code == 1009
+    sock.close()
+
+
+def test_a_message_over_64_kib_is_explained_before_the_close(server: Server) -> None:
+    sock = _raw_subscriber(server, "news")
+    sock.sendall(_masked_frame(0x1, b"x" * 70_000))
+    _, error, code = _read_until_closed(sock, timeout=5)
+    assert error is not None
+    assert error["data"]["code"] == 1009
     assert code == 1009
     sock.close()
 

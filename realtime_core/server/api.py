@@ -30,6 +30,7 @@ from ..messages import Message
 from ..protocol import PRESENCE_PREFIX, Limits, is_user_id, validate_channel_name
 from .api_auth import AuthenticationFailed, verify_request
 from .config import ServerConfig
+from .log_budget import LogBudget
 from .outage import OutageLog
 from .stats import Stats
 
@@ -112,12 +113,18 @@ class ApiHandler(BrokerHandler):
     """Base of the signed API handlers: bounded body, signature check, JSON parsing."""
 
     def initialize(
-        self, config: ServerConfig, broker: Broker, stats: Stats, outage: OutageLog
+        self,
+        config: ServerConfig,
+        broker: Broker,
+        stats: Stats,
+        outage: OutageLog,
+        refusals: LogBudget,
     ) -> None:
         self.config = config
         self.broker = broker
         self.stats = stats
         self.outage = outage
+        self.refusals = refusals
         self.limits = config.limits
         self._body = bytearray()
         self._body_size = 0
@@ -160,7 +167,9 @@ class ApiHandler(BrokerHandler):
                 self.config, request.method or "", request.path, request.query, bytes(self._body)
             )
         except AuthenticationFailed as exc:
-            logger.info("Refused API request %s %s: %s", request.method, request.path, exc)
+            self.refusals.log(
+                logging.INFO, "Refused API request %s %s: %s", request.method, request.path, exc
+            )
             raise ApiError(401, str(exc)) from exc
         self.stats.api_requests += 1
         return params
@@ -365,10 +374,17 @@ def check_channel(channel: str, limits: Limits) -> None:
 
 
 def api_handlers(
-    config: ServerConfig, broker: Broker, stats: Stats, outage: OutageLog
+    config: ServerConfig, broker: Broker, stats: Stats, outage: OutageLog, refusals: LogBudget
 ) -> list[tuple[Any, ...]]:
-    """Routes of the HTTP API, ready for ``tornado.web.Application``."""
-    deps = {"config": config, "broker": broker, "stats": stats, "outage": outage}
+    """Routes of the HTTP API, ready for ``tornado.web.Application``; ``refusals`` logs
+    refused requests within a budget."""
+    deps = {
+        "config": config,
+        "broker": broker,
+        "stats": stats,
+        "outage": outage,
+        "refusals": refusals,
+    }
     app = r"/apps/(?P<app_id>[^/]+)"
     return [
         (rf"{app}/events", EventsHandler, deps),

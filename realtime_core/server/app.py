@@ -37,7 +37,7 @@ def make_app(hub: Hub, extra_handlers: Sequence[Any] = ()) -> tornado.web.Applic
     """
     handlers: list[Any] = [
         (r"/app/([^/]*)", PusherConnection, {"hub": hub}),
-        *api_handlers(hub.config, hub.broker, hub.stats, hub.outage),
+        *api_handlers(hub.config, hub.broker, hub.stats, hub.outage, hub.refusals),
         *status_handlers(hub.broker, hub.stats, hub.outage, lambda: hub.filling),
         *extra_handlers,
     ]

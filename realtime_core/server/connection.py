@@ -201,7 +201,8 @@ class PusherConnection(WebSocketHandler):
 
     def _too_slow(self) -> None:
         self.hub.stats.slow_disconnects += 1
-        logger.info("Dropping %s: it does not read fast enough", self.socket_id)
+        refusals = self.hub.refusals
+        refusals.log(logging.INFO, "Dropping %s: it does not read fast enough", self.socket_id)
         self._closing = True
         reason = "Over capacity: the client does not read fast enough"
         # Past the queue limit on purpose: the error is what the client reads next
@@ -275,7 +276,10 @@ class PusherConnection(WebSocketHandler):
         try:
             await operation
         except Exception:
-            logger.exception("Request on %s failed", self.socket_id)
+            # Bounded: an input that trips a bug must not let a client flood the log.
+            self.hub.failures.log(
+                logging.ERROR, "Request on %s failed", self.socket_id, exc_info=True
+            )
             self.send_error_frame(None, "Internal server error; the request was not completed")
         finally:
             self._operation = None  # a finished task would stay referenced per connection

@@ -78,6 +78,8 @@ class Hub:
         """Open connections per client address."""
         self.refusals = LogBudget(logger)
         """Logs refused clients (origins, caps) without letting them flood the log."""
+        self.failures = LogBudget(logger)
+        """Logs requests that failed unexpectedly, tracebacks included, within a budget."""
         self._channels: dict[str, set[PusherConnection]] = {}
         """Subscribed connections per channel, receiving or still joining."""
         self._receivers: dict[str, set[PusherConnection]] = {}

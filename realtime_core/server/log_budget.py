@@ -23,8 +23,9 @@ class LogBudget:
         self.skipped = 0
         """Lines left out since the last one written."""
 
-    def log(self, level: int, message: str, *args: object) -> None:
-        """Log ``message % args`` at ``level`` if the budget allows, else count it."""
+    def log(self, level: int, message: str, *args: object, exc_info: bool = False) -> None:
+        """Log ``message % args`` at ``level`` if the budget allows, else count it;
+        ``exc_info`` adds the exception being handled (its traceback)."""
         now = time.monotonic()
         self._tokens = min(self._burst, self._tokens + (now - self._refilled) / self._interval)
         self._refilled = now
@@ -36,4 +37,4 @@ class LogBudget:
             message += " (%d similar lines left out)"
             args = (*args, self.skipped)
             self.skipped = 0
-        self._logger.log(level, message, *args)
+        self._logger.log(level, message, *args, exc_info=exc_info)

@@ -94,3 +94,22 @@ def test_one_address_over_its_quota_gets_4004(make_server: Callable[..., Server]
         "message": "Over the quota of 1 connections from one address",
     }
     assert code == 4004
+
+
+def test_a_log_budget_lets_a_burst_through_then_counts_what_it_leaves_out(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from realtime_core.server.log_budget import LogBudget
+
+    budget = LogBudget(logging.getLogger("tests.budget"), burst=3, interval=0.05)
+    with caplog.at_level(logging.INFO, logger="tests.budget"):
+        for n in range(10):
+            budget.log(logging.INFO, "line %d", n)
+        time.sleep(0.06)
+        budget.log(logging.INFO, "later")
+    assert [r.getMessage() for r in caplog.records] == [
+        "line 0",
+        "line 1",
+        "line 2",
+        "later (7 similar lines left out)",
+    ]

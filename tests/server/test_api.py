@@ -23,6 +23,7 @@ from tornado.web import Application
 from realtime_core.backends.memory import InProcessBroker, InProcessExchange
 from realtime_core.broker import Broker, Delivery
 from realtime_core.server.api import MAX_BODY_BYTES, api_handlers
+from realtime_core.server.log_budget import LogBudget
 from realtime_core.server.outage import OutageLog
 from realtime_core.server.stats import Stats
 from realtime_core.server.status import status_handlers
@@ -64,7 +65,9 @@ class ApiServer:
         self.session = requests.Session()
 
     def _application(self) -> Application:
-        routes = api_handlers(self.config, self.broker, self.stats, self.outage)
+        routes = api_handlers(
+            self.config, self.broker, self.stats, self.outage, LogBudget(logging.getLogger("t"))
+        )
         routes += status_handlers(self.broker, self.stats, self.outage, lambda: 0)
         return Application(routes, xsrf_cookies=True)
 

@@ -19,7 +19,7 @@ from tornado.wsgi import WSGIContainer
 from .backends.self_hosted import SelfHostedBackend
 from .server.runner import RealtimeServer, serve_forever
 
-__all__ = ["WSGIApplication", "serve"]
+__all__ = ["SERVER_HEADER", "WSGIApplication", "serve"]
 
 WSGIApplication = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -48,8 +48,13 @@ async def serve(
     await serve_forever(server, sockets)
 
 
+SERVER_HEADER = ("Server", "django-realtime-core")
+"""Named so that ``WSGIContainer`` adds no ``TornadoServer/{version}`` banner."""
+
+
 def _trimmed_header_values(application: WSGIApplication) -> WSGIApplication:
-    """Strip the space Django's WSGI handler puts before each ``Set-Cookie`` value.
+    """Strip the space Django's WSGI handler puts before each ``Set-Cookie`` value,
+    and name the server without a version (:data:`SERVER_HEADER`).
 
     Django builds them with ``cookie.output(header="")``; WSGI servers usually trim
     it, but Tornado's ``WSGIContainer`` (6.5+) refuses the value, so every response
@@ -59,6 +64,8 @@ def _trimmed_header_values(application: WSGIApplication) -> WSGIApplication:
     def trimmed(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             stripped = [(name, value.strip()) for name, value in headers]
+            if not any(name.lower() == "server" for name, _ in stripped):
+                stripped.append(SERVER_HEADER)
             return start_response(status, stripped, exc_info)
 
         return application(environ, start)

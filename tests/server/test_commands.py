@@ -109,6 +109,7 @@ def test_embedded_mode_serves_pages_that_set_cookies(
         page = response.read().decode()
     assert cookie.startswith("csrftoken=")
     assert 'id="realtime-config"' in page
+    assert response.headers["Server"] == "django-realtime-core", "no version banner"
 
 
 def test_sigterm_sends_4200_to_clients_then_exits(

@@ -10,7 +10,9 @@ server runs in its own process on the same CPU, and both are measured in one run
 - ``bare``: :mod:`tests.benchmarks.bare_server`, ``websockets.broadcast()`` of every
   message of one Redis pub/sub channel; its clients just connect.
 
-Both deliver byte-identical frames. Phases, per server: idle memory per connection,
+Both deliver frames of the same bytes: ours carry their channel position (the
+recovery extension), so the bare server is handed frames with a position of the same
+length. Phases, per server: idle memory per connection,
 latency and CPU per delivery at a fixed rate, then throughput at saturation. See
 ``tests/benchmarks/README.md``. Not a test: it prints figures and never fails on them.
 
@@ -41,17 +43,23 @@ APP_ID, KEY, SECRET = "1", "bench-key", "bench-secret"
 BARE_PUBSUB_CHANNEL = "bench-broadcast"
 
 
+def bare_position(seq: int) -> str:
+    """A position as long as the ones our server gives (a 12-hex-digit epoch)."""
+    return f"{'0' * 12}:{seq}"
+
+
 class Publisher:
     """Stamps each message with its sequence number and publish time, and sends it.
 
     ``send`` takes the event's data; the frame a subscriber receives is always
-    ``frames.channel_event(CHANNEL, EVENT, encode_data(data))``.
+    ``frames.channel_event(CHANNEL, EVENT, encode_data(data), position)``.
     """
 
     def __init__(self, send: Callable[[dict[str, Any]], None], message_bytes: int) -> None:
         self._send = send
         self.seq = 0
-        probe = frames.channel_event(CHANNEL, EVENT, encode_data(self._data(10_000, "")))
+        data = encode_data(self._data(10_000, ""))
+        probe = frames.channel_event(CHANNEL, EVENT, data, bare_position(10_000))
         self._pad = "x" * max(0, message_bytes - len(probe))
 
     @staticmethod
@@ -120,9 +128,10 @@ async def measure(
         client = redis.Redis.from_url(redis_url)
 
         def send(data: dict[str, Any]) -> None:
-            client.publish(
-                BARE_PUBSUB_CHANNEL, frames.channel_event(CHANNEL, EVENT, encode_data(data))
+            frame = frames.channel_event(
+                CHANNEL, EVENT, encode_data(data), bare_position(data["seq"])
             )
+            client.publish(BARE_PUBSUB_CHANNEL, frame)
 
         close = client.close
         mode = "bare"

@@ -22,6 +22,7 @@ from http.client import responses
 from types import TracebackType
 from typing import Any
 
+from tornado.log import gen_log
 from tornado.web import HTTPError, RequestHandler, stream_request_body
 
 from ..broker import Broker
@@ -32,6 +33,7 @@ from .api_auth import AuthenticationFailed, verify_request
 from .config import ServerConfig
 from .log_budget import LogBudget
 from .outage import OutageLog
+from .redaction import masked_uri
 from .stats import Stats
 
 __all__ = ["ApiError", "BrokerHandler", "JsonHandler", "api_handlers"]
@@ -66,6 +68,39 @@ class JsonHandler(RequestHandler):
     def write_json(self, body: dict[str, Any]) -> None:
         self.finish(json.dumps(body))
 
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """Errors as JSON too, those Tornado raises before a handler runs included (an
+        unknown method, a body it cannot parse)."""
+        error = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(error, ApiError):
+            message = shorten(error.message)
+        elif isinstance(error, HTTPError) or status_code < 500:
+            message = responses.get(status_code, "Unknown error")
+        else:
+            message = "Internal server error; the server log has the details."
+        self.write_json({"error": message, "code": status_code})
+
+    def log_exception(
+        self,
+        typ: type[BaseException] | None,
+        value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if isinstance(value, HTTPError):
+            # Tornado's own line shows the raw URI, signatures included.
+            if value.log_message:
+                request = self.request
+                gen_log.warning(
+                    "%d %s %s (%s): %s",
+                    value.status_code,
+                    request.method,
+                    masked_uri(request.uri or ""),
+                    request.remote_ip,
+                    value.log_message % value.args if value.args else value.log_message,
+                )
+            return
+        super().log_exception(typ, value, tb)
+
 
 class BrokerHandler(JsonHandler):
     """A JSON handler that needs the broker: 503 while its store cannot be reached,
@@ -95,17 +130,12 @@ class BrokerHandler(JsonHandler):
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         error = kwargs.get("exc_info", (None, None, None))[1]
-        if isinstance(error, ApiError):
-            message = shorten(error.message)
-        elif self.unavailable(error):
-            status_code = 503
-            self.set_status(status_code)
+        if self.unavailable(error):
+            self.set_status(503)
             message = "The broker (Redis) cannot be reached; nothing was done. Retry later."
-        elif isinstance(error, HTTPError) or status_code < 500:
-            message = responses.get(status_code, "Unknown error")
-        else:
-            message = "Internal server error; the server log has the details."
-        self.write_json({"error": message, "code": status_code})
+            self.write_json({"error": message, "code": 503})
+            return
+        super().write_error(status_code, **kwargs)
 
 
 @stream_request_body

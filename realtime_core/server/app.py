@@ -5,7 +5,6 @@ replay a request: the HTTP API's ``auth_signature`` (valid for 600 s) and any ``
 """
 
 import logging
-import urllib.parse
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,14 +13,13 @@ import tornado.web
 from .api import JsonHandler, api_handlers
 from .connection import PusherConnection
 from .hub import Hub
+from .redaction import masked_uri
 from .status import status_handlers
 
-__all__ = ["make_app", "masked_uri"]
+__all__ = ["make_app"]
 
 access_log = logging.getLogger("tornado.access")
 
-SECRET_PARAMETERS = frozenset({"auth_signature", "auth"})
-"""Query parameters the access log never shows."""
 
 HARD_FRAME_LIMIT = 65_536
 """The most one connection's incoming message may hold in memory, fragments included:
@@ -56,16 +54,6 @@ class NotFoundHandler(JsonHandler):
     def prepare(self) -> None:
         self.set_status(404)
         self.write_json({"error": "Not Found", "code": 404})
-
-
-def masked_uri(uri: str) -> str:
-    """``uri`` with the values of :data:`SECRET_PARAMETERS` replaced by ``***``."""
-    path, separator, query = uri.partition("?")
-    if not separator:
-        return uri
-    pairs = urllib.parse.parse_qsl(query, keep_blank_values=True)
-    shown = [(name, "***" if name in SECRET_PARAMETERS else value) for name, value in pairs]
-    return f"{path}?{urllib.parse.urlencode(shown, safe='*:,')}"
 
 
 def log_request(handler: tornado.web.RequestHandler) -> None:

@@ -126,22 +126,12 @@ class LogWatch(logging.Handler):
                 lines.append(logging.Formatter().formatException(record.exc_info))
         return "\n".join(lines)
 
-    def check_clean(
-        self,
-        mark: int,
-        *,
-        secrets: Iterable[str] = (),
-        tolerate: Callable[[logging.LogRecord], bool] = lambda record: False,
-    ) -> None:
-        """No error, no traceback, and none of ``secrets`` in any line since ``mark``
-        (except in the lines ``tolerate`` says are a known bug's)."""
+    def check_clean(self, mark: int, *, secrets: Iterable[str] = ()) -> None:
+        """No error, no traceback, and none of ``secrets`` in any line since ``mark``."""
         problems = self.problems(mark)
         assert not problems, "the server logged:\n" + self.describe(problems)
         hidden = [SECRET, *(s for s in secrets if len(s) >= 16)]
         for record in self.since(mark):
-            if tolerate(record):
-                note("known bug: tolerated log line")
-                continue
             text = record.getMessage()
             for secret in hidden:
                 assert secret not in text, f"{secret!r} logged: {text!r}"

@@ -13,7 +13,6 @@ succeed; correctly signed ones are never refused as unsigned; ``/up`` stays 200.
 import hashlib
 import hmac
 import json
-import logging
 import re
 import time
 from typing import Any
@@ -368,26 +367,6 @@ API_ROUTES = re.compile(
 )
 
 
-def known_html_error(path: str, status: int, body: bytes) -> bool:
-    """Known bug (corpus cases ``api-html-*``): outside the API's own routes (the
-    default 404 handler), an error Tornado raises before the handler runs (a method it
-    does not know: 405; a malformed multipart body: 400) is Tornado's HTML page, labelled
-    application/json. Tolerated only in exactly that form and place, so a fix needs no
-    change here; the corpus cases are strict xfails that will say when it is fixed."""
-    return (
-        not API_ROUTES.match(path)
-        and status in (400, 405)
-        and body.startswith(b"<html><title>%d: " % status)
-    )
-
-
-def known_unmasked_warning(record: logging.LogRecord) -> bool:
-    """Known bug (corpus case ``api-signature-in-body-warning``): Tornado's own warning
-    for a malformed multipart body on a non-API route logs the raw URI, so an
-    ``auth_signature`` in it is not masked as the access log masks it."""
-    return record.name == "tornado.general" and "Invalid body: " in record.getMessage()
-
-
 def known_app_path(path: str) -> bool:
     return path.startswith(f"/apps/{APP_ID}/") or path.startswith("/users/")
 
@@ -409,9 +388,6 @@ def test_api_requests(fuzz_server: Server, log_watch: LogWatch, request: Request
         # The socket endpoint, not the API: Tornado's plain-text 400 without an upgrade.
         check_api_answer("HEAD", status, headers, b"", hidden=[expected])
         answer = body
-    elif known_html_error(request.path, status, body):
-        event("known bug: HTML error from the default or status handler")
-        answer = body
     else:
         answer = check_api_answer(request.method, status, headers, body, hidden=[expected])
     event(f"{request.signing.split(':')[0]}: {status}")
@@ -427,7 +403,7 @@ def test_api_requests(fuzz_server: Server, log_watch: LogWatch, request: Request
     if request.well_formed:
         assert status == 200, (request, answer)
     sent_signature = dict(parse_qsl(request.query)).get("auth_signature", "")
-    log_watch.check_clean(mark, secrets=[expected, sent_signature], tolerate=known_unmasked_warning)
+    log_watch.check_clean(mark, secrets=[expected, sent_signature])
     status, _, _ = http_request(fuzz_server.thread.port, b"GET /up HTTP/1.1\r\n\r\n")
     assert status == 200, status
 

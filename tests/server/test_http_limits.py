@@ -9,7 +9,7 @@ import pytest
 import requests
 from websockets.sync.client import connect
 
-from realtime_core.server.app import masked_uri
+from realtime_core.server.redaction import masked_uri
 
 from .conftest import Server
 from .test_api_auth import signed_query

@@ -22,7 +22,6 @@ from http.client import responses
 from types import TracebackType
 from typing import Any
 
-from tornado.log import gen_log
 from tornado.web import HTTPError, RequestHandler, stream_request_body
 
 from ..broker import Broker
@@ -33,7 +32,7 @@ from .api_auth import AuthenticationFailed, verify_request
 from .config import ServerConfig
 from .log_budget import LogBudget
 from .outage import OutageLog
-from .redaction import masked_uri
+from .redaction import log_http_error
 from .stats import Stats
 
 __all__ = ["ApiError", "BrokerHandler", "JsonHandler", "api_handlers"]
@@ -87,17 +86,7 @@ class JsonHandler(RequestHandler):
         tb: TracebackType | None,
     ) -> None:
         if isinstance(value, HTTPError):
-            # Tornado's own line shows the raw URI, signatures included.
-            if value.log_message:
-                request = self.request
-                gen_log.warning(
-                    "%d %s %s (%s): %s",
-                    value.status_code,
-                    request.method,
-                    masked_uri(request.uri or ""),
-                    request.remote_ip,
-                    value.log_message % value.args if value.args else value.log_message,
-                )
+            log_http_error(self, value)
             return
         super().log_exception(typ, value, tb)
 

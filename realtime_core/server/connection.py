@@ -13,14 +13,18 @@ succeeds (the client simply waits for its success frame) or is withdrawn.
 
 import asyncio
 import contextlib
+import json
 import logging
 import secrets
 import time
 import urllib.parse
 from collections.abc import Awaitable
+from http.client import responses
+from types import TracebackType
 from typing import Any
 
 from tornado.iostream import StreamClosedError
+from tornado.web import HTTPError
 from tornado.websocket import WebSocketHandler, WebSocketProtocol, WebSocketProtocol13
 
 from .. import frames
@@ -32,6 +36,7 @@ from .config import SAME_HOST, ServerConfig
 from .fanout import Outlet, text_frame
 from .hub import RETRY_FIRST, RETRY_MAX, Hub
 from .inbound import BadFrame, read_frame
+from .redaction import log_http_error
 from .subscriptions import (
     SignInRefused,
     SubscriptionRefused,
@@ -114,6 +119,24 @@ class PusherConnection(WebSocketHandler):
 
     def set_default_headers(self) -> None:
         self.clear_header("Server")  # no version banner on the 101 either
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """A refused upgrade (a body Tornado cannot parse...) answered as JSON, as the
+        server's other errors are."""
+        self.set_header("Content-Type", "application/json")
+        message = responses.get(status_code, "Unknown error")
+        self.finish(json.dumps({"error": message, "code": status_code}))
+
+    def log_exception(
+        self,
+        typ: type[BaseException] | None,
+        value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if isinstance(value, HTTPError):  # a refused upgrade: its URI is logged masked
+            log_http_error(self, value)
+            return
+        super().log_exception(typ, value, tb)
 
     def get_websocket_protocol(self) -> WebSocketProtocol | None:
         protocol = super().get_websocket_protocol()

@@ -6,7 +6,10 @@ channel signature; both travel in query strings, which Tornado logs as they came
 
 import urllib.parse
 
-__all__ = ["SECRET_PARAMETERS", "masked_uri"]
+from tornado.log import gen_log
+from tornado.web import HTTPError, RequestHandler
+
+__all__ = ["SECRET_PARAMETERS", "log_http_error", "masked_uri"]
 
 SECRET_PARAMETERS = frozenset({"auth_signature", "auth"})
 """Query parameters the logs never show."""
@@ -20,3 +23,20 @@ def masked_uri(uri: str) -> str:
     pairs = urllib.parse.parse_qsl(query, keep_blank_values=True)
     shown = [(name, "***" if name in SECRET_PARAMETERS else value) for name, value in pairs]
     return f"{path}?{urllib.parse.urlencode(shown, safe='*:,')}"
+
+
+def log_http_error(handler: RequestHandler, error: HTTPError) -> None:
+    """Log ``error`` as Tornado's ``log_exception`` would, but with the URI masked:
+    Tornado's own line shows it raw, signatures included. A handler's
+    ``log_exception`` calls this for every ``HTTPError``."""
+    if not error.log_message:
+        return
+    request = handler.request
+    gen_log.warning(
+        "%d %s %s (%s): %s",
+        error.status_code,
+        request.method,
+        masked_uri(request.uri or ""),
+        request.remote_ip,
+        error.log_message % error.args if error.args else error.log_message,
+    )

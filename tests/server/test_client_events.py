@@ -1,6 +1,6 @@
-import time
-
 """Client events: enabled per app, private/presence only, subscribed, rate limited."""
+
+import time
 
 import pytest
 

@@ -31,6 +31,7 @@ __all__ = [
     "HistoryLimits",
     "Position",
     "new_epoch",
+    "offset_of",
 ]
 
 DEFAULT_HISTORY_SIZE = 100
@@ -40,6 +41,11 @@ EPOCH_RE = re.compile(r"\A[0-9a-f]{1,32}\Z")
 """What an epoch looks like: lowercase hex, so it needs no escaping in JSON or Lua."""
 
 _POSITION_RE = re.compile(r"\A([0-9a-f]{1,32}):(0|[1-9][0-9]{0,17})\Z")
+
+
+def offset_of(position: str) -> int:
+    """The offset of a well-formed ``"{epoch}:{offset}"`` (one a broker assigned)."""
+    return int(position.rpartition(":")[2])
 
 
 def new_epoch() -> str:

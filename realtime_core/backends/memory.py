@@ -39,6 +39,7 @@ from ..positions import (
     HistoryLimits,
     Position,
     new_epoch,
+    offset_of,
 )
 from ..testing import outbox
 from .base import CheckResult, CheckStatus
@@ -112,8 +113,10 @@ class InProcessExchange:
             if since is None or since.epoch != history.epoch or since.offset > history.offset:
                 return History(current, (), since is None)
             oldest = now - self.limits.ttl
-            after = [d for at, d in history.kept if at >= oldest and _offset(d) > since.offset]
-            first = _offset(after[0]) if after else history.offset + 1
+            after = [
+                d for at, d in history.kept if at >= oldest and offset_of(d.position) > since.offset
+            ]
+            first = offset_of(after[0].position) if after else history.offset + 1
             return History(current, tuple(after), first == since.offset + 1)
 
     def _history_of(self, channel: str, now: float) -> _ChannelHistory:
@@ -233,9 +236,6 @@ class InProcessExchange:
         for broker in brokers:
             broker.terminated(user_id)
 
-
-def _offset(delivery: Delivery) -> int:
-    return int(delivery.position.rpartition(":")[2])
 
 
 exchange = InProcessExchange()

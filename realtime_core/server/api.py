@@ -22,7 +22,7 @@ from http.client import responses
 from types import TracebackType
 from typing import Any
 
-from tornado.web import HTTPError, RequestHandler, stream_request_body
+from tornado.web import HTTPError, stream_request_body
 
 from ..broker import Broker
 from ..exceptions import DataTooLarge, InvalidMessage
@@ -32,7 +32,7 @@ from .api_auth import AuthenticationFailed, verify_request
 from .config import ServerConfig
 from .log_budget import LogBudget
 from .outage import OutageLog
-from .redaction import log_http_error
+from .redaction import MaskedErrorLog
 from .stats import Stats
 
 __all__ = ["ApiError", "BrokerHandler", "JsonHandler", "api_handlers"]
@@ -54,7 +54,7 @@ class ApiError(HTTPError):
         self.message = message
 
 
-class JsonHandler(RequestHandler):
+class JsonHandler(MaskedErrorLog):
     """A handler whose every response, errors included, is a JSON object."""
 
     def set_default_headers(self) -> None:
@@ -79,16 +79,6 @@ class JsonHandler(RequestHandler):
             message = "Internal server error; the server log has the details."
         self.write_json({"error": message, "code": status_code})
 
-    def log_exception(
-        self,
-        typ: type[BaseException] | None,
-        value: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if isinstance(value, HTTPError):
-            log_http_error(self, value)
-            return
-        super().log_exception(typ, value, tb)
 
 
 class BrokerHandler(JsonHandler):

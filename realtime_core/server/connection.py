@@ -20,11 +20,9 @@ import time
 import urllib.parse
 from collections.abc import Awaitable
 from http.client import responses
-from types import TracebackType
 from typing import Any
 
 from tornado.iostream import StreamClosedError
-from tornado.web import HTTPError
 from tornado.websocket import WebSocketHandler, WebSocketProtocol, WebSocketProtocol13
 
 from .. import frames
@@ -36,7 +34,7 @@ from .config import SAME_HOST, ServerConfig
 from .fanout import Outlet, text_frame
 from .hub import RETRY_FIRST, RETRY_MAX, Hub
 from .inbound import BadFrame, read_frame
-from .redaction import log_http_error
+from .redaction import MaskedErrorLog
 from .subscriptions import (
     SignInRefused,
     SubscriptionRefused,
@@ -59,7 +57,7 @@ def new_socket_id() -> str:
     return f"{secrets.randbelow(10**9) + 1}.{secrets.randbelow(10**9) + 1}"
 
 
-class PusherConnection(WebSocketHandler):
+class PusherConnection(MaskedErrorLog, WebSocketHandler):
     """The WebSocket handler at ``/app/{key}``."""
 
     # Slots keep our state out of the instance dict, which then stays small enough
@@ -126,17 +124,6 @@ class PusherConnection(WebSocketHandler):
         self.set_header("Content-Type", "application/json")
         message = responses.get(status_code, "Unknown error")
         self.finish(json.dumps({"error": message, "code": status_code}))
-
-    def log_exception(
-        self,
-        typ: type[BaseException] | None,
-        value: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if isinstance(value, HTTPError):  # a refused upgrade: its URI is logged masked
-            log_http_error(self, value)
-            return
-        super().log_exception(typ, value, tb)
 
     def get_websocket_protocol(self) -> WebSocketProtocol | None:
         protocol = super().get_websocket_protocol()

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from .. import frames
 from ..broker import Broker, Delivery
-from ..positions import Position
+from ..positions import Position, offset_of
 from ..protocol import PRESENCE_PREFIX, SERVER_TO_USER_PREFIX
 from .config import ServerConfig
 from .fanout import FlushScheduler, text_frame
@@ -213,7 +213,8 @@ class Hub:
                     # This node has not delivered what the history has: wait for it.
                     await asyncio.sleep(0.02)
                     continue
-                replay = [d for d in history.deliveries if _offset(d) <= delivered.offset]
+                last = delivered.offset
+                replay = [d for d in history.deliveries if offset_of(d.position) <= last]
             recovered = None if history is None else history.complete
             connection.send(success(delivered, recovered))
             for delivery in replay:
@@ -471,6 +472,3 @@ class Hub:
         for connection in list(self.connections.values()):
             connection.close_with(code, reason)
 
-
-def _offset(delivery: Delivery) -> int:
-    return int(delivery.position.rpartition(":")[2])

@@ -5,11 +5,12 @@ channel signature; both travel in query strings, which Tornado logs as they came
 """
 
 import urllib.parse
+from types import TracebackType
 
 from tornado.log import gen_log
 from tornado.web import HTTPError, RequestHandler
 
-__all__ = ["SECRET_PARAMETERS", "log_http_error", "masked_uri"]
+__all__ = ["SECRET_PARAMETERS", "MaskedErrorLog", "log_http_error", "masked_uri"]
 
 SECRET_PARAMETERS = frozenset({"auth_signature", "auth"})
 """Query parameters the logs never show."""
@@ -27,8 +28,7 @@ def masked_uri(uri: str) -> str:
 
 def log_http_error(handler: RequestHandler, error: HTTPError) -> None:
     """Log ``error`` as Tornado's ``log_exception`` would, but with the URI masked:
-    Tornado's own line shows it raw, signatures included. A handler's
-    ``log_exception`` calls this for every ``HTTPError``."""
+    Tornado's own line shows it raw, signatures included (see :class:`MaskedErrorLog`)."""
     if not error.log_message:
         return
     request = handler.request
@@ -40,3 +40,20 @@ def log_http_error(handler: RequestHandler, error: HTTPError) -> None:
         request.remote_ip,
         error.log_message % error.args if error.args else error.log_message,
     )
+
+
+class MaskedErrorLog(RequestHandler):
+    """Mixed into every handler of the server: ``HTTPError`` lines with the URI masked."""
+
+    __slots__ = ()
+
+    def log_exception(
+        self,
+        typ: type[BaseException] | None,
+        value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if isinstance(value, HTTPError):
+            log_http_error(self, value)
+            return
+        super().log_exception(typ, value, tb)

@@ -8,8 +8,9 @@ class RealtimeCoreConfig(AppConfig):
     verbose_name = "Realtime"
 
     def ready(self) -> None:
-        from . import authorization, checks
+        from . import authorization, changes, checks
 
         checks.register()
+        changes.connect()
         # Each installed app's realtime.py registers its channel rules, as admin.py does.
         authorization.autodiscover()

@@ -30,6 +30,7 @@ from django.db import models
 from django.http import HttpRequest
 
 from ..authorization import RequestUser, refuse_async
+from ..models import SelfPublishModel
 from ..protocol import ENCRYPTED_PREFIX, PRIVATE_PREFIX
 from ..serializers import ModelSerializer
 from .channels import PAIR_SEPARATOR, ChannelError, channel_name, read_channel_filters
@@ -351,9 +352,6 @@ def _subscription_sets(
                 "the other sets."
             )
         sets.append(ordered)
-    # Imported here: realtime_core.models imports the router registry.
-    from ..models import SelfPublishModel
-
     if sets and not issubclass(model, SelfPublishModel):
         raise ImproperlyConfigured(
             f"{owner}.subscription_filters needs {model._meta.label} to publish its changes: "

@@ -3,13 +3,15 @@
 ``realtime_core:channel-auth`` answers pusher-js's ``channelAuthorization`` requests and
 ``realtime_core:user-auth`` its ``userAuthentication`` (signin) requests;
 ``realtime_core:history`` (``history/``) answers what a channel missed, for clients that
-cannot resume (see :mod:`realtime_core.history_views`); the routers' verbs are served
+cannot resume (see :mod:`realtime_core.history_views`); ``realtime_core:webhooks``
+(``webhooks/``) turns webhooks into signals (see :mod:`realtime_core.webhook_views`);
+the routers' verbs are served
 under ``routes/`` and ``subscriptions/`` (see :mod:`realtime_core.routers.urls`).
 """
 
 from django.urls import include, path
 
-from . import history_views, views
+from . import history_views, views, webhook_views
 
 app_name = "realtime_core"
 
@@ -17,5 +19,6 @@ urlpatterns = [
     path("auth/channel/", views.channel_auth, name="channel-auth"),
     path("auth/user/", views.user_auth, name="user-auth"),
     path("history/", history_views.history, name="history"),
+    path("webhooks/", webhook_views.webhooks, name="webhooks"),
     path("", include("realtime_core.routers.urls")),
 ]

@@ -1,0 +1,52 @@
+"""The webhook endpoint: Pusher's (and the self-hosted servers') webhooks become signals.
+
+``path("realtime/", include("realtime_core.urls"))`` serves it at ``realtime/webhooks/``
+(``realtime_core:webhooks``): give that URL to Pusher's dashboard (Webhooks, with "batch
+webhooks" on or off) or to the socket servers' ``WEBHOOK_URL`` option. Each verified
+webhook sends the :mod:`realtime_core.signals` of its events, with the configured
+backend's name as ``sender``.
+
+It is exempt from CSRF (the signature authenticates the sender, not a session) and is
+checked against the configured backend's key and secret.
+
+==========  =================================================================================
+Status      Body
+==========  =================================================================================
+200         ``{}``: every event's signal was sent
+400         ``{"error": …}``: a signed body that is not a webhook (not JSON, no ``time_ms``,
+            ``events`` malformed, an event lacking a field)
+401         ``{"error": …}``: missing or wrong ``X-Pusher-Key`` or ``X-Pusher-Signature``, or
+            ``time_ms`` more than five minutes from now (a replay)
+405         anything but POST
+500         ``{"error": …}``: a receiver raised; the sender retries the webhook later
+==========  =================================================================================
+"""
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from .json_views import json_error, json_errors
+from .publishing import get_backend
+from .webhooks import WebhookRefused, dispatch, verify
+
+__all__ = ["webhooks"]
+
+
+@csrf_exempt
+@require_POST
+@json_errors
+def webhooks(request: HttpRequest) -> HttpResponse:
+    """Verify a webhook and send its events' signals."""
+    backend = get_backend()
+    try:
+        webhook = verify(
+            request.body,
+            request.headers.get("X-Pusher-Key"),
+            request.headers.get("X-Pusher-Signature"),
+            backend.credentials,
+        )
+        dispatch(webhook, sender=backend.name)
+    except WebhookRefused as refused:
+        return json_error(refused.status, refused.reason)
+    return JsonResponse({})

@@ -34,9 +34,13 @@ class Credentials:
     """32 bytes from which each ``private-encrypted-`` channel's shared secret derives."""
 
 
-def hmac_sha256_hex(secret: str, message: str) -> str:
-    """Lower-case hex HMAC-SHA256 of ``message`` under ``secret``."""
-    return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
+def hmac_sha256_hex(secret: str, message: str | bytes) -> str:
+    """Lower-case hex HMAC-SHA256 of ``message`` (text as UTF-8) under ``secret``.
+
+    It is also a webhook's ``X-Pusher-Signature``, of the raw body.
+    """
+    raw = message.encode() if isinstance(message, str) else message
+    return hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
 
 
 def channel_string_to_sign(socket_id: str, channel: str, channel_data: str | None = None) -> str:

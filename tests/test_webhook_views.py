@@ -13,7 +13,7 @@ from django.test import Client, override_settings
 
 from realtime_core import signals
 from realtime_core.publishing import get_backend
-from realtime_core.webhooks import sign_body
+from realtime_core.signing import hmac_sha256_hex as sign_body
 
 URL = "/realtime/webhooks/"
 

@@ -20,8 +20,8 @@ from django.contrib.auth.models import User
 from django.test import Client, override_settings
 
 import realtime_core
-from realtime_core.backends.memory import InProcessBroker, InProcessExchange
 from realtime_core.backends.self_hosted import SelfHostedBackend
+from realtime_core.brokers.in_process import InProcessBroker, InProcessExchange
 from realtime_core.diagnostics.socket_probe import socket_url
 from realtime_core.server.config import ServerConfig
 from tests.server.pusher_client import PusherTestClient

@@ -12,7 +12,7 @@ import dataclasses
 import re
 from typing import Any, ClassVar
 
-from ..broker import Broker
+from ..brokers.base import Broker
 from ..conf import Option
 from ..positions import DEFAULT_HISTORY_SIZE, DEFAULT_HISTORY_TTL, HistoryLimits
 from ..server.config import APP_ID_RE, SAME_HOST, ServerConfig

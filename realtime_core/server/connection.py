@@ -26,7 +26,7 @@ from tornado.iostream import StreamClosedError
 from tornado.websocket import WebSocketHandler, WebSocketProtocol, WebSocketProtocol13
 
 from .. import frames
-from ..broker import PresenceFull
+from ..brokers.base import PresenceFull
 from ..positions import Position
 from ..protocol import SERVER_TO_USER_PREFIX
 from .client_events import ClientEventRefused, EventWindow, check_client_event, count_event

@@ -8,8 +8,9 @@ import pytest
 
 import realtime_core
 from realtime_core.backends.base import Backend
-from realtime_core.backends.memory import InProcessExchange, MemoryBackend, exchange
-from realtime_core.broker import Delivery
+from realtime_core.backends.memory import MemoryBackend, exchange
+from realtime_core.brokers.base import Delivery
+from realtime_core.brokers.in_process import InProcessExchange
 from realtime_core.messages import Message
 from realtime_core.positions import Position
 from realtime_core.testing import Outbox

@@ -18,9 +18,9 @@ import pytest
 import redis.asyncio
 
 from realtime_core import frames
-from realtime_core.backends.redis_broker import RedisBroker, redact_url
-from realtime_core.backends.redis_schema import RedisKeys, decode_delivery, encode_delivery
-from realtime_core.broker import Delivery, PresenceFull, PresenceJoin
+from realtime_core.brokers.base import Delivery, PresenceFull, PresenceJoin
+from realtime_core.brokers.redis import RedisBroker, redact_url
+from realtime_core.brokers.redis_schema import RedisKeys, decode_delivery, encode_delivery
 from realtime_core.messages import Message
 from realtime_core.positions import Position
 
@@ -385,7 +385,7 @@ def test_subscription_counts_are_summed_over_live_nodes(redis_url: str) -> None:
 
 CRASHING_SERVER = """
 import asyncio, sys
-from realtime_core.backends.redis_broker import RedisBroker
+from realtime_core.brokers.redis import RedisBroker
 
 async def main(url, heartbeat, timeout):
     broker = RedisBroker(url, app_id="1", heartbeat_interval=heartbeat, node_timeout=timeout)
@@ -496,7 +496,7 @@ def test_close_withdraws_members_counts_and_the_node(redis_url: str) -> None:
 def test_survives_a_redis_restart_and_puts_its_state_back(
     disposable_redis: RedisProcess, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="realtime_core.backends")
+    caplog.set_level(logging.INFO, logger="realtime_core.brokers")
     url, room = disposable_redis.url, "presence-room"
 
     async def publish_until_delivered(node: Node, channel: str) -> None:

@@ -28,9 +28,9 @@ from tornado.websocket import WebSocketHandler, WebSocketProtocol, WebSocketProt
 from .. import frames
 from ..brokers.base import PresenceFull
 from ..positions import Position
-from ..protocol import SERVER_TO_USER_PREFIX
+from ..protocol import SAME_HOST, SERVER_TO_USER_PREFIX
 from .client_events import ClientEventRefused, EventWindow, check_client_event, count_event
-from .config import SAME_HOST, ServerConfig
+from .config import ServerConfig
 from .fanout import Outlet, text_frame
 from .hub import RETRY_FIRST, RETRY_MAX, Hub
 from .inbound import BadFrame, read_frame

@@ -13,6 +13,7 @@ from realtime_core.brokers.base import Delivery
 from realtime_core.brokers.in_process import InProcessExchange
 from realtime_core.messages import Message
 from realtime_core.positions import Position
+from realtime_core.serving import server_config
 from realtime_core.testing import Outbox
 from tests.server_harness import ServerThread
 
@@ -27,7 +28,7 @@ class TestMemoryBackend(BackendContract):
     @pytest.fixture(autouse=True)
     def _embedded_server(self) -> Iterator[None]:
         backend = MemoryBackend({}, name="memory")
-        self.server = ServerThread(backend.server_config(), backend.make_broker)
+        self.server = ServerThread(server_config(backend), backend.make_broker)
         self.receivers: list[SocketReceiver] = []
         yield
         for receiver in self.receivers:

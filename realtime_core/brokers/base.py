@@ -56,7 +56,8 @@ class Delivery:
 
 DeliveryHandler = Callable[[Delivery], None]
 """Receives deliveries for listened channels. The in-process broker calls it on the
-publishing thread; the server hands each delivery to its own event loop."""
+publishing thread; the server hands each delivery to its own event loop. What it
+raises is logged and stops no later delivery."""
 
 TerminateHandler = Callable[[str], None]
 """Called with a user id whose connections every server must close."""

@@ -52,7 +52,7 @@ from django.views.decorators.http import require_safe
 
 from . import authorization
 from .authorization import RequestUser
-from .broker import Delivery
+from .brokers.base import Delivery
 from .exceptions import InvalidMessage, PublishError, UnsupportedFeature
 from .json_views import json_error, json_errors, request_user
 from .positions import Position

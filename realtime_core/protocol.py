@@ -13,6 +13,7 @@ from .exceptions import InvalidMessage
 __all__ = [
     "AUTHORIZED_PREFIXES",
     "DEFAULT_LIMITS",
+    "SAME_HOST",
     "Limits",
     "is_user_id",
     "validate_channel_name",
@@ -30,6 +31,12 @@ AUTHORIZED_PREFIXES = (PRIVATE_PREFIX, PRESENCE_PREFIX)
 """Channels whose subscriptions need a signature (and that take client events)."""
 RESERVED_EVENT_PREFIXES = ("pusher:", "pusher_internal:")
 SOCKET_ID_RE = re.compile(r"\A[0-9]+\.[0-9]+\Z")
+APP_ID_RE = re.compile(r"\A[0-9]+\Z")
+"""App ids are digits: the Pusher SDKs refuse anything else."""
+
+SAME_HOST = "self"
+"""In the allowed origins (a backend's ``ALLOWED_ORIGINS``, the server's
+``allowed_origins``): pages of the host the socket is served from."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

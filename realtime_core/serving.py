@@ -17,11 +17,32 @@ from tornado.web import FallbackHandler
 from tornado.wsgi import WSGIContainer
 
 from .backends.self_hosted import SelfHostedBackend
+from .server.config import ServerConfig
 from .server.runner import RealtimeServer, serve_forever
 
-__all__ = ["SERVER_HEADER", "WSGIApplication", "serve"]
+__all__ = ["SERVER_HEADER", "WSGIApplication", "serve", "server_config"]
 
 WSGIApplication = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+def server_config(backend: SelfHostedBackend) -> ServerConfig:
+    """The socket server's settings, from ``backend``'s options.
+
+    Built here rather than by the backend: backends publish and know nothing of the
+    server, which runs without Django; this module is where the two meet.
+    """
+    options = backend.options
+    return ServerConfig(
+        app_id=options["APP_ID"],
+        key=options["KEY"],
+        secret=backend.secret,
+        client_events=options["CLIENT_EVENTS"],
+        allowed_origins=tuple(options["ALLOWED_ORIGINS"]),
+        max_connections=options["MAX_CONNECTIONS"],
+        max_connections_per_address=options["MAX_CONNECTIONS_PER_ADDRESS"],
+        max_pending_per_address=options["MAX_PENDING_PER_ADDRESS"],
+        limits=backend.limits,
+    )
 
 
 async def serve(
@@ -43,7 +64,7 @@ async def serve(
         container = WSGIContainer(_trimmed_header_values(site), executor=executor)
         extra_handlers.append((r".*", FallbackHandler, {"fallback": container}))
     server = RealtimeServer(
-        backend.server_config(), backend.make_broker(), extra_handlers=extra_handlers
+        server_config(backend), backend.make_broker(), extra_handlers=extra_handlers
     )
     await serve_forever(server, sockets)
 

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from tornado.httpserver import HTTPServer
 from tornado.web import Application
 
-from realtime_core.broker import Broker
+from realtime_core.brokers.base import Broker
 from realtime_core.server.config import ServerConfig
 from realtime_core.server.runner import RealtimeServer
 

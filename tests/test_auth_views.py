@@ -21,7 +21,8 @@ from django.urls import reverse
 import realtime_core
 from realtime_core import authorization
 from realtime_core.authorization import ChannelRegistry, Member
-from realtime_core.backends.memory import InProcessBroker, InProcessExchange, MemoryBackend
+from realtime_core.backends.memory import MemoryBackend
+from realtime_core.brokers.in_process import InProcessBroker, InProcessExchange
 from realtime_core.json_views import SERVER_ERROR
 from realtime_core.server.config import ServerConfig
 from realtime_core.signing import Credentials

@@ -14,6 +14,7 @@ WITHOUT_ALL = {
     "realtime_core.urls",
     # Packages of modules, and the serializers' parts (the package exports them).
     "realtime_core.backends",
+    "realtime_core.brokers",
     "realtime_core.management",
     "realtime_core.server",
     "realtime_core.templatetags",

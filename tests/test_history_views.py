@@ -16,7 +16,7 @@ import realtime_core
 from realtime_core import authorization
 from realtime_core.backends import memory
 from realtime_core.backends.base import Backend
-from realtime_core.backends.redis_schema import RedisKeys
+from realtime_core.brokers.redis_schema import RedisKeys
 from realtime_core.exceptions import PublishError, UnsupportedFeature
 from realtime_core.messages import Event, Message
 from realtime_core.positions import HistoryLimits, Position

@@ -20,10 +20,11 @@ from django.contrib.auth.models import User
 from django.test import Client, override_settings
 
 import realtime_core
-from realtime_core.backends.memory import InProcessBroker, InProcessExchange
 from realtime_core.backends.self_hosted import SelfHostedBackend
+from realtime_core.brokers.in_process import InProcessBroker, InProcessExchange
 from realtime_core.diagnostics.socket_probe import socket_url
 from realtime_core.server.config import ServerConfig
+from realtime_core.serving import server_config
 from tests.server.pusher_client import PusherTestClient
 from tests.server_harness import ServerThread, free_port
 from tests.testapp.models import TodoList
@@ -71,7 +72,7 @@ class Deployment:
         with self.settings(name):
             backend = realtime_core.get_backend()
         assert isinstance(backend, SelfHostedBackend)
-        server = ServerThread(backend.server_config(), backend.make_broker, port=port)
+        server = ServerThread(server_config(backend), backend.make_broker, port=port)
         self.servers.append(server)
         return server
 

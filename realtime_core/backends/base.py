@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 
 from django.db import connections, transaction
 
-from ..broker import History
+from ..brokers.base import History
 from ..conf import Option, int_option, validate_options
 from ..exceptions import InvalidMessage, PublishError, RealtimeError, UnsupportedFeature
 from ..messages import Event, Message
@@ -254,7 +254,7 @@ class Backend(abc.ABC):
 
     def history(self, channel: str, since: Position | None) -> History:
         """``channel``'s latest position and the kept events after ``since`` (every
-        event after it, or ``complete=False``; see :class:`~realtime_core.broker.History`).
+        event after it, or ``complete=False``; see :class:`~realtime_core.brokers.base.History`).
 
         What a client that cannot resume itself (pusher-js, Pysher) fetches to catch up
         (:mod:`realtime_core.history_views`). Only backends whose

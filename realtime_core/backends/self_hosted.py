@@ -2,9 +2,10 @@
 
 ``memory`` (embedded: one process serves Django and the sockets) and
 ``tornado_redis`` (socket servers fanned out through Redis) are run by
-``manage.py realtime_server``: each says how to build the server's configuration
-and its broker. Both accept the Pusher-style credentials the auth endpoint signs
-with and the server verifies.
+``manage.py realtime_server``: each holds the options the server is configured from
+(:func:`realtime_core.serving.server_config` reads them) and builds its broker. Both
+accept the Pusher-style credentials the auth endpoint signs with and the server
+verifies.
 """
 
 import abc
@@ -12,10 +13,10 @@ import dataclasses
 import re
 from typing import Any, ClassVar
 
-from ..broker import Broker
+from ..brokers.base import Broker
 from ..conf import Option
 from ..positions import DEFAULT_HISTORY_SIZE, DEFAULT_HISTORY_TTL, HistoryLimits
-from ..server.config import APP_ID_RE, SAME_HOST, ServerConfig
+from ..protocol import APP_ID_RE, SAME_HOST
 from ..signing import Credentials
 from .base import Backend, Capabilities
 
@@ -153,20 +154,6 @@ class SelfHostedBackend(Backend):
     @property
     def credentials(self) -> Credentials:
         return Credentials(key=self.options["KEY"], secret=self.secret)
-
-    def server_config(self) -> ServerConfig:
-        """The socket server's settings, from this backend's options."""
-        return ServerConfig(
-            app_id=self.options["APP_ID"],
-            key=self.options["KEY"],
-            secret=self.secret,
-            client_events=self.options["CLIENT_EVENTS"],
-            allowed_origins=tuple(self.options["ALLOWED_ORIGINS"]),
-            max_connections=self.options["MAX_CONNECTIONS"],
-            max_connections_per_address=self.options["MAX_CONNECTIONS_PER_ADDRESS"],
-            max_pending_per_address=self.options["MAX_PENDING_PER_ADDRESS"],
-            limits=self.limits,
-        )
 
     @abc.abstractmethod
     def make_broker(self) -> Broker:

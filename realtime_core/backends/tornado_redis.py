@@ -60,14 +60,9 @@ from redis.commands.core import Script
 from redis.exceptions import RedisError
 from redis.retry import Retry
 
-from ..broker import History
-from ..conf import Option
-from ..exceptions import PublishError
-from ..messages import Message
-from ..positions import Position
-from .base import CheckResult, CheckStatus
-from .redis_broker import RedisBroker, redact_url
-from .redis_schema import (
+from ..brokers.base import History
+from ..brokers.redis import RedisBroker, redact_url
+from ..brokers.redis_schema import (
     HISTORY_SCRIPT,
     LIVE_NODES_SCRIPT,
     PUBLISH_SCRIPT,
@@ -76,6 +71,11 @@ from .redis_schema import (
     parse_history,
     publish_arguments,
 )
+from ..conf import Option
+from ..exceptions import PublishError
+from ..messages import Message
+from ..positions import Position
+from .base import CheckResult, CheckStatus
 from .self_hosted import SelfHostedBackend, credential_options, server_options
 
 __all__ = ["TornadoRedisBackend"]

@@ -24,6 +24,7 @@ from ..backends.self_hosted import SelfHostedBackend
 from ..exceptions import PublishError
 from ..messages import Event, encode_data
 from ..server.runner import RealtimeServer
+from ..serving import server_config
 from ..views import channel_authorization
 from .socket_probe import FailureKind, ProbeFailure, PusherSocket, socket_url
 
@@ -77,7 +78,7 @@ async def _socket_address(
 ) -> AsyncIterator[tuple[str | None, str]]:
     """The URL to probe and a note on it; (None, why) when it cannot be told."""
     if isinstance(backend, SelfHostedBackend) and backend.serves_django:
-        server = RealtimeServer(backend.server_config(), backend.make_broker())
+        server = RealtimeServer(server_config(backend), backend.make_broker())
         await server.start("127.0.0.1", 0)
         try:
             origin = f"http://{server.addresses[0]}"

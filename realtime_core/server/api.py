@@ -24,7 +24,7 @@ from typing import Any
 
 from tornado.web import HTTPError, stream_request_body
 
-from ..broker import Broker
+from ..brokers.base import Broker
 from ..exceptions import DataTooLarge, InvalidMessage
 from ..messages import Message
 from ..protocol import PRESENCE_PREFIX, Limits, is_user_id, validate_channel_name

@@ -16,7 +16,8 @@ from collections.abc import Sequence
 
 from tornado.netutil import bind_sockets
 
-from ..broker import Broker
+from ..brokers.base import Broker
+from ..brokers.in_process import InProcessBroker, InProcessExchange
 from ..positions import DEFAULT_HISTORY_SIZE, DEFAULT_HISTORY_TTL, HistoryLimits
 from .config import ServerConfig
 from .runner import RealtimeServer, serve_forever
@@ -131,7 +132,8 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
 
 def make_broker(args: argparse.Namespace, config: ServerConfig) -> Broker:
     if args.redis_url:
-        from ..backends.redis_broker import RedisBroker
+        # Redis is an optional dependency: imported only when a URL asks for it.
+        from ..brokers.redis import RedisBroker
 
         return RedisBroker(
             args.redis_url,
@@ -141,8 +143,6 @@ def make_broker(args: argparse.Namespace, config: ServerConfig) -> Broker:
             history_ttl=args.history_ttl,
             node_timeout=args.node_timeout,
         )
-    from ..backends.memory import InProcessBroker, InProcessExchange
-
     return InProcessBroker(InProcessExchange(HistoryLimits(args.history_size, args.history_ttl)))
 
 

@@ -1,16 +1,10 @@
 """Settings of one socket server: the app it serves and the limits it enforces."""
 
 import dataclasses
-import re
 
-from ..protocol import DEFAULT_LIMITS, Limits
+from ..protocol import APP_ID_RE, DEFAULT_LIMITS, Limits
 
-__all__ = ["SAME_HOST", "ServerConfig"]
-
-SAME_HOST = "self"
-"""In ``allowed_origins``: pages of the host the socket is served from."""
-
-APP_ID_RE = re.compile(r"\A[0-9]+\Z")
+__all__ = ["ServerConfig"]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

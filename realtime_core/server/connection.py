@@ -26,11 +26,11 @@ from tornado.iostream import StreamClosedError
 from tornado.websocket import WebSocketHandler, WebSocketProtocol, WebSocketProtocol13
 
 from .. import frames
-from ..broker import PresenceFull
+from ..brokers.base import PresenceFull
 from ..positions import Position
-from ..protocol import SERVER_TO_USER_PREFIX
+from ..protocol import SAME_HOST, SERVER_TO_USER_PREFIX
 from .client_events import ClientEventRefused, EventWindow, check_client_event, count_event
-from .config import SAME_HOST, ServerConfig
+from .config import ServerConfig
 from .fanout import Outlet, text_frame
 from .hub import RETRY_FIRST, RETRY_MAX, Hub
 from .inbound import BadFrame, read_frame

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, TypeVar
 
 from .. import frames
-from ..broker import Broker, Delivery
+from ..brokers.base import Broker, Delivery
 from ..positions import Position, offset_of
 from ..protocol import PRESENCE_PREFIX, SERVER_TO_USER_PREFIX
 from .config import ServerConfig

@@ -16,7 +16,7 @@ from typing import Any
 
 from tornado.netutil import bind_sockets
 
-from ..broker import Broker
+from ..brokers.base import Broker
 from .app import make_app
 from .config import ServerConfig
 from .http_server import GuardedHTTPServer

@@ -10,7 +10,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from ..broker import Broker
+from ..brokers.base import Broker
 from .api import BrokerHandler
 from .outage import OutageLog
 from .stats import Stats

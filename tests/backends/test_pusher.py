@@ -25,8 +25,8 @@ from tornado.web import Application, RequestHandler
 import realtime_core
 from realtime_core import Event, InvalidMessage, PublishError, RealtimeConfigurationError
 from realtime_core.backends.base import Backend, Capabilities, CheckStatus
-from realtime_core.backends.memory import InProcessBroker, InProcessExchange
 from realtime_core.backends.pusher import PusherBackend
+from realtime_core.brokers.in_process import InProcessBroker, InProcessExchange
 from realtime_core.messages import encode_data
 from realtime_core.server.config import ServerConfig
 from realtime_core.signing import Credentials

@@ -16,6 +16,7 @@ import realtime_core
 from realtime_core import PublishError, RealtimeConfigurationError
 from realtime_core.backends.base import Backend, Capabilities, CheckStatus
 from realtime_core.backends.tornado_redis import TornadoRedisBackend
+from realtime_core.serving import server_config
 from tests.server_harness import ServerThread
 
 from ..redis_server import RedisProcess
@@ -46,7 +47,7 @@ class SocketServers:
         self.receivers: list[SocketReceiver] = []
 
     def start(self) -> ServerThread:
-        server = ServerThread(self.backend.server_config(), self.backend.make_broker)
+        server = ServerThread(server_config(self.backend), self.backend.make_broker)
         self.servers.append(server)
         return server
 

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from realtime_core.backends.tornado_redis import TornadoRedisBackend
+from realtime_core.serving import server_config
 from tests.server_harness import ServerThread, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,7 +54,7 @@ def redis_options(redis_url: str) -> Iterator[dict[str, Any]]:
     """tornado_redis options with a socket server running on them."""
     options = {"REDIS_URL": redis_url, "APP_ID": "77", "KEY": "sub-key", "SECRET": SECRET}
     backend = TornadoRedisBackend(options, name="tornado_redis")
-    server = ServerThread(backend.server_config(), backend.make_broker)
+    server = ServerThread(server_config(backend), backend.make_broker)
     yield {**options, "WS_PORT": server.port}
     server.stop()
 

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from realtime_core.backends.tornado_redis import TornadoRedisBackend
+from realtime_core.serving import server_config
 from tests.redis_server import RedisProcess
 from tests.server_harness import ServerThread, free_port
 
@@ -30,7 +31,7 @@ def start_server(redis_url: str) -> Iterator[StartServer]:
         backend = TornadoRedisBackend(
             {**OPTIONS, "REDIS_URL": redis_url, **changes}, name="tornado_redis"
         )
-        server = ServerThread(backend.server_config(), backend.make_broker)
+        server = ServerThread(server_config(backend), backend.make_broker)
         servers.append(server)
         return server
 

@@ -14,6 +14,7 @@ from django.test import Client
 
 import realtime_core
 from realtime_core.backends.self_hosted import SelfHostedBackend
+from realtime_core.serving import server_config
 from tests.server.pusher_client import PusherTestClient
 from tests.server_harness import ServerThread
 from tests.testapp.models import TodoList
@@ -27,7 +28,7 @@ ITEMS = "/realtime/routes/todo-item/"
 def server() -> Iterator[ServerThread]:
     backend = realtime_core.get_backend()
     assert isinstance(backend, SelfHostedBackend)
-    thread = ServerThread(backend.server_config(), backend.make_broker)
+    thread = ServerThread(server_config(backend), backend.make_broker)
     yield thread
     thread.stop()
 

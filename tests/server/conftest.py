@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from realtime_core.backends.memory import InProcessBroker, InProcessExchange
+from realtime_core.brokers.in_process import InProcessBroker, InProcessExchange
 from realtime_core.messages import Message
 from realtime_core.server.config import ServerConfig
 from tests.server_harness import TEST_CONFIG, ServerThread

@@ -10,6 +10,7 @@ from websockets.sync.client import connect
 from websockets.typing import Origin
 
 from realtime_core.backends.memory import MemoryBackend
+from realtime_core.serving import server_config
 
 from .conftest import Server
 from .pusher_client import PusherTestClient
@@ -45,7 +46,7 @@ def test_self_allows_pages_of_the_serving_host_only(make_server: Callable[..., S
 
 
 def test_the_embedded_server_accepts_only_its_own_pages_by_default() -> None:
-    config = MemoryBackend({}, name="memory").server_config()
+    config = server_config(MemoryBackend({}, name="memory"))
     assert config.allowed_origins == ("self",)
 
 

@@ -20,8 +20,8 @@ import requests
 from pusher.errors import PusherBadAuth, PusherBadRequest, PusherBadStatus
 from tornado.web import Application
 
-from realtime_core.backends.memory import InProcessBroker, InProcessExchange
-from realtime_core.broker import Broker, Delivery
+from realtime_core.brokers.base import Broker, Delivery
+from realtime_core.brokers.in_process import InProcessBroker, InProcessExchange
 from realtime_core.server.api import MAX_BODY_BYTES, api_handlers
 from realtime_core.server.log_budget import LogBudget
 from realtime_core.server.outage import OutageLog

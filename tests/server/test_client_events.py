@@ -87,8 +87,9 @@ def test_oversized_data_is_rejected(chat: Server) -> None:
 
 def test_the_backend_limits_apply_to_client_events(make_server) -> None:  # type: ignore[no-untyped-def]
     from realtime_core.backends.memory import MemoryBackend
+    from realtime_core.serving import server_config
 
-    config = MemoryBackend({"MAX_DATA_BYTES": 100}, name="memory").server_config()
+    config = server_config(MemoryBackend({"MAX_DATA_BYTES": 100}, name="memory"))
     server = make_server(limits=config.limits, client_events=True)
     sender, receiver = server.client(), server.client()
     sender.subscribe("private-chat")

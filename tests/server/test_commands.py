@@ -76,9 +76,10 @@ def embedded_config() -> ServerConfig:
     import django.conf
 
     from realtime_core.backends.memory import MemoryBackend
+    from realtime_core.serving import server_config
 
     assert django.conf.settings.SECRET_KEY == "tests-only-not-secret"
-    return MemoryBackend({}, name="memory").server_config()
+    return server_config(MemoryBackend({}, name="memory"))
 
 
 def test_embedded_mode_serves_django_and_sockets_on_one_port(

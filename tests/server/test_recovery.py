@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from realtime_core.backends.memory import InProcessBroker, InProcessExchange
-from realtime_core.broker import Delivery, DeliveryHandler, ResyncHandler, TerminateHandler
+from realtime_core.brokers.base import Delivery, DeliveryHandler, ResyncHandler, TerminateHandler
+from realtime_core.brokers.in_process import InProcessBroker, InProcessExchange
 from realtime_core.positions import HistoryLimits, Position
 from tests.server_harness import TEST_CONFIG, ServerThread
 

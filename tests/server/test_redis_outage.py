@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from realtime_core.backends.redis_broker import RedisBroker
+from realtime_core.brokers.redis import RedisBroker
 from realtime_core.messages import Message
 from tests.redis_server import RedisProcess
 from tests.server_harness import TEST_CONFIG, ServerThread

@@ -6,8 +6,8 @@ handler once per (message, channel) for those channels only. Presence members an
 subscription counts live in the broker too, so every server process sharing a
 broker sees the same members and counts.
 
-Two implementations: :class:`realtime_core.backends.memory.InProcessBroker` (one
-process, the embedded default) and :class:`realtime_core.backends.redis_broker.RedisBroker`
+Two implementations: :class:`~realtime_core.brokers.in_process.InProcessBroker` (one
+process, the embedded default) and :class:`~realtime_core.brokers.redis.RedisBroker`
 (any number of processes on any number of machines).
 
 Every payload is the complete JSON text of one Pusher frame for one channel, built
@@ -23,9 +23,9 @@ import dataclasses
 from collections.abc import Callable, Sequence
 from typing import ClassVar
 
-from . import frames
-from .messages import Message
-from .positions import Position
+from .. import frames
+from ..messages import Message
+from ..positions import Position
 
 __all__ = [
     "Broker",
@@ -56,7 +56,8 @@ class Delivery:
 
 DeliveryHandler = Callable[[Delivery], None]
 """Receives deliveries for listened channels. The in-process broker calls it on the
-publishing thread; the server hands each delivery to its own event loop."""
+publishing thread; the server hands each delivery to its own event loop. What it
+raises is logged and stops no later delivery."""
 
 TerminateHandler = Callable[[str], None]
 """Called with a user id whose connections every server must close."""

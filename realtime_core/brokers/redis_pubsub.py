@@ -1,6 +1,6 @@
 """One Redis pub/sub connection, subscribed to a changing set of keys and kept alive.
 
-:class:`~realtime_core.backends.redis_broker.RedisBroker` subscribes a socket server to
+:class:`~realtime_core.brokers.redis.RedisBroker` subscribes a socket server to
 the channels its connections listen to through a :class:`Subscriber`. When the
 connection fails (or stops answering PING) it is replaced, with backoff, and every key
 is subscribed again; messages published meanwhile are missed.

@@ -19,7 +19,7 @@ swept), the next heartbeat puts its presence members and counts back. Calls made
 while Redis is unreachable raise ``redis.exceptions.RedisError`` after at most
 ``timeout`` seconds; subscription counts are written again by the next heartbeat.
 
-Key names and payload formats: :mod:`realtime_core.backends.redis_schema`.
+Key names, payload formats and scripts: :mod:`realtime_core.brokers.redis_schema`.
 """
 
 import asyncio
@@ -36,7 +36,9 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
 from .. import frames
-from ..broker import (
+from ..messages import Message
+from ..positions import DEFAULT_HISTORY_SIZE, DEFAULT_HISTORY_TTL, HistoryLimits, Position
+from .base import (
     Broker,
     DeliveryHandler,
     History,
@@ -45,8 +47,6 @@ from ..broker import (
     ResyncHandler,
     TerminateHandler,
 )
-from ..messages import Message
-from ..positions import DEFAULT_HISTORY_SIZE, DEFAULT_HISTORY_TTL, HistoryLimits, Position
 from .redis_pubsub import REDIS_ERRORS, Subscriber
 from .redis_schema import (
     DEFAULT_KEY_PREFIX,

@@ -1,4 +1,5 @@
-"""RedisBroker against a real redis-server: fan-out, presence, counts, liveness, outages.
+"""RedisBroker against a real redis-server: the broker contract, then what is Redis's own:
+the keys and scripts, node liveness and outages.
 
 Several brokers on one Redis stand for several socket server processes; a crash is a
 real process killed with SIGKILL.
@@ -10,7 +11,7 @@ import logging
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from typing import Any
 
@@ -18,37 +19,26 @@ import pytest
 import redis.asyncio
 
 from realtime_core import frames
-from realtime_core.backends.redis_broker import RedisBroker, redact_url
-from realtime_core.backends.redis_schema import RedisKeys, decode_delivery, encode_delivery
-from realtime_core.broker import Delivery, PresenceFull, PresenceJoin
-from realtime_core.messages import Message
-from realtime_core.positions import Position
+from realtime_core.brokers.base import Delivery
+from realtime_core.brokers.redis import RedisBroker, redact_url
+from realtime_core.brokers.redis_schema import RedisKeys, decode_delivery, encode_delivery
+from realtime_core.positions import HistoryLimits, Position
 
 from ..redis_server import RedisProcess
+from .contract import BrokerContract, Connect, Node, event, eventually, run
 
 APP_ID = "1"
 
 
-class Node:
-    """A broker as one socket server process runs it, recording what it is handed."""
-
-    def __init__(self, url: str, **options: Any) -> None:
-        options = {"heartbeat_interval": 1.0, "node_timeout": 5.0, "timeout": 2.0, **options}
-        self.broker = RedisBroker(url, app_id=options.pop("app_id", APP_ID), **options)
-        self.deliveries: list[Delivery] = []
-        self.terminated: list[str] = []
-
-    async def start(self) -> "Node":
-        await self.broker.start(self.deliveries.append, self.terminated.append, lambda: None)
-        return self
-
-    def on(self, channel: str) -> list[Delivery]:
-        return [delivery for delivery in self.deliveries if delivery.channel == channel]
+def redis_broker(url: str, **options: Any) -> RedisBroker:
+    """A broker with heartbeats and timeouts short enough for tests."""
+    options = {"heartbeat_interval": 1.0, "node_timeout": 5.0, "timeout": 2.0, **options}
+    return RedisBroker(url, app_id=options.pop("app_id", APP_ID), **options)
 
 
 @asynccontextmanager
 async def running(url: str, **options: Any) -> AsyncIterator[Node]:
-    node = await Node(url, **options).start()
+    node = await Node(redis_broker(url, **options)).start()
     try:
         yield node
     finally:
@@ -65,46 +55,16 @@ async def raw_redis(url: str) -> AsyncIterator[Any]:
         await client.aclose()
 
 
-async def eventually(condition: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "the condition did not become true in time"
-        await asyncio.sleep(0.01)
+class TestRedisBroker(BrokerContract):
+    @pytest.fixture
+    def connect(self, redis_url: str) -> Connect:
+        def connect(limits: HistoryLimits) -> RedisBroker:
+            return redis_broker(redis_url, history_size=limits.size, history_ttl=limits.ttl)
 
-
-def run(scenario: Coroutine[Any, Any, None]) -> None:
-    asyncio.run(scenario)
-
-
-def event(
-    channels: tuple[str, ...], name: str = "e", data: str = '"x"', socket_id: str | None = None
-) -> Message:
-    return Message(channels, name, data, socket_id)
-
-
-def stream_id(position: str) -> tuple[int, int]:
-    milliseconds, sequence = position.split("-")
-    return int(milliseconds), int(sequence)
+        return connect
 
 
 # Fan-out ------------------------------------------------------------------------------
-
-
-def test_only_listened_channels_are_delivered(redis_url: str) -> None:
-    async def scenario() -> None:
-        async with running(redis_url) as server, running(redis_url) as publisher:
-            await server.broker.listen("a")
-            await publisher.broker.publish([event(("a", "b")), event(("b",))])
-            await eventually(lambda: len(server.deliveries) >= 1)
-            await asyncio.sleep(0.2)
-            (delivery,) = server.deliveries
-            assert delivery.channel == "a"
-            assert delivery.payload == frames.channel_event("a", "e", '"x"', delivery.position)
-            assert Position.parse(delivery.position) is not None
-            assert delivery.except_socket_id is None
-            assert publisher.deliveries == []
-
-    run(scenario())
 
 
 def test_unlisten_stops_delivery_and_listen_resumes_it(redis_url: str) -> None:
@@ -170,43 +130,6 @@ def test_positions_increase_per_channel_and_the_stream_keeps_history(redis_url: 
     run(scenario())
 
 
-def test_history_past_its_size_is_incomplete(redis_url: str) -> None:
-    async def scenario() -> None:
-        async with running(redis_url, history_size=5, history_ttl=60) as server:
-            await server.broker.listen("a")
-            await server.broker.publish([event(("a",), data=str(n)) for n in range(10)])
-            for n in range(10, 300):  # Redis trims whole stream nodes: go well past them
-                await server.broker.publish([event(("a",), data=str(n))])
-            await eventually(lambda: len(server.deliveries) == 300)
-            last = Position.parse(server.deliveries[-1].position)
-            assert last is not None
-            behind = await server.broker.history("a", Position(last.epoch, 1))
-            assert not behind.complete
-            recent = await server.broker.history("a", Position(last.epoch, 296))
-            assert recent.complete
-            assert list(recent.deliveries) == server.deliveries[-4:]
-
-    run(scenario())
-
-
-def test_except_socket_id_is_carried(redis_url: str) -> None:
-    async def scenario() -> None:
-        async with running(redis_url) as server:
-            await server.broker.listen("presence-a")
-            await server.broker.publish([event(("presence-a",), socket_id="12.34")])
-            frame = frames.member_removed("presence-a", "7")
-            await server.broker.publish_frame("presence-a", frame, except_socket_id="5.6")
-            await server.broker.publish_frame("presence-a", frame)
-            await eventually(lambda: len(server.deliveries) == 3)
-            published, excluded, everyone = server.deliveries
-            assert published.except_socket_id == "12.34"
-            assert published.position
-            assert excluded == Delivery("presence-a", frame, "", "5.6")
-            assert everyone == Delivery("presence-a", frame, "", None)
-
-    run(scenario())
-
-
 def test_a_batch_is_one_script_call_delivered_in_order(redis_url: str) -> None:
     async def evalsha_calls(client: Any) -> int:
         stats = await client.info("commandstats")
@@ -252,41 +175,6 @@ def test_apps_and_prefixes_do_not_hear_each_other(redis_url: str) -> None:
     run(scenario())
 
 
-def test_a_failing_handler_does_not_stop_deliveries(
-    redis_url: str, caplog: pytest.LogCaptureFixture
-) -> None:
-    async def scenario() -> None:
-        delivered: list[Delivery] = []
-
-        def deliver(delivery: Delivery) -> None:
-            delivered.append(delivery)
-            if len(delivered) == 1:
-                raise RuntimeError("handler bug")
-
-        broker = RedisBroker(redis_url, app_id=APP_ID)
-        await broker.start(deliver, lambda user_id: None, lambda: None)
-        try:
-            await broker.listen("a")
-            await broker.publish([event(("a",), data="1")])
-            await broker.publish([event(("a",), data="2")])
-            await eventually(lambda: len(delivered) == 2)
-        finally:
-            await broker.close()
-
-    run(scenario())
-    assert "handler bug" in caplog.text
-
-
-def test_terminate_user_reaches_every_node(redis_url: str) -> None:
-    async def scenario() -> None:
-        async with running(redis_url) as first, running(redis_url) as second:
-            await first.broker.terminate_user("user\nwith newline")
-            await eventually(lambda: bool(first.terminated and second.terminated))
-            assert first.terminated == second.terminated == ["user\nwith newline"]
-
-    run(scenario())
-
-
 def test_payload_format_round_trips() -> None:
     frame = b'{"event":"e","channel":"a","data":"line\\nbreak"}'
     assert decode_delivery("a", encode_delivery("1-2", "3.4", frame)) == Delivery(
@@ -306,86 +194,11 @@ def test_redacted_url_hides_only_the_password() -> None:
     assert redact_url("unix:///run/redis.sock?password=s3cret") == "unix:///run/redis.sock?password=***"
 
 
-# Presence -----------------------------------------------------------------------------
-
-
-def test_presence_counts_a_user_once_across_nodes(redis_url: str) -> None:
-    async def scenario() -> None:
-        async with running(redis_url) as a, running(redis_url) as b:
-            room = "presence-room"
-            assert await a.broker.join_presence(room, "1.1", "u1", {"name": "Ann"}, 100) == (
-                PresenceJoin(True, {"u1": {"name": "Ann"}})
-            )
-            assert await b.broker.join_presence(room, "2.1", "u1", {"name": "Ann"}, 100) == (
-                PresenceJoin(False, {"u1": {"name": "Ann"}})
-            )
-            joined = await b.broker.join_presence(room, "2.2", "u2", None, 100)
-            assert joined == PresenceJoin(True, {"u1": {"name": "Ann"}, "u2": None})
-            assert await a.broker.leave_presence(room, "1.1") is None
-            assert await a.broker.presence_members(room) == {"u1": {"name": "Ann"}, "u2": None}
-            assert await b.broker.leave_presence(room, "2.1") == "u1"
-            assert await a.broker.presence_members(room) == {"u2": None}
-            assert await a.broker.leave_presence(room, "2.1") is None
-            assert await b.broker.leave_presence(room, "never-joined") is None
-
-    run(scenario())
-
-
-def test_joining_twice_is_harmless(redis_url: str) -> None:
-    async def scenario() -> None:
-        async with running(redis_url) as node:
-            room = "presence-room"
-            await node.broker.join_presence(room, "1.1", "u1", 1, 100)
-            assert await node.broker.join_presence(room, "1.1", "u1", 1, 100) == (
-                PresenceJoin(False, {"u1": 1})
-            )
-            assert await node.broker.leave_presence(room, "1.1") == "u1"
-            assert await node.broker.presence_members(room) == {}
-
-    run(scenario())
-
-
-def test_member_limit_refuses_only_new_users(redis_url: str) -> None:
-    async def scenario() -> None:
-        async with running(redis_url) as a, running(redis_url) as b:
-            room = "presence-room"
-            await a.broker.join_presence(room, "1.1", "u1", None, 2)
-            await b.broker.join_presence(room, "2.1", "u2", None, 2)
-            with pytest.raises(PresenceFull):
-                await a.broker.join_presence(room, "1.2", "u3", None, 2)
-            assert (await b.broker.join_presence(room, "2.2", "u1", None, 2)).added is False
-            assert await a.broker.presence_members(room) == {"u1": None, "u2": None}
-            await b.broker.leave_presence(room, "2.1")
-            assert (await a.broker.join_presence(room, "1.2", "u3", None, 2)).added is True
-
-    run(scenario())
-
-
-# Subscription counts ------------------------------------------------------------------
-
-
-def test_subscription_counts_are_summed_over_live_nodes(redis_url: str) -> None:
-    async def scenario() -> None:
-        async with running(redis_url) as a:
-            async with running(redis_url) as b:
-                await asyncio.gather(*(a.broker.count_subscription("x", 1) for _ in range(50)))
-                await b.broker.count_subscription("x", 1)
-                await b.broker.count_subscription("y", 1)
-                await a.broker.count_subscription("y", 1)
-                await a.broker.count_subscription("y", -1)
-                assert await a.broker.subscription_counts() == {"x": 51, "y": 1}
-                await asyncio.gather(*(a.broker.count_subscription("x", -1) for _ in range(50)))
-                assert await b.broker.subscription_counts() == {"x": 1, "y": 1}
-            assert await a.broker.subscription_counts() == {}
-
-    run(scenario())
-
-
 # Liveness -----------------------------------------------------------------------------
 
 CRASHING_SERVER = """
 import asyncio, sys
-from realtime_core.backends.redis_broker import RedisBroker
+from realtime_core.brokers.redis import RedisBroker
 
 async def main(url, heartbeat, timeout):
     broker = RedisBroker(url, app_id="1", heartbeat_interval=heartbeat, node_timeout=timeout)
@@ -475,7 +288,7 @@ def test_close_withdraws_members_counts_and_the_node(redis_url: str) -> None:
         room = "presence-room"
         async with running(redis_url) as observer:
             await observer.broker.listen(room)
-            leaving = await Node(redis_url).start()
+            leaving = await Node(redis_broker(redis_url)).start()
             await leaving.broker.join_presence(room, "1.1", "u1", None, 100)
             await leaving.broker.count_subscription(room, 1)
             await leaving.broker.close()
@@ -496,7 +309,7 @@ def test_close_withdraws_members_counts_and_the_node(redis_url: str) -> None:
 def test_survives_a_redis_restart_and_puts_its_state_back(
     disposable_redis: RedisProcess, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="realtime_core.backends")
+    caplog.set_level(logging.INFO, logger="realtime_core.brokers")
     url, room = disposable_redis.url, "presence-room"
 
     async def publish_until_delivered(node: Node, channel: str) -> None:
@@ -530,6 +343,22 @@ def test_survives_a_redis_restart_and_puts_its_state_back(
     run(scenario())
     assert "Lost the Redis pub/sub connection" in caplog.text
     assert "is back after" in caplog.text
+
+
+def test_a_reconnection_asks_the_server_to_resync(disposable_redis: RedisProcess) -> None:
+    async def scenario() -> None:
+        async with running(disposable_redis.url, heartbeat_interval=0.25, timeout=0.5) as node:
+            await node.broker.listen("a")
+            assert node.resyncs == 0  # the first connection missed nothing
+            disposable_redis.stop()
+            await asyncio.sleep(0.5)
+            disposable_redis.start()
+            await eventually(lambda: node.resyncs == 1, timeout=10)
+            await node.broker.publish([event(("a",))])
+            await eventually(lambda: bool(node.on("a")))
+            assert node.resyncs == 1
+
+    run(scenario())
 
 
 def test_a_leave_lost_to_a_stalled_redis_is_finished_by_a_later_heartbeat(
@@ -568,7 +397,7 @@ def test_starts_and_closes_while_redis_is_down(
     disposable_redis.stop()
 
     async def scenario() -> None:
-        node = Node(disposable_redis.url, timeout=0.5)
+        node = Node(redis_broker(disposable_redis.url, timeout=0.5))
         started = time.monotonic()
         await node.start()
         with pytest.raises(redis.RedisError):

@@ -1,8 +1,10 @@
-"""How ``tornado_redis`` lays its data out in Redis: keys, payloads and Lua scripts.
+"""The Redis schema: keys, payloads and Lua scripts, the one spec of data in Redis.
 
-Publishers (the backend, in Django processes) and socket servers
-(:class:`~realtime_core.backends.redis_broker.RedisBroker`) both build every key, payload
-and script from here, so the two sides cannot drift apart.
+Two sides share it: publishers (the ``tornado_redis`` backend,
+:class:`~realtime_core.backends.tornado_redis.TornadoRedisBackend`, publishing from
+Django processes) and socket servers (:class:`~realtime_core.brokers.redis.RedisBroker`).
+Both build every key, payload and script from here and from nowhere else, so the two
+sides cannot drift apart: a change here is a change for both.
 
 Every key of one app starts with ``{KEY_PREFIX}:{APP_ID}:`` (``{p}`` below), so several
 apps and deployments can share one Redis::
@@ -33,9 +35,9 @@ import dataclasses
 from collections.abc import Sequence
 
 from .. import frames
-from ..broker import Delivery, History
 from ..messages import Message
 from ..positions import HistoryLimits, Position, new_epoch
+from .base import Delivery, History
 
 __all__ = [
     "DEFAULT_KEY_PREFIX",

@@ -30,11 +30,6 @@ FORBIDDEN = {
 }
 """(importing part, imported part): why that direction is forbidden."""
 
-KNOWN_CYCLE = frozenset({"models", "routers"})
-"""removed by the models/changes move: the one cycle left, taken apart on another branch;
-delete this exemption (here and in test_no_cycle_between_parts) once that is merged."""
-
-
 @dataclasses.dataclass(frozen=True)
 class Edge:
     """One import statement of ``source`` that loads ``target``."""
@@ -187,7 +182,6 @@ def test_no_cycle_between_parts() -> None:
         for edge in EDGES
         if edge.kind == "module"
         and edge.parts[0] != edge.parts[1]
-        and set(edge.parts) != KNOWN_CYCLE  # removed by the models/changes move
     ]
     graph: dict[str, set[str]] = defaultdict(set)
     for edge in loading:

@@ -20,6 +20,7 @@ gaps after losing deliveries and clients resume after a reconnect.
 
 import abc
 import dataclasses
+import logging
 from collections.abc import Callable, Sequence
 from typing import ClassVar
 
@@ -27,15 +28,20 @@ from .. import frames
 from ..messages import Message
 from ..positions import Position
 
+logger = logging.getLogger(__name__)
+
 __all__ = [
     "Broker",
     "Delivery",
     "DeliveryHandler",
     "History",
+    "LifecycleEvent",
+    "LifecycleHandler",
     "PresenceFull",
     "PresenceJoin",
     "ResyncHandler",
     "TerminateHandler",
+    "occupancy_events",
 ]
 
 
@@ -65,6 +71,49 @@ TerminateHandler = Callable[[str], None]
 ResyncHandler = Callable[[], None]
 """Called when the broker may have missed deliveries (its link to the shared store was
 down): the server fills every listened channel's gap from :meth:`Broker.history`."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class LifecycleEvent:
+    """A change every server sharing the broker sees once, reported by the one that
+    made it: a channel occupied or vacated anywhere, its subscription count, a presence
+    member's first connection or last one. Webhooks are made of these."""
+
+    name: str
+    """``channel_occupied``, ``channel_vacated``, ``subscription_count``,
+    ``member_added`` or ``member_removed`` (the Pusher webhook event names)."""
+    channel: str
+    user_id: str | None = None
+    """For ``member_added`` and ``member_removed``."""
+    subscription_count: int | None = None
+    """For ``subscription_count``: the channel's connections across every server."""
+
+    def as_webhook_event(self) -> dict[str, object]:
+        """The event object of a Pusher webhook."""
+        event: dict[str, object] = {"name": self.name, "channel": self.channel}
+        if self.user_id is not None:
+            event["user_id"] = self.user_id
+        if self.subscription_count is not None:
+            event["subscription_count"] = self.subscription_count
+        return event
+
+
+LifecycleHandler = Callable[[LifecycleEvent], None]
+"""Receives the :class:`LifecycleEvent` s a server's broker decided on, on the server's
+event loop (what it raises is logged)."""
+
+
+def occupancy_events(channel: str, before: int, after: int) -> list[LifecycleEvent]:
+    """What a channel's subscription count going from ``before`` to ``after`` (across
+    every server) means: occupied and the new count, a new count, or vacated."""
+    if before == after:
+        return []
+    if after <= 0:
+        return [LifecycleEvent("channel_vacated", channel)] if before > 0 else []
+    count = LifecycleEvent("subscription_count", channel, subscription_count=after)
+    if before <= 0:
+        return [LifecycleEvent("channel_occupied", channel), count]
+    return [count]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -100,17 +149,26 @@ class PresenceFull(Exception):
 class Broker(abc.ABC):
     """Fan-out and shared state between publishers and socket server processes."""
 
+    _lifecycle: LifecycleHandler | None = None
+    """Set by :meth:`start`; :meth:`report` calls it."""
+
     unavailable_errors: ClassVar[tuple[type[BaseException], ...]] = (TimeoutError,)
     """What the broker's calls raise when its backing store cannot be reached: the
     server answers 503 for them and logs the outage once."""
 
     @abc.abstractmethod
     async def start(
-        self, deliver: DeliveryHandler, terminate: TerminateHandler, resync: ResyncHandler
+        self,
+        deliver: DeliveryHandler,
+        terminate: TerminateHandler,
+        resync: ResyncHandler,
+        lifecycle: LifecycleHandler | None = None,
     ) -> None:
         """Begin calling ``deliver`` for listened channels, ``terminate`` for user
-        terminations requested anywhere and ``resync`` after deliveries may have been
-        missed; a server calls this once before serving."""
+        terminations requested anywhere, ``resync`` after deliveries may have been
+        missed and ``lifecycle`` for the occupancy and presence changes this process
+        made (or found, sweeping a dead server's); a server calls this once before
+        serving."""
 
     @abc.abstractmethod
     async def history(self, channel: str, since: Position | None) -> History:
@@ -143,7 +201,8 @@ class Broker(abc.ABC):
 
     @abc.abstractmethod
     async def count_subscription(self, channel: str, delta: int) -> None:
-        """Add ``delta`` (+1 or -1) to this process's subscriptions of ``channel``."""
+        """Add ``delta`` (+1 or -1) to this process's subscriptions of ``channel``,
+        reporting the :func:`occupancy_events` of the change across every server."""
 
     @abc.abstractmethod
     async def subscription_counts(self) -> dict[str, int]:
@@ -154,11 +213,24 @@ class Broker(abc.ABC):
         self, channel: str, socket_id: str, user_id: str, user_info: object, max_members: int
     ) -> PresenceJoin:
         """Add a connection as ``user_id``; raise :class:`PresenceFull` when a new user
-        would make more than ``max_members``. Joining twice is harmless."""
+        would make more than ``max_members``. Joining twice is harmless. The user's
+        first connection in the channel (on any server) is reported as ``member_added``."""
 
     @abc.abstractmethod
     async def leave_presence(self, channel: str, socket_id: str) -> str | None:
-        """Remove a connection; return the user id when it was that user's last one."""
+        """Remove a connection; return the user id when it was that user's last one
+        (on any server), and report it as ``member_removed``."""
+
+    def report(self, events: Sequence[LifecycleEvent]) -> None:
+        """Hand ``events`` to the lifecycle handler given to :meth:`start`, if any."""
+        handler = self._lifecycle
+        if handler is None:
+            return
+        for event in events:
+            try:
+                handler(event)
+            except Exception:
+                logger.exception("The lifecycle handler failed on %r", event)
 
     async def leave_and_announce(self, channel: str, socket_id: str) -> None:
         """Leave a presence channel and, when the user is gone, tell the others."""

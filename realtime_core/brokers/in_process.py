@@ -25,10 +25,13 @@ from .base import (
     Delivery,
     DeliveryHandler,
     History,
+    LifecycleEvent,
+    LifecycleHandler,
     PresenceFull,
     PresenceJoin,
     ResyncHandler,
     TerminateHandler,
+    occupancy_events,
 )
 
 __all__ = ["InProcessBroker", "InProcessExchange"]
@@ -65,6 +68,8 @@ class InProcessExchange:
         self._histories: dict[str, _ChannelHistory] = {}
         self._pruned_at = time.monotonic()
         self._brokers: list[InProcessBroker] = []
+        # channel -> subscriptions over every attached broker
+        self._totals: dict[str, int] = {}
         self._warned_unserved = False
         # presence channel -> socket id -> user id, and user id -> (connections, info)
         self._sockets: dict[str, dict[str, str]] = defaultdict(dict)
@@ -166,18 +171,44 @@ class InProcessExchange:
         with self._lock:
             self._brokers.append(broker)
 
-    def detach(self, broker: "InProcessBroker") -> None:
+    def detach(self, broker: "InProcessBroker") -> list[tuple[str, int, int]]:
+        """Detach ``broker``, withdrawing its subscriptions; return each channel's total
+        before and after."""
         with self._lock:
             if broker in self._brokers:
                 self._brokers.remove(broker)
+            changes = []
+            for channel, count in broker.counts.items():
+                before = self._totals.get(channel, 0)
+                after = max(before - count, 0)
+                if after:
+                    self._totals[channel] = after
+                else:
+                    self._totals.pop(channel, None)
+                changes.append((channel, before, after))
+            broker.counts.clear()
+            return changes
 
     def subscription_counts(self) -> dict[str, int]:
-        totals: dict[str, int] = defaultdict(int)
         with self._lock:
-            for broker in self._brokers:
-                for channel, count in broker.counts.items():
-                    totals[channel] += count
-        return dict(totals)
+            return dict(self._totals)
+
+    def count(self, broker: "InProcessBroker", channel: str, delta: int) -> tuple[int, int]:
+        """Add ``delta`` to ``broker``'s subscriptions of ``channel``; return the
+        channel's total over every attached broker before and after."""
+        with self._lock:
+            before = self._totals.get(channel, 0)
+            count = broker.counts.get(channel, 0) + delta
+            if count > 0:
+                broker.counts[channel] = count
+            else:
+                broker.counts.pop(channel, None)
+            after = max(before + delta, 0)
+            if after:
+                self._totals[channel] = after
+            else:
+                self._totals.pop(channel, None)
+            return before, after
 
     def join_presence(
         self, channel: str, socket_id: str, user_id: str, user_info: object, max_members: int
@@ -235,10 +266,14 @@ class InProcessBroker(Broker):
         self._presence: set[tuple[str, str]] = set()
 
     async def start(
-        self, deliver: DeliveryHandler, terminate: TerminateHandler, resync: ResyncHandler
+        self,
+        deliver: DeliveryHandler,
+        terminate: TerminateHandler,
+        resync: ResyncHandler,
+        lifecycle: LifecycleHandler | None = None,
     ) -> None:
         # Nothing in process is ever missed: resync is never needed.
-        self._deliver, self._terminate = deliver, terminate
+        self._deliver, self._terminate, self._lifecycle = deliver, terminate, lifecycle
         self.exchange.attach(self)
 
     async def history(self, channel: str, since: Position | None) -> History:
@@ -250,7 +285,8 @@ class InProcessBroker(Broker):
         for channel, socket_id in list(self._presence):
             # Like a crashed Redis node's members: the others are told they left.
             await self.leave_and_announce(channel, socket_id)
-        self.exchange.detach(self)
+        for channel, before, after in self.exchange.detach(self):
+            self.report(occupancy_events(channel, before, after))
 
     async def publish(self, messages: Sequence[Message]) -> None:
         self.exchange.send(messages)
@@ -273,11 +309,8 @@ class InProcessBroker(Broker):
             self.exchange.unsubscribe(channel, self._deliver)
 
     async def count_subscription(self, channel: str, delta: int) -> None:
-        count = self.counts.get(channel, 0) + delta
-        if count > 0:
-            self.counts[channel] = count
-        else:
-            self.counts.pop(channel, None)
+        before, after = self.exchange.count(self, channel, delta)
+        self.report(occupancy_events(channel, before, after))
 
     async def subscription_counts(self) -> dict[str, int]:
         return self.exchange.subscription_counts()
@@ -287,11 +320,16 @@ class InProcessBroker(Broker):
     ) -> PresenceJoin:
         joined = self.exchange.join_presence(channel, socket_id, user_id, user_info, max_members)
         self._presence.add((channel, socket_id))
+        if joined.added:
+            self.report([LifecycleEvent("member_added", channel, user_id=user_id)])
         return joined
 
     async def leave_presence(self, channel: str, socket_id: str) -> str | None:
         self._presence.discard((channel, socket_id))
-        return self.exchange.leave_presence(channel, socket_id)
+        user_id = self.exchange.leave_presence(channel, socket_id)
+        if user_id is not None:
+            self.report([LifecycleEvent("member_removed", channel, user_id=user_id)])
+        return user_id
 
     async def presence_members(self, channel: str) -> dict[str, object]:
         return self.exchange.presence_members(channel)

@@ -42,13 +42,17 @@ from .base import (
     Broker,
     DeliveryHandler,
     History,
+    LifecycleEvent,
+    LifecycleHandler,
     PresenceFull,
     PresenceJoin,
     ResyncHandler,
     TerminateHandler,
+    occupancy_events,
 )
 from .redis_pubsub import REDIS_ERRORS, Subscriber
 from .redis_schema import (
+    COUNTS_SCRIPT,
     DEFAULT_KEY_PREFIX,
     FORGET_NODE_SCRIPT,
     HEARTBEAT_SCRIPT,
@@ -159,6 +163,7 @@ class RedisBroker(Broker):
         self._heartbeat_script = self._redis.register_script(HEARTBEAT_SCRIPT)
         self._live_nodes = self._redis.register_script(LIVE_NODES_SCRIPT)
         self._forget = self._redis.register_script(FORGET_NODE_SCRIPT)
+        self._counts_script = self._redis.register_script(COUNTS_SCRIPT)
         self._control = self.keys.control.encode()
         self._channel_key_start = len(self.keys.channel(""))
         self._node_presence = self.keys.node_presence(self.node_id)
@@ -194,11 +199,16 @@ class RedisBroker(Broker):
     # Lifecycle ------------------------------------------------------------------------
 
     async def start(
-        self, deliver: DeliveryHandler, terminate: TerminateHandler, resync: ResyncHandler
+        self,
+        deliver: DeliveryHandler,
+        terminate: TerminateHandler,
+        resync: ResyncHandler,
+        lifecycle: LifecycleHandler | None = None,
     ) -> None:
         if self._deliver is not None or self._closed:
             raise RuntimeError("a RedisBroker is started once")
         self._deliver, self._terminate, self._resync = deliver, terminate, resync
+        self._lifecycle = lifecycle
         await self._subscriber.start()
         await self._heartbeat_now()
         self._heartbeats = asyncio.create_task(self._beat_forever(), name="redis-heartbeat")
@@ -321,25 +331,26 @@ class RedisBroker(Broker):
     async def _write_counts(self) -> None:
         version, dirty, rewrite = self._counts_version, self._dirty_counts, self._rewrite_counts
         self._dirty_counts, self._rewrite_counts = set(), False
-        key = self.keys.node_subscriptions(self.node_id)
+        channels = self._counts if rewrite else dirty
+        args: list[str | int] = ["1" if rewrite else "0"]
+        for channel in channels:
+            args += (channel, self._counts.get(channel, 0))
         try:
-            async with self._redis.pipeline(transaction=rewrite) as pipe:
-                if rewrite:
-                    pipe.delete(key)
-                    if self._counts:
-                        pipe.hset(key, items=[x for item in self._counts.items() for x in item])
-                else:
-                    for channel in dirty:
-                        if channel in self._counts:
-                            pipe.hset(key, channel, self._counts[channel])
-                        else:
-                            pipe.hdel(key, channel)
-                await pipe.execute()
+            changed = await self._counts_script(
+                keys=[self.keys.node_subscriptions(self.node_id), self.keys.occupancy], args=args
+            )
         except BaseException:
             self._dirty_counts |= dirty
             self._rewrite_counts |= rewrite
             raise
         self._counts_written = max(self._counts_written, version)
+        self._report_counts(changed)
+
+    def _report_counts(self, changed: Sequence[Any]) -> None:
+        """Report a counts script's ``{channel, total before, total after, ...}``."""
+        for index in range(0, len(changed), 3):
+            channel, before, after = changed[index : index + 3]
+            self.report(occupancy_events(channel.decode(), int(before), int(after)))
 
     # Presence -------------------------------------------------------------------------
 
@@ -368,7 +379,11 @@ class RedisBroker(Broker):
             self._unfinished_leaves.add((channel, socket_id))
             raise
         self._unfinished_leaves.discard((channel, socket_id))
-        return None if user_id is None else str(user_id, "utf-8")
+        if user_id is None:
+            return None
+        gone = str(user_id, "utf-8")
+        self.report([LifecycleEvent("member_removed", channel, user_id=gone)])
+        return gone
 
     async def _finish_leaves(self) -> None:
         for channel, socket_id in list(self._unfinished_leaves):
@@ -393,6 +408,8 @@ class RedisBroker(Broker):
         )
         if added == -1:
             raise PresenceFull(f"{channel} already has {membership.max_members} members")
+        if added:
+            self.report([LifecycleEvent("member_added", channel, user_id=membership.user_id)])
         return PresenceJoin(bool(added), _members(_pairs(members)))
 
     # Liveness -------------------------------------------------------------------------
@@ -469,15 +486,22 @@ class RedisBroker(Broker):
         status = 0
         for start in range(0, max(len(entries), 1), _FORGET_CHUNK):
             chunk = entries[start : start + _FORGET_CHUNK]
-            keys = [self.keys.nodes, node_presence, self.keys.node_subscriptions(node_id)]
+            keys = [
+                self.keys.nodes,
+                node_presence,
+                self.keys.node_subscriptions(node_id),
+                self.keys.occupancy,
+            ]
             args: list[str | int] = [node_id, self._node_timeout_ms if check_alive else ""]
             for channel, socket_id in chunk:
                 keys += self.keys.presence(channel)
                 args += (socket_id, presence_entry(channel, socket_id))
-            status, gone = await self._forget(keys=keys, args=args)
+            status, gone, changed = await self._forget(keys=keys, args=args)
             for index, user_id in _pairs(gone).items():
                 channel = chunk[int(index) - 1][0]
+                self.report([LifecycleEvent("member_removed", channel, user_id=user_id.decode())])
                 await self.publish_frame(channel, frames.member_removed(channel, user_id.decode()))
+            self._report_counts(changed)
             if status == -1:
                 break
         if status == 1 and node_id != self.node_id:

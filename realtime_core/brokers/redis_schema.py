@@ -20,6 +20,10 @@ apps and deployments can share one Redis::
     {p}nodes                     sorted set: server node id -> last heartbeat (Redis time, ms)
     {p}node:{id}:presence        set of ``{socket_id}\\n{channel}``: the node's presence entries
     {p}node:{id}:subscriptions   hash: channel -> the node's connections subscribed to it
+    {p}occupancy                 hash: channel -> connections subscribed on every node (the
+                                 sum of the nodes' hashes, changed with them atomically by
+                                 :data:`COUNTS_SCRIPT` and :data:`FORGET_NODE_SCRIPT`, so
+                                 exactly one node sees a channel become occupied or vacated)
     {p}presence:{channel}:sockets  hash: socket id -> user id
     {p}presence:{channel}:users    hash: user id -> that user's connections in the channel
     {p}presence:{channel}:info     hash: user id -> user info as JSON
@@ -40,6 +44,7 @@ from ..positions import HistoryLimits, Position, new_epoch
 from .base import Delivery, History
 
 __all__ = [
+    "COUNTS_SCRIPT",
     "DEFAULT_KEY_PREFIX",
     "FORGET_NODE_SCRIPT",
     "HEARTBEAT_SCRIPT",
@@ -97,6 +102,10 @@ class RedisKeys:
 
     def node_subscriptions(self, node_id: str) -> str:
         return f"{self.base}node:{node_id}:subscriptions"
+
+    @property
+    def occupancy(self) -> str:
+        return f"{self.base}occupancy"
 
     def presence(self, channel: str) -> tuple[str, str, str]:
         """The ``sockets``, ``users`` and ``info`` hashes of a presence channel."""
@@ -335,24 +344,73 @@ return redis.call('ZRANGEBYSCORE', KEYS[1], cutoff, '+inf')
 """
 )
 
+# Sets one channel's count in a node's subscriptions hash (KEYS[1]) and moves the
+# occupancy hash (KEYS[2]) by the difference; appends {channel, total before, total
+# after} to ``changed`` when the count changed.
+_SET_COUNT = """
+local function set_count(node, occupancy, channel, new, changed)
+  local old = tonumber(redis.call('HGET', node, channel) or '0')
+  if new == old then return end
+  if new > 0 then
+    redis.call('HSET', node, channel, new)
+  else
+    redis.call('HDEL', node, channel)
+  end
+  local after = redis.call('HINCRBY', occupancy, channel, new - old)
+  local before = after - (new - old)
+  if after <= 0 then
+    redis.call('HDEL', occupancy, channel)
+    after = 0
+  end
+  changed[#changed + 1] = channel
+  changed[#changed + 1] = math.max(before, 0)
+  changed[#changed + 1] = after
+end
+"""
+
+COUNTS_SCRIPT = (
+    _SET_COUNT
+    + """
+-- KEYS: the node's subscriptions hash, the occupancy hash.
+-- ARGV: '1' to replace the node's counts ('0' to change only those given), then per
+-- channel its name and the node's count (0: none).
+-- Returns {channel, total before, total after, ...} for every count that changed.
+local changed = {}
+if ARGV[1] == '1' then
+  local listed = {}
+  for i = 2, #ARGV, 2 do listed[ARGV[i]] = true end
+  for _, channel in ipairs(redis.call('HKEYS', KEYS[1])) do
+    if not listed[channel] then set_count(KEYS[1], KEYS[2], channel, 0, changed) end
+  end
+end
+for i = 2, #ARGV, 2 do
+  set_count(KEYS[1], KEYS[2], ARGV[i], tonumber(ARGV[i + 1]), changed)
+end
+return changed
+"""
+)
+
 FORGET_NODE_SCRIPT = (
     _NOW_MS
     + _LEAVE
+    + _SET_COUNT
     + """
--- KEYS: nodes, the node's presence set, its subscriptions hash, then per entry the
--- presence sockets, users and info hashes.
+-- KEYS: nodes, the node's presence set, its subscriptions hash, the occupancy hash,
+-- then per entry the presence sockets, users and info hashes.
 -- ARGV: node id, node timeout in ms ('' to forget it even if alive), then per entry
 -- socket id and node entry.
--- Removes the entries; once the node has none left, forgets it entirely.
--- Returns {status, {entry index, user id, ...}} listing the users whose last connection
--- went; status 1: forgotten, 0: entries remain, -1: the node is alive after all.
+-- Removes the entries; once the node has none left, forgets it entirely, its
+-- subscriptions taken out of the occupancy hash.
+-- Returns {status, {entry index, user id, ...}, {channel, total before, total after, ...}}
+-- listing the users whose last connection went and the counts that changed; status 1:
+-- forgotten, 0: entries remain, -1: the node is alive after all.
 if ARGV[2] ~= '' then
   local seen = redis.call('ZSCORE', KEYS[1], ARGV[1])
-  if seen and tonumber(seen) >= now_ms() - tonumber(ARGV[2]) then return {-1, {}} end
+  if seen and tonumber(seen) >= now_ms() - tonumber(ARGV[2]) then return {-1, {}, {}} end
 end
 local gone = {}
-for i = 4, #KEYS, 3 do
-  local n = (i - 1) / 3
+for i = 5, #KEYS, 3 do
+  local n = (i - 2) / 3
   redis.call('SREM', KEYS[2], ARGV[2 + 2 * n])
   local user = leave(KEYS[i], KEYS[i + 1], KEYS[i + 2], ARGV[1 + 2 * n])
   if user then
@@ -360,9 +418,13 @@ for i = 4, #KEYS, 3 do
     gone[#gone + 1] = user
   end
 end
-if redis.call('SCARD', KEYS[2]) > 0 then return {0, gone} end
+if redis.call('SCARD', KEYS[2]) > 0 then return {0, gone, {}} end
+local changed = {}
+for _, channel in ipairs(redis.call('HKEYS', KEYS[3])) do
+  set_count(KEYS[3], KEYS[4], channel, 0, changed)
+end
 redis.call('DEL', KEYS[3])
 redis.call('ZREM', KEYS[1], ARGV[1])
-return {1, gone}
+return {1, gone, changed}
 """
 )

@@ -16,7 +16,13 @@ from typing import Any, ClassVar
 import pytest
 
 from realtime_core import frames
-from realtime_core.brokers.base import Broker, Delivery, PresenceFull, PresenceJoin
+from realtime_core.brokers.base import (
+    Broker,
+    Delivery,
+    LifecycleEvent,
+    PresenceFull,
+    PresenceJoin,
+)
 from realtime_core.messages import Message
 from realtime_core.positions import HistoryLimits, Position
 
@@ -33,11 +39,18 @@ class Node:
         self.broker = broker
         self.deliveries: list[Delivery] = []
         self.terminated: list[str] = []
+        self.lifecycle: list[LifecycleEvent] = []
         self.resyncs = 0
 
     async def start(self) -> "Node":
-        await self.broker.start(self.deliveries.append, self.terminated.append, self._resync)
+        await self.broker.start(
+            self.deliveries.append, self.terminated.append, self._resync, self.lifecycle.append
+        )
         return self
+
+    def reported(self, *names: str) -> list[LifecycleEvent]:
+        """The lifecycle events of those names (all when none are given), in order."""
+        return [event for event in self.lifecycle if not names or event.name in names]
 
     def _resync(self) -> None:
         self.resyncs += 1
@@ -442,5 +455,97 @@ class BrokerContract:
                 await eventually(lambda: len(observer.deliveries) == 3)
                 await self.settle()
                 assert leaving.deliveries == delivered_before_closing
+
+        run(scenario())
+
+    # Lifecycle events ------------------------------------------------------------------
+
+    def test_occupied_and_vacated_are_reported_once_across_servers(self, connect: Connect) -> None:
+        occupancy = ("channel_occupied", "channel_vacated")
+
+        async def scenario() -> None:
+            async with self.nodes(connect, 3) as nodes:
+                first, second, third = nodes
+                await first.broker.count_subscription("x", 1)
+                await asyncio.gather(
+                    second.broker.count_subscription("x", 1),
+                    third.broker.count_subscription("x", 1),
+                    first.broker.count_subscription("x", 1),
+                )
+                await asyncio.gather(
+                    *(node.broker.count_subscription("x", -1) for node in nodes),
+                )
+                await first.broker.count_subscription("x", -1)
+                everywhere = [event for node in nodes for event in node.reported(*occupancy)]
+                assert everywhere == [
+                    LifecycleEvent("channel_occupied", "x"),
+                    LifecycleEvent("channel_vacated", "x"),
+                ]
+                assert first.reported(*occupancy) == everywhere
+                # Occupied again: reported again, by whoever made it so.
+                await third.broker.count_subscription("x", 1)
+                assert third.reported(*occupancy) == [LifecycleEvent("channel_occupied", "x")]
+
+        run(scenario())
+
+    def test_each_count_change_reports_the_total_across_servers(self, connect: Connect) -> None:
+        async def scenario() -> None:
+            async with self.nodes(connect, 2) as (a, b):
+                await a.broker.count_subscription("x", 1)
+                await b.broker.count_subscription("x", 1)
+                await a.broker.count_subscription("x", -1)
+
+                def counts(node: Node) -> list[int | None]:
+                    return [
+                        event.subscription_count for event in node.reported("subscription_count")
+                    ]
+
+                assert counts(a) == [1, 1]
+                assert counts(b) == [2]
+
+        run(scenario())
+
+    def test_members_added_and_removed_once_per_user_across_servers(self, connect: Connect) -> None:
+        room = "presence-room"
+        members = ("member_added", "member_removed")
+
+        async def scenario() -> None:
+            async with self.nodes(connect, 2) as (a, b):
+                await a.broker.join_presence(room, "1.1", "u1", None, 100)
+                await b.broker.join_presence(room, "2.1", "u1", None, 100)
+                await b.broker.join_presence(room, "2.2", "u2", None, 100)
+                await a.broker.leave_presence(room, "1.1")
+                await b.broker.leave_presence(room, "2.1")
+                await b.broker.leave_presence(room, "2.2")
+                assert a.reported(*members) == [LifecycleEvent("member_added", room, user_id="u1")]
+                assert b.reported(*members) == [
+                    LifecycleEvent("member_added", room, user_id="u2"),
+                    LifecycleEvent("member_removed", room, user_id="u1"),
+                    LifecycleEvent("member_removed", room, user_id="u2"),
+                ]
+
+        run(scenario())
+
+    def test_a_closing_server_reports_what_its_leaving_empties(self, connect: Connect) -> None:
+        room = "presence-room"
+
+        async def scenario() -> None:
+            async with self.nodes(connect, 1) as (staying,):
+                await staying.broker.count_subscription("shared", 1)
+                leaving = await Node(connect(LIMITS)).start()
+                await leaving.broker.count_subscription("shared", 1)
+                await leaving.broker.count_subscription(room, 1)
+                await leaving.broker.join_presence(room, "9.1", "u9", None, 100)
+                leaving.lifecycle.clear()
+                await leaving.broker.close()
+                assert leaving.reported("member_removed", "channel_vacated") == [
+                    LifecycleEvent("member_removed", room, user_id="u9"),
+                    LifecycleEvent("channel_vacated", room),
+                ]
+                assert await staying.broker.subscription_counts() == {"shared": 1}
+                await staying.broker.count_subscription("shared", -1)
+                assert staying.reported("channel_vacated") == [
+                    LifecycleEvent("channel_vacated", "shared")
+                ]
 
         run(scenario())

@@ -19,7 +19,7 @@ import pytest
 import redis.asyncio
 
 from realtime_core import frames
-from realtime_core.brokers.base import Delivery
+from realtime_core.brokers.base import Delivery, LifecycleEvent
 from realtime_core.brokers.redis import RedisBroker, redact_url
 from realtime_core.brokers.redis_schema import RedisKeys, decode_delivery, encode_delivery
 from realtime_core.positions import HistoryLimits, Position
@@ -191,7 +191,10 @@ def test_redacted_url_hides_only_the_password() -> None:
         redact_url("redis://db.example/0?db=1&password=s3cret&Password=x")
         == "redis://db.example/0?db=1&password=***&Password=***"
     )
-    assert redact_url("unix:///run/redis.sock?password=s3cret") == "unix:///run/redis.sock?password=***"
+    assert (
+        redact_url("unix:///run/redis.sock?password=s3cret")
+        == "unix:///run/redis.sock?password=***"
+    )
 
 
 # Liveness -----------------------------------------------------------------------------
@@ -206,6 +209,7 @@ async def main(url, heartbeat, timeout):
     await broker.join_presence("presence-room", "9.1", "ghost", {"name": "G"}, 100)
     await broker.join_presence("presence-room", "9.2", "shared", None, 100)
     await broker.count_subscription("presence-room", 2)
+    await broker.count_subscription("lonely", 1)
     print("ready", flush=True)
     await asyncio.Event().wait()
 
@@ -228,7 +232,8 @@ def test_a_killed_servers_members_vanish_within_the_node_timeout(redis_url: str)
             await node.broker.count_subscription(room, 1)
             members = {"ghost": {"name": "G"}, "shared": None}
             assert await node.broker.presence_members(room) == members
-            assert await node.broker.subscription_counts() == {room: 3}
+            assert await node.broker.subscription_counts() == {room: 3, "lonely": 1}
+            node.lifecycle.clear()
 
             server.kill()
             killed_at = time.monotonic()
@@ -241,6 +246,13 @@ def test_a_killed_servers_members_vanish_within_the_node_timeout(redis_url: str)
             ]
             assert await node.broker.presence_members(room) == {"shared": None}
             assert await node.broker.subscription_counts() == {room: 1}
+            # The node that swept the dead one reports what its death changed, once.
+            ghost_left, *counts = node.lifecycle
+            assert ghost_left == LifecycleEvent("member_removed", room, user_id="ghost")
+            assert sorted(counts, key=repr) == [
+                LifecycleEvent("channel_vacated", "lonely"),
+                LifecycleEvent("subscription_count", room, subscription_count=1),
+            ]
             async with raw_redis(redis_url) as client:
                 nodes = await client.zrange(RedisKeys.for_app(APP_ID).nodes, 0, -1)
                 assert nodes == [node.broker.node_id.encode()]

@@ -5,22 +5,27 @@ A webhook is a POST whose body is ``{"time_ms": <ms>, "events": [{"name": ..., "
 HMAC-SHA256 of the raw body under the app secret). Pusher and the self-hosted servers
 send the same thing; :func:`verify` checks it (key and signature in constant time,
 ``time_ms`` within :data:`MAX_AGE` of now) and :func:`dispatch` sends one signal per event.
+With ``memory`` the embedded server hands its events to :class:`InProcessSignals`
+instead, which sends the same signals in this process, no HTTP involved.
 """
 
+import concurrent.futures
 import dataclasses
 import datetime
 import json
 import logging
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from django.db import close_old_connections
 from django.dispatch import Signal
 
 from . import signals
 from .signing import Credentials, constant_time_equal, hmac_sha256_hex
 
-__all__ = ["MAX_AGE", "Webhook", "WebhookRefused", "dispatch", "verify"]
+__all__ = ["MAX_AGE", "InProcessSignals", "Webhook", "WebhookRefused", "dispatch", "verify"]
 
 logger = logging.getLogger(__name__)
 
@@ -128,3 +133,56 @@ def dispatch(webhook: Webhook, *, sender: str) -> int:
     for signal, arguments in calls:
         signal.send(sender=sender, **arguments)
     return len(calls)
+
+
+class InProcessSignals:
+    """The embedded server's webhooks: each event's signal sent in this process.
+
+    :meth:`send` is called on the server's event loop and returns at once; receivers run
+    one at a time, in order, on a thread of their own (they may use the database, as a
+    webhook view's would), with Django's database connections handled as around a
+    request. A receiver that raises is logged and the next event goes on. At most
+    ``max_queued`` events wait; more are dropped, counted in :attr:`dropped` and logged.
+    """
+
+    def __init__(self, sender: str, *, max_queued: int = 10_000) -> None:
+        self.sender = sender
+        self.max_queued = max_queued
+        self.dropped = 0
+        self._pending = 0
+        self._lock = threading.Lock()
+        self._executor = concurrent.futures.ThreadPoolExecutor(1, "realtime-signals")
+
+    def send(self, event: Mapping[str, Any]) -> None:
+        """Queue ``event`` (a webhook event object); never blocks."""
+        with self._lock:
+            if self._pending >= self.max_queued:
+                self.dropped += 1
+                dropped = self.dropped
+            else:
+                self._pending += 1
+                dropped = 0
+        if dropped:
+            if dropped == 1 or dropped % 1000 == 0:
+                logger.error(
+                    "%d realtime signals dropped: receivers are slower than events arrive",
+                    dropped,
+                )
+            return
+        webhook = Webhook(time_ms=int(time.time() * 1000), events=[dict(event)])
+        self._executor.submit(self._dispatch, webhook)
+
+    def _dispatch(self, webhook: Webhook) -> None:
+        close_old_connections()
+        try:
+            dispatch(webhook, sender=self.sender)
+        except Exception:
+            logger.exception("A receiver of %s failed", webhook.events[0].get("name"))
+        finally:
+            close_old_connections()
+            with self._lock:
+                self._pending -= 1
+
+    def close(self) -> None:
+        """Send what is queued, then stop the thread."""
+        self._executor.shutdown(wait=True)

@@ -28,7 +28,7 @@ from tornado.websocket import WebSocketHandler, WebSocketProtocol, WebSocketProt
 from .. import frames
 from ..broker import PresenceFull
 from ..positions import Position
-from ..protocol import SERVER_TO_USER_PREFIX
+from ..protocol import SERVER_TO_USER_PREFIX, ErrorCode
 from .client_events import ClientEventRefused, EventWindow, check_client_event, count_event
 from .config import SAME_HOST, ServerConfig
 from .fanout import Outlet, text_frame
@@ -159,14 +159,16 @@ class PusherConnection(MaskedErrorLog, WebSocketHandler):
         assert stream is not None, "Tornado detaches the stream before open()"
         self.outlet = Outlet(stream, self.config.max_output_bytes, self._too_slow)
         if key != self.config.key:
-            self.close_with(4001, f"App key {key} does not exist")
+            self.close_with(ErrorCode.APP_DOES_NOT_EXIST, f"App key {key} does not exist")
             return
         protocol = self.get_query_argument("protocol", "7")
         if not protocol.isdigit():
-            self.close_with(4006, f"Invalid version string format: {protocol[:20]!r}")
+            message = f"Invalid version string format: {protocol[:20]!r}"
+            self.close_with(ErrorCode.INVALID_VERSION_FORMAT, message)
             return
         if int(protocol) not in SUPPORTED_PROTOCOLS:
-            self.close_with(4007, f"Unsupported protocol version {protocol}; use 5 to 7")
+            message = f"Unsupported protocol version {protocol}; use 5 to 7"
+            self.close_with(ErrorCode.UNSUPPORTED_PROTOCOL_VERSION, message)
             return
         refused = self.hub.admit(self)
         if refused is not None:
@@ -197,10 +199,10 @@ class PusherConnection(MaskedErrorLog, WebSocketHandler):
         if not self._closing:
             self.hub.scheduler.queue(self.outlet, text_frame(payload))
 
-    def send_error_frame(self, code: int | None, message: str) -> None:
+    def send_error_frame(self, code: ErrorCode | None, message: str) -> None:
         self.send(frames.error(code, message))
 
-    def close_with(self, code: int, reason: str) -> None:
+    def close_with(self, code: ErrorCode, reason: str) -> None:
         """``pusher:error`` with ``code``, then close the socket with the same code."""
         if self._closing:
             return
@@ -219,13 +221,13 @@ class PusherConnection(MaskedErrorLog, WebSocketHandler):
         # (after at most HANDED_TO_TORNADO bytes), then the close frame, sent once the
         # error left Tornado's buffer: Tornado gives a close handshake 5 s, and a
         # client that catches up must not find the socket gone before its 4100.
-        stream = self.outlet.stream
+        code, stream = ErrorCode.OVER_CAPACITY, self.outlet.stream
         try:
-            stream.write(text_frame(frames.error(4100, reason)))
+            stream.write(text_frame(frames.error(code, reason)))
             sent = stream.write(b"")  # resolves once everything before it is sent
         except StreamClosedError:
             return
-        sent.add_done_callback(lambda _: self.close(4100, reason))
+        sent.add_done_callback(lambda _: self.close(code, reason))
         # A client that never reads gets no close handshake: closed for certain.
         asyncio.get_running_loop().call_later(SLOW_CLIENT_GRACE, stream.close)
 
@@ -241,7 +243,7 @@ class PusherConnection(MaskedErrorLog, WebSocketHandler):
         """Called periodically by the hub: ping when idle, 4201 when the ping goes unanswered."""
         if self.pinged_at is not None and self.last_activity < self.pinged_at:
             if now - self.pinged_at >= self.config.pong_timeout:
-                self.close_with(4201, "Pong reply not received")
+                self.close_with(ErrorCode.PONG_NOT_RECEIVED, "Pong reply not received")
         elif now - self.last_activity >= self.config.activity_timeout:
             self.pinged_at = now
             self.send(frames.ping())
@@ -313,7 +315,8 @@ class PusherConnection(MaskedErrorLog, WebSocketHandler):
         subscribed = len(self.channels | self._joining.keys())
         if channel not in self.channels and subscribed >= self.config.max_subscriptions:
             message = f"Over {self.config.max_subscriptions} channels on one connection"
-            self.send(frames.subscription_error(channel, "LimitReached", message, 4301))
+            limit = ErrorCode.LIMIT_REACHED
+            self.send(frames.subscription_error(channel, "LimitReached", message, limit))
             return
         if channel.startswith(SERVER_TO_USER_PREFIX):
             # Delivered through the sign-in already; the subscription only acknowledges it.
@@ -373,7 +376,8 @@ class PusherConnection(MaskedErrorLog, WebSocketHandler):
             except PresenceFull:
                 await hub.unsubscribe(self, channel)
                 message = f"Presence channel {channel} has reached its member limit"
-                self.send(frames.subscription_error(channel, "LimitReached", message, 4100))
+                full = ErrorCode.OVER_CAPACITY
+                self.send(frames.subscription_error(channel, "LimitReached", message, full))
                 return
             self.presence_ids[channel] = user_id
             members = joined.members
@@ -403,7 +407,7 @@ class PusherConnection(MaskedErrorLog, WebSocketHandler):
         try:
             user_id = authorize_sign_in(self, data)
         except SignInRefused as refused:
-            self.send_error_frame(4009, str(refused))
+            self.send_error_frame(ErrorCode.UNAUTHORIZED, str(refused))
             return
         if self.user_id is None:
             await self.hub.sign_in(self, user_id)
@@ -451,9 +455,10 @@ class _ExplainedTooBig(WebSocketProtocol13):
     """
 
     def close(self, code: int | None = None, reason: str | None = None) -> None:
-        if code == 1009 and not self.server_terminated and not self.stream.closed():
+        too_big = ErrorCode.MESSAGE_TOO_BIG
+        if code == too_big and not self.server_terminated and not self.stream.closed():
             limit = self.params.max_message_size
-            message = f"A message of over {limit} bytes: closing (1009)"
+            message = f"A message of over {limit} bytes: closing ({too_big})"
             with contextlib.suppress(StreamClosedError):
-                self.stream.write(text_frame(frames.error(1009, message)))
+                self.stream.write(text_frame(frames.error(too_big, message)))
         super().close(code, reason)

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, TypeVar
 from .. import frames
 from ..broker import Broker, Delivery
 from ..positions import Position, offset_of
-from ..protocol import PRESENCE_PREFIX, SERVER_TO_USER_PREFIX
+from ..protocol import PRESENCE_PREFIX, SERVER_TO_USER_PREFIX, ErrorCode
 from .config import ServerConfig
 from .fanout import FlushScheduler, text_frame
 from .log_budget import LogBudget
@@ -122,16 +122,17 @@ class Hub:
 
     # Connections ------------------------------------------------------------------------
 
-    def admit(self, connection: "PusherConnection") -> tuple[int, str] | None:
+    def admit(self, connection: "PusherConnection") -> tuple[ErrorCode, str] | None:
         """Register a new connection, or say why not: the close code and reason when
         this node or the client's address is at its cap (``ServerConfig``)."""
         config, address = self.config, connection.address
         if config.max_connections is not None and len(self.connections) >= config.max_connections:
-            return 4100, "Over capacity: this server has no room; retry later"
+            return ErrorCode.OVER_CAPACITY, "Over capacity: this server has no room; retry later"
         from_address = self._addresses.get(address, 0)
         cap = config.max_connections_per_address
         if cap is not None and from_address >= cap:
-            return 4004, f"Over the quota of {cap} connections from one address"
+            reason = f"Over the quota of {cap} connections from one address"
+            return ErrorCode.OVER_CONNECTION_QUOTA, reason
         self._addresses[address] = from_address + 1
         self.connections[connection.socket_id] = connection
         self.stats.connections += 1
@@ -450,8 +451,9 @@ class Hub:
         self._on_loop(self._terminate_local, user_id)
 
     def _terminate_local(self, user_id: str) -> None:
+        reason = "Connection terminated by the application"
         for connection in list(self._users.get(user_id, ())):
-            connection.close_with(4009, "Connection terminated by the application")
+            connection.close_with(ErrorCode.UNAUTHORIZED, reason)
 
     # Idle connections -------------------------------------------------------------------
 
@@ -468,7 +470,8 @@ class Hub:
                 except Exception:
                     logger.exception("Checking connection %s failed", connection.socket_id)
 
-    def close_all(self, code: int, reason: str) -> None:
+    def close_all(self, code: ErrorCode, reason: str) -> None:
+        """Close every local connection with ``code`` (after a ``pusher:error``)."""
         for connection in list(self.connections.values()):
             connection.close_with(code, reason)
 

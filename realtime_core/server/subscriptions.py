@@ -13,6 +13,7 @@ from ..protocol import (
     AUTHORIZED_PREFIXES,
     PRESENCE_PREFIX,
     SERVER_TO_USER_PREFIX,
+    ErrorCode,
     is_user_id,
     validate_channel_name,
 )
@@ -32,6 +33,7 @@ class SubscriptionRefused(Exception):
     """Sent to the client as a channel-scoped ``pusher:subscription_error``."""
 
     def __init__(self, message: str, kind: str = "AuthError", status: int = 401) -> None:
+        """``status`` is an HTTP status, or an :class:`ErrorCode` for ``LimitReached``."""
         super().__init__(message)
         self.kind = kind
         self.status = status
@@ -112,14 +114,16 @@ def _check_member_limits(connection: "PusherConnection", member: Member) -> None
     user_id, user_info = member
     if len(user_id) > config.max_user_id_length:
         raise SubscriptionRefused(
-            f"user_id is over {config.max_user_id_length} characters", "LimitReached", 4009
+            f"user_id is over {config.max_user_id_length} characters",
+            "LimitReached",
+            ErrorCode.UNAUTHORIZED,
         )
     info_size = len(compact_json(user_info).encode())
     if info_size > config.max_user_info_bytes:
         raise SubscriptionRefused(
             f"user_info is {info_size} bytes; the limit is {config.max_user_info_bytes}",
             "LimitReached",
-            4301,
+            ErrorCode.LIMIT_REACHED,
         )
 
 

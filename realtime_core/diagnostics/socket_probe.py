@@ -23,6 +23,7 @@ from tornado.simple_httpclient import HTTPTimeoutError
 from tornado.websocket import WebSocketClientConnection, WebSocketError, websocket_connect
 
 from ..protocol import ErrorCode
+from ..server.tornado_internals import client_stream
 
 __all__ = ["FailureKind", "ProbeFailure", "PusherSocket", "shown_url", "socket_url"]
 
@@ -256,15 +257,15 @@ class PusherSocket:
         """Close cleanly; drop the connection if the server does not answer in time."""
         if self._closed:
             return
-        protocol = self._connection.protocol
+        stream = client_stream(self._connection)  # close() forgets it
         self._connection.close(1000, "realtime_check done")
         deadline = _Deadline(CLOSE_WAIT_SECONDS)
         while True:
             try:
                 raw = await asyncio.wait_for(self._frames.get(), deadline.left())
             except TimeoutError:
-                if protocol is not None and protocol.stream is not None:
-                    protocol.stream.close()
+                if stream is not None:
+                    stream.close()
                 return
             if raw is None:
                 return

@@ -23,7 +23,7 @@ from http.client import responses
 from typing import Any
 
 from tornado.iostream import StreamClosedError
-from tornado.websocket import WebSocketHandler, WebSocketProtocol, WebSocketProtocol13
+from tornado.websocket import WebSocketHandler, WebSocketProtocol
 
 from .. import frames
 from ..broker import PresenceFull
@@ -40,6 +40,12 @@ from .subscriptions import (
     SubscriptionRefused,
     authorize_sign_in,
     authorize_subscription,
+)
+from .tornado_internals import (
+    NoticeBeforeTooBig,
+    release_upgrade_request,
+    websocket_stream,
+    with_protocol_class,
 )
 
 __all__ = ["PusherConnection"]
@@ -126,10 +132,7 @@ class PusherConnection(MaskedErrorLog, WebSocketHandler):
         self.finish(json.dumps({"error": message, "code": status_code}))
 
     def get_websocket_protocol(self) -> WebSocketProtocol | None:
-        protocol = super().get_websocket_protocol()
-        if type(protocol) is WebSocketProtocol13:
-            protocol.__class__ = _ExplainedTooBig
-        return protocol
+        return with_protocol_class(super().get_websocket_protocol(), _ExplainedTooBig)
 
     def check_origin(self, origin: str) -> bool:
         """Refuse (403) upgrades from pages of sites not in ``allowed_origins``, which
@@ -155,8 +158,7 @@ class PusherConnection(MaskedErrorLog, WebSocketHandler):
 
     def open(self, *args: str, **kwargs: str) -> None:
         key = args[0] if args else ""
-        stream = self.ws_connection.stream  # type: ignore[union-attr]
-        assert stream is not None, "Tornado detaches the stream before open()"
+        stream = websocket_stream(self)
         self.outlet = Outlet(stream, self.config.max_output_bytes, self._too_slow)
         if key != self.config.key:
             self.close_with(ErrorCode.APP_DOES_NOT_EXIST, f"App key {key} does not exist")
@@ -179,18 +181,8 @@ class PusherConnection(MaskedErrorLog, WebSocketHandler):
         # Frames are already coalesced per loop turn (fanout.py); Nagle's algorithm would
         # only hold a lone frame back until the client's delayed ACK, about 40 ms.
         self.set_nodelay(True)
-        self._release_upgrade_request()
+        release_upgrade_request(self)
         self.send(frames.connection_established(self.socket_id, self.config.activity_timeout))
-
-    def _release_upgrade_request(self) -> None:
-        """Drop what only the HTTP upgrade needed: about 2 KiB per open connection.
-
-        Once the socket is open Tornado reads neither the request's headers and HTTP
-        connection nor the response headers (the 101 went out before ``open()``).
-        """
-        self.request.connection = None
-        self.request.headers = None  # type: ignore[assignment]
-        self._headers = None  # type: ignore[assignment]
 
     # Sending ----------------------------------------------------------------------------
 
@@ -446,19 +438,11 @@ class PusherConnection(MaskedErrorLog, WebSocketHandler):
             logger.exception("Cleaning up %s failed", self.socket_id)
 
 
-class _ExplainedTooBig(WebSocketProtocol13):
-    """Tornado's protocol, saying why before it closes for a message over the limit.
+class _ExplainedTooBig(NoticeBeforeTooBig):
+    """Tornado's protocol, saying why before it closes for a message over the limit:
+    every close of this server comes after a ``pusher:error`` with the same code, so
+    the client (and its developer) learns why."""
 
-    Tornado refuses a message past ``websocket_max_message_size`` before reading it,
-    with a bare 1009 close; every close of this server comes after a ``pusher:error``
-    with the same code, so the client (and its developer) learns why.
-    """
-
-    def close(self, code: int | None = None, reason: str | None = None) -> None:
-        too_big = ErrorCode.MESSAGE_TOO_BIG
-        if code == too_big and not self.server_terminated and not self.stream.closed():
-            limit = self.params.max_message_size
-            message = f"A message of over {limit} bytes: closing ({too_big})"
-            with contextlib.suppress(StreamClosedError):
-                self.stream.write(text_frame(frames.error(too_big, message)))
-        super().close(code, reason)
+    def too_big_notice(self, limit: int) -> bytes:
+        code = ErrorCode.MESSAGE_TOO_BIG
+        return text_frame(frames.error(code, f"A message of over {limit} bytes: closing ({code})"))

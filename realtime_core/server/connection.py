@@ -15,10 +15,9 @@ import asyncio
 import contextlib
 import json
 import logging
-import secrets
 import time
 import urllib.parse
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Set
 from http.client import responses
 from typing import Any
 
@@ -35,6 +34,7 @@ from .fanout import Outlet, text_frame
 from .hub import RETRY_FIRST, RETRY_MAX, Hub
 from .inbound import BadFrame, read_frame
 from .redaction import MaskedErrorLog
+from .session import Session, new_socket_id
 from .subscriptions import (
     SignInRefused,
     SubscriptionRefused,
@@ -58,13 +58,11 @@ SLOW_CLIENT_GRACE = 30.0
 socket is closed regardless."""
 
 
-def new_socket_id() -> str:
-    """Two random integers joined by a dot, as every Pusher SDK expects."""
-    return f"{secrets.randbelow(10**9) + 1}.{secrets.randbelow(10**9) + 1}"
-
-
 class PusherConnection(MaskedErrorLog, WebSocketHandler):
-    """The WebSocket handler at ``/app/{key}``."""
+    """The WebSocket handler at ``/app/{key}``: the only writer of its :class:`Session`.
+
+    The hub sees it as a :class:`~.subscriber.Subscriber`.
+    """
 
     # Slots keep our state out of the instance dict, which then stays small enough
     # for CPython to share its keys with every other connection (memory per socket).
@@ -75,26 +73,18 @@ class PusherConnection(MaskedErrorLog, WebSocketHandler):
         "_joining",
         "_operation",
         "address",
-        "channels",
         "config",
         "hub",
         "last_activity",
         "outlet",
         "pinged_at",
-        "presence_ids",
-        "signed_in_data",
-        "socket_id",
-        "user_id",
+        "session",
     )
     hub: Hub
     config: ServerConfig
-    socket_id: str
+    session: Session
     address: str
     outlet: Outlet
-    user_id: str | None
-    signed_in_data: dict[str, Any] | None
-    channels: set[str]
-    presence_ids: dict[str, str]
     last_activity: float
     pinged_at: float | None
     _closing: bool
@@ -106,18 +96,29 @@ class PusherConnection(MaskedErrorLog, WebSocketHandler):
     def initialize(self, hub: Hub) -> None:
         self.hub = hub
         self.config = hub.config
-        self.socket_id = new_socket_id()
+        self.session = Session(new_socket_id())
         self.address = self.request.remote_ip or ""
-        self.user_id = None
-        self.signed_in_data = None
-        self.channels = set()
-        self.presence_ids = {}
         self.last_activity = time.monotonic()
         self.pinged_at = None
         self._closing = False
         self._operation = None
         self._event_window = (0, 0)
         self._joining = {}
+
+    @property
+    def socket_id(self) -> str:
+        """The session's socket id."""
+        return self.session.socket_id
+
+    @property
+    def channels(self) -> Set[str]:
+        """The session's channels, read-only."""
+        return self.session.channels
+
+    @property
+    def user_id(self) -> str | None:
+        """The session's signed-in user."""
+        return self.session.user_id
 
     # Handshake --------------------------------------------------------------------------
 
@@ -294,7 +295,7 @@ class PusherConnection(MaskedErrorLog, WebSocketHandler):
             return
         channel: str = data["channel"]
         try:
-            member = authorize_subscription(self, channel, data)
+            member = authorize_subscription(self.config, self.session, channel, data)
         except SubscriptionRefused as refused:
             self.send(
                 frames.subscription_error(channel, refused.kind, str(refused), refused.status)
@@ -304,8 +305,9 @@ class PusherConnection(MaskedErrorLog, WebSocketHandler):
                 # with code null, which no client treats as a reason to reconnect.
                 self.send_error_frame(None, str(refused))
             return
-        subscribed = len(self.channels | self._joining.keys())
-        if channel not in self.channels and subscribed >= self.config.max_subscriptions:
+        channels = self.session.channels
+        subscribed = len(channels | self._joining.keys())
+        if channel not in channels and subscribed >= self.config.max_subscriptions:
             message = f"Over {self.config.max_subscriptions} channels on one connection"
             limit = ErrorCode.LIMIT_REACHED
             self.send(frames.subscription_error(channel, "LimitReached", message, limit))
@@ -334,7 +336,7 @@ class PusherConnection(MaskedErrorLog, WebSocketHandler):
                 if not isinstance(exc, self.hub.broker.unavailable_errors):
                     logger.exception("Subscribing %s to %s failed", self.socket_id, channel)
                     with contextlib.suppress(Exception):
-                        await self.hub.unsubscribe(self, channel)
+                        await self._leave(channel)
                     message = "The server could not complete the subscription"
                     self.send(frames.subscription_error(channel, "ServerError", message, 500))
                     return
@@ -342,7 +344,7 @@ class PusherConnection(MaskedErrorLog, WebSocketHandler):
                     self.hub.outage.failed(f"subscribing to {channel}", exc)
                 failing = True
             with contextlib.suppress(Exception):
-                await self.hub.unsubscribe(self, channel)  # start again from nothing
+                await self._leave(channel)  # start again from nothing
             await asyncio.sleep(delay)
             delay = min(2 * delay, RETRY_MAX)
 
@@ -352,7 +354,7 @@ class PusherConnection(MaskedErrorLog, WebSocketHandler):
         """Subscribe locally, join the members of a presence channel, then start
         receiving at a known position (the missed events first when resuming)."""
         hub, broker = self.hub, self.hub.broker
-        newly_subscribed = await hub.subscribe(self, channel)
+        newly_subscribed = await self._enter(channel)
         members: dict[str, object] | None = None
         if not newly_subscribed:
             # Subscribing again is harmless: confirm where it stands (and resume from
@@ -366,12 +368,12 @@ class PusherConnection(MaskedErrorLog, WebSocketHandler):
                     channel, self.socket_id, user_id, user_info, self.config.max_presence_members
                 )
             except PresenceFull:
-                await hub.unsubscribe(self, channel)
+                await self._leave(channel)
                 message = f"Presence channel {channel} has reached its member limit"
                 full = ErrorCode.OVER_CAPACITY
                 self.send(frames.subscription_error(channel, "LimitReached", message, full))
                 return
-            self.presence_ids[channel] = user_id
+            self.session.set_presence_id(channel, user_id)
             members = joined.members
             if joined.added:
                 added = frames.member_added(channel, user_id, user_info)
@@ -384,6 +386,23 @@ class PusherConnection(MaskedErrorLog, WebSocketHandler):
 
         await hub.start_delivering(self, channel, since, success)
 
+    async def _enter(self, channel: str) -> bool:
+        """Subscribe on this node (the hub listens to ``channel`` for it); False when
+        subscribed already."""
+        if not self.session.join(channel):
+            return False
+        try:
+            await self.hub.subscribe(self, channel)
+        except BaseException:
+            self.session.leave(channel)
+            raise
+        return True
+
+    async def _leave(self, channel: str) -> None:
+        """Unsubscribe on this node, and from the presence members when one of them."""
+        if self.session.leave(channel):
+            await self.hub.unsubscribe(self, channel)
+
     async def _unsubscribe(self, data: Any) -> None:
         if not isinstance(data, dict) or not isinstance(data.get("channel"), str):
             self.send_error_frame(None, "pusher:unsubscribe needs data with a string 'channel'")
@@ -393,28 +412,33 @@ class PusherConnection(MaskedErrorLog, WebSocketHandler):
             joining.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await joining
-        await self.hub.unsubscribe(self, data["channel"])
+        await self._leave(data["channel"])
 
     async def _sign_in(self, data: Any) -> None:
+        session = self.session
         try:
-            user_id = authorize_sign_in(self, data)
+            user_id, user_data = authorize_sign_in(self.config, session, data)
         except SignInRefused as refused:
             self.send_error_frame(ErrorCode.UNAUTHORIZED, str(refused))
             return
-        if self.user_id is None:
-            await self.hub.sign_in(self, user_id)
+        if session.sign_in(user_id, user_data):
+            try:
+                await self.hub.sign_in(self, user_id)
+            except Exception:
+                session.sign_out()
+                raise
         self.send(frames.signin_success(data["user_data"]))
 
     async def _client_event(self, event: str, channel: Any, data: Any) -> None:
         self._event_window = count_event(self._event_window, time.monotonic())
         try:
             channel = check_client_event(
-                self.config, event, channel, data, self.channels, self._event_window[1]
+                self.config, event, channel, data, self.session.channels, self._event_window[1]
             )
         except ClientEventRefused as refused:
             self.send_error_frame(refused.code, str(refused))
             return
-        user_id = self.presence_ids.get(channel)
+        user_id = self.session.presence_id(channel)
         payload = frames.client_event(channel, event, data, user_id)
         await self.hub.broker.publish_frame(channel, payload, except_socket_id=self.socket_id)
 

@@ -9,6 +9,8 @@ never carry a ``channel`` key.
 import json
 from typing import Any
 
+from .protocol import ErrorCode
+
 __all__ = [
     "EXTENSIONS",
     "PONG",
@@ -56,7 +58,7 @@ def connection_established(socket_id: str, activity_timeout: int) -> bytes:
     return _encode({"event": "pusher:connection_established", "data": compact_json(data)})
 
 
-def error(code: int | None, message: str) -> bytes:
+def error(code: ErrorCode | None, message: str) -> bytes:
     """A connection-level ``pusher:error``; ``code`` None for errors that must not
     make clients reconnect or give up (a refused subscription, a bad frame)."""
     return _encode({"event": "pusher:error", "data": {"code": code, "message": message}})

@@ -1,12 +1,15 @@
-"""Pusher Channels names, limits and validation, shared by every backend and the server.
+"""Pusher Channels names, limits, codes and validation, shared by every backend and the server.
 
 The defaults are Pusher's published limits (see ``shared/design/pusher-protocol.md``
 section 7), so an app that publishes fine on one backend publishes fine on all.
+:class:`ErrorCode` names every close and error code the server sends or Pusher
+documents, each with its description and the reconnect rule of its range.
 """
 
 import dataclasses
+import enum
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from .exceptions import InvalidMessage
 
@@ -14,7 +17,9 @@ __all__ = [
     "AUTHORIZED_PREFIXES",
     "DEFAULT_LIMITS",
     "SAME_HOST",
+    "ErrorCode",
     "Limits",
+    "Reconnect",
     "is_user_id",
     "validate_channel_name",
     "validate_channels",
@@ -54,6 +59,101 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
+
+
+class Reconnect(enum.Enum):
+    """What a client does after the server closes its connection with a code.
+
+    Pusher gives each hundred of its codes one rule; WebSocket's own codes (below
+    4000) are retried with backoff by pusher-js and ``realtime.js`` alike.
+    """
+
+    NEVER = "does not reconnect: the same settings would be refused again"
+    """4000-4099."""
+    AFTER_BACKOFF = "reconnects after backing off, a second or more"
+    """4100-4199, and WebSocket's own codes."""
+    AT_ONCE = "reconnects at once"
+    """4200-4299."""
+    STAYS_CONNECTED = "not a close: sent on a connection that stays open"
+    """4300-4399: a close with one of them would make pusher-js stop reconnecting,
+    so the server never closes with them."""
+
+    @property
+    def description(self) -> str:
+        """The rule in words, for reference tables."""
+        return self.value
+
+
+class ErrorCode(enum.IntEnum):
+    """The ``code`` of a ``pusher:error``, a close, or a ``LimitReached`` subscription error.
+
+    Members compare and encode as their numbers, so they go on the wire as they are.
+    Each has a one-line :attr:`description` and the :attr:`reconnect` rule of its
+    range; ``ErrorCode(code)`` names a code a client received.
+    """
+
+    MESSAGE_TOO_BIG = 1009
+    TLS_ONLY = 4000
+    APP_DOES_NOT_EXIST = 4001
+    APP_DISABLED = 4003
+    OVER_CONNECTION_QUOTA = 4004
+    PATH_NOT_FOUND = 4005
+    INVALID_VERSION_FORMAT = 4006
+    UNSUPPORTED_PROTOCOL_VERSION = 4007
+    NO_PROTOCOL_VERSION = 4008
+    UNAUTHORIZED = 4009
+    OVER_CAPACITY = 4100
+    RECONNECT_IMMEDIATELY = 4200
+    PONG_NOT_RECEIVED = 4201
+    CLOSED_AFTER_INACTIVITY = 4202
+    LIMIT_REACHED = 4301
+    WATCHLIST_LIMIT = 4302
+
+    @property
+    def description(self) -> str:
+        """What the code means, in one line (what this server sends it for, if it does)."""
+        return _DESCRIPTIONS[self]
+
+    @property
+    def reconnect(self) -> Reconnect:
+        """What a client does after a close with this code, by the code's range."""
+        if self < 4000:
+            return Reconnect.AFTER_BACKOFF  # WebSocket's own codes
+        if self < 4100:
+            return Reconnect.NEVER
+        if self < 4200:
+            return Reconnect.AFTER_BACKOFF
+        if self < 4300:
+            return Reconnect.AT_ONCE
+        return Reconnect.STAYS_CONNECTED
+
+
+_DESCRIPTIONS: Mapping[ErrorCode, str] = {
+    ErrorCode.MESSAGE_TOO_BIG: (
+        "A message over the size limit (WebSocket's own code): closed before it is read"
+    ),
+    ErrorCode.TLS_ONLY: "The app accepts TLS connections only: clients connect again with wss://",
+    ErrorCode.APP_DOES_NOT_EXIST: "No app has the key in the connection's URL",
+    ErrorCode.APP_DISABLED: "The app is disabled",
+    ErrorCode.OVER_CONNECTION_QUOTA: "Over the connection quota: here, of one client address",
+    ErrorCode.PATH_NOT_FOUND: "No app is served at the connection's path",
+    ErrorCode.INVALID_VERSION_FORMAT: "The protocol version in the URL is not a number",
+    ErrorCode.UNSUPPORTED_PROTOCOL_VERSION: "The protocol version is not one of 5 to 7",
+    ErrorCode.NO_PROTOCOL_VERSION: "The URL gives no protocol version",
+    ErrorCode.UNAUTHORIZED: (
+        "Unauthorized: a refused sign-in or user id, or a connection the app terminated"
+    ),
+    ErrorCode.OVER_CAPACITY: (
+        "Over capacity: the server, a presence channel, or a client that reads too slowly"
+    ),
+    ErrorCode.RECONNECT_IMMEDIATELY: "Reconnect at once: the server is shutting down",
+    ErrorCode.PONG_NOT_RECEIVED: "Nothing arrived within the pong timeout after a ping",
+    ErrorCode.CLOSED_AFTER_INACTIVITY: "Closed after a long inactivity (clients that cannot ping)",
+    ErrorCode.LIMIT_REACHED: (
+        "A request over a limit: client events per second, channels, or user_info size"
+    ),
+    ErrorCode.WATCHLIST_LIMIT: "A watchlist of over 100 user ids: the first 100 are kept",
+}
 
 
 def validate_event_name(name: str, limits: Limits) -> None:

@@ -22,6 +22,9 @@ from tornado.iostream import StreamClosedError
 from tornado.simple_httpclient import HTTPTimeoutError
 from tornado.websocket import WebSocketClientConnection, WebSocketError, websocket_connect
 
+from ..protocol import ErrorCode
+from ..server.tornado_internals import client_stream
+
 __all__ = ["FailureKind", "ProbeFailure", "PusherSocket", "shown_url", "socket_url"]
 
 PROTOCOL_VERSION = 7
@@ -166,11 +169,11 @@ class PusherSocket:
     def _error_failure(self, data: Any) -> ProbeFailure:
         code = data.get("code") if isinstance(data, dict) else None
         message = data.get("message") if isinstance(data, dict) else data
-        if code == 4001:
+        if code == ErrorCode.APP_DOES_NOT_EXIST:
             key = urllib.parse.unquote(urllib.parse.urlsplit(self.url).path.rsplit("/", 1)[-1])
             return ProbeFailure(
                 f"the server at {self.url} does not know app key {key!r} "
-                f"(pusher:error 4001: {message})",
+                f"(pusher:error {ErrorCode.APP_DOES_NOT_EXIST}: {message})",
                 FailureKind.KEY,
             )
         return ProbeFailure(
@@ -237,7 +240,7 @@ class PusherSocket:
 
     def _closed_failure(self) -> ProbeFailure:
         code, reason = self._connection.close_code, self._connection.close_reason
-        if code == 4001:
+        if code == ErrorCode.APP_DOES_NOT_EXIST:
             return self._error_failure({"code": code, "message": reason})
         return ProbeFailure(
             f"the server at {self.url} closed the connection (code {code}: {reason or 'none'})",
@@ -254,15 +257,15 @@ class PusherSocket:
         """Close cleanly; drop the connection if the server does not answer in time."""
         if self._closed:
             return
-        protocol = self._connection.protocol
+        stream = client_stream(self._connection)  # close() forgets it
         self._connection.close(1000, "realtime_check done")
         deadline = _Deadline(CLOSE_WAIT_SECONDS)
         while True:
             try:
                 raw = await asyncio.wait_for(self._frames.get(), deadline.left())
             except TimeoutError:
-                if protocol is not None and protocol.stream is not None:
-                    protocol.stream.close()
+                if stream is not None:
+                    stream.close()
                 return
             if raw is None:
                 return

@@ -11,7 +11,7 @@ from collections.abc import Collection
 from typing import Any
 
 from ..frames import compact_json
-from ..protocol import AUTHORIZED_PREFIXES, ENCRYPTED_PREFIX
+from ..protocol import AUTHORIZED_PREFIXES, ENCRYPTED_PREFIX, ErrorCode
 from .config import ServerConfig
 
 __all__ = ["ClientEventRefused", "EventWindow", "check_client_event", "count_event"]
@@ -23,7 +23,7 @@ EventWindow = tuple[int, int]
 class ClientEventRefused(Exception):
     """Sent to the client as a connection-level ``pusher:error`` with ``code``."""
 
-    def __init__(self, message: str, code: int | None = None) -> None:
+    def __init__(self, message: str, code: ErrorCode | None = None) -> None:
         super().__init__(message)
         self.code = code
 
@@ -59,7 +59,8 @@ def check_client_event(
         raise ClientEventRefused(f"Client event rejected - not subscribed to {channel}")
     if sent_this_second > config.client_events_per_second:
         raise ClientEventRefused(
-            f"Client event rejected - over {config.client_events_per_second} per second", 4301
+            f"Client event rejected - over {config.client_events_per_second} per second",
+            ErrorCode.LIMIT_REACHED,
         )
     limits = config.limits
     if len(event) > limits.max_event_name_length:

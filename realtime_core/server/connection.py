@@ -15,31 +15,37 @@ import asyncio
 import contextlib
 import json
 import logging
-import secrets
 import time
 import urllib.parse
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Set
 from http.client import responses
 from typing import Any
 
 from tornado.iostream import StreamClosedError
-from tornado.websocket import WebSocketHandler, WebSocketProtocol, WebSocketProtocol13
+from tornado.websocket import WebSocketHandler, WebSocketProtocol
 
 from .. import frames
 from ..brokers.base import PresenceFull
 from ..positions import Position
-from ..protocol import SAME_HOST, SERVER_TO_USER_PREFIX
+from ..protocol import SAME_HOST, SERVER_TO_USER_PREFIX, ErrorCode
 from .client_events import ClientEventRefused, EventWindow, check_client_event, count_event
 from .config import ServerConfig
 from .fanout import Outlet, text_frame
 from .hub import RETRY_FIRST, RETRY_MAX, Hub
 from .inbound import BadFrame, read_frame
 from .redaction import MaskedErrorLog
+from .session import Session, new_socket_id
 from .subscriptions import (
     SignInRefused,
     SubscriptionRefused,
     authorize_sign_in,
     authorize_subscription,
+)
+from .tornado_internals import (
+    NoticeBeforeTooBig,
+    release_upgrade_request,
+    websocket_stream,
+    with_protocol_class,
 )
 
 __all__ = ["PusherConnection"]
@@ -52,13 +58,11 @@ SLOW_CLIENT_GRACE = 30.0
 socket is closed regardless."""
 
 
-def new_socket_id() -> str:
-    """Two random integers joined by a dot, as every Pusher SDK expects."""
-    return f"{secrets.randbelow(10**9) + 1}.{secrets.randbelow(10**9) + 1}"
-
-
 class PusherConnection(MaskedErrorLog, WebSocketHandler):
-    """The WebSocket handler at ``/app/{key}``."""
+    """The WebSocket handler at ``/app/{key}``: the only writer of its :class:`Session`.
+
+    The hub sees it as a :class:`~.subscriber.Subscriber`.
+    """
 
     # Slots keep our state out of the instance dict, which then stays small enough
     # for CPython to share its keys with every other connection (memory per socket).
@@ -69,26 +73,18 @@ class PusherConnection(MaskedErrorLog, WebSocketHandler):
         "_joining",
         "_operation",
         "address",
-        "channels",
         "config",
         "hub",
         "last_activity",
         "outlet",
         "pinged_at",
-        "presence_ids",
-        "signed_in_data",
-        "socket_id",
-        "user_id",
+        "session",
     )
     hub: Hub
     config: ServerConfig
-    socket_id: str
+    session: Session
     address: str
     outlet: Outlet
-    user_id: str | None
-    signed_in_data: dict[str, Any] | None
-    channels: set[str]
-    presence_ids: dict[str, str]
     last_activity: float
     pinged_at: float | None
     _closing: bool
@@ -100,18 +96,29 @@ class PusherConnection(MaskedErrorLog, WebSocketHandler):
     def initialize(self, hub: Hub) -> None:
         self.hub = hub
         self.config = hub.config
-        self.socket_id = new_socket_id()
+        self.session = Session(new_socket_id())
         self.address = self.request.remote_ip or ""
-        self.user_id = None
-        self.signed_in_data = None
-        self.channels = set()
-        self.presence_ids = {}
         self.last_activity = time.monotonic()
         self.pinged_at = None
         self._closing = False
         self._operation = None
         self._event_window = (0, 0)
         self._joining = {}
+
+    @property
+    def socket_id(self) -> str:
+        """The session's socket id."""
+        return self.session.socket_id
+
+    @property
+    def channels(self) -> Set[str]:
+        """The session's channels, read-only."""
+        return self.session.channels
+
+    @property
+    def user_id(self) -> str | None:
+        """The session's signed-in user."""
+        return self.session.user_id
 
     # Handshake --------------------------------------------------------------------------
 
@@ -126,10 +133,7 @@ class PusherConnection(MaskedErrorLog, WebSocketHandler):
         self.finish(json.dumps({"error": message, "code": status_code}))
 
     def get_websocket_protocol(self) -> WebSocketProtocol | None:
-        protocol = super().get_websocket_protocol()
-        if type(protocol) is WebSocketProtocol13:
-            protocol.__class__ = _ExplainedTooBig
-        return protocol
+        return with_protocol_class(super().get_websocket_protocol(), _ExplainedTooBig)
 
     def check_origin(self, origin: str) -> bool:
         """Refuse (403) upgrades from pages of sites not in ``allowed_origins``, which
@@ -155,18 +159,19 @@ class PusherConnection(MaskedErrorLog, WebSocketHandler):
 
     def open(self, *args: str, **kwargs: str) -> None:
         key = args[0] if args else ""
-        stream = self.ws_connection.stream  # type: ignore[union-attr]
-        assert stream is not None, "Tornado detaches the stream before open()"
+        stream = websocket_stream(self)
         self.outlet = Outlet(stream, self.config.max_output_bytes, self._too_slow)
         if key != self.config.key:
-            self.close_with(4001, f"App key {key} does not exist")
+            self.close_with(ErrorCode.APP_DOES_NOT_EXIST, f"App key {key} does not exist")
             return
         protocol = self.get_query_argument("protocol", "7")
         if not protocol.isdigit():
-            self.close_with(4006, f"Invalid version string format: {protocol[:20]!r}")
+            message = f"Invalid version string format: {protocol[:20]!r}"
+            self.close_with(ErrorCode.INVALID_VERSION_FORMAT, message)
             return
         if int(protocol) not in SUPPORTED_PROTOCOLS:
-            self.close_with(4007, f"Unsupported protocol version {protocol}; use 5 to 7")
+            message = f"Unsupported protocol version {protocol}; use 5 to 7"
+            self.close_with(ErrorCode.UNSUPPORTED_PROTOCOL_VERSION, message)
             return
         refused = self.hub.admit(self)
         if refused is not None:
@@ -177,18 +182,8 @@ class PusherConnection(MaskedErrorLog, WebSocketHandler):
         # Frames are already coalesced per loop turn (fanout.py); Nagle's algorithm would
         # only hold a lone frame back until the client's delayed ACK, about 40 ms.
         self.set_nodelay(True)
-        self._release_upgrade_request()
+        release_upgrade_request(self)
         self.send(frames.connection_established(self.socket_id, self.config.activity_timeout))
-
-    def _release_upgrade_request(self) -> None:
-        """Drop what only the HTTP upgrade needed: about 2 KiB per open connection.
-
-        Once the socket is open Tornado reads neither the request's headers and HTTP
-        connection nor the response headers (the 101 went out before ``open()``).
-        """
-        self.request.connection = None
-        self.request.headers = None  # type: ignore[assignment]
-        self._headers = None  # type: ignore[assignment]
 
     # Sending ----------------------------------------------------------------------------
 
@@ -197,10 +192,10 @@ class PusherConnection(MaskedErrorLog, WebSocketHandler):
         if not self._closing:
             self.hub.scheduler.queue(self.outlet, text_frame(payload))
 
-    def send_error_frame(self, code: int | None, message: str) -> None:
+    def send_error_frame(self, code: ErrorCode | None, message: str) -> None:
         self.send(frames.error(code, message))
 
-    def close_with(self, code: int, reason: str) -> None:
+    def close_with(self, code: ErrorCode, reason: str) -> None:
         """``pusher:error`` with ``code``, then close the socket with the same code."""
         if self._closing:
             return
@@ -219,13 +214,13 @@ class PusherConnection(MaskedErrorLog, WebSocketHandler):
         # (after at most HANDED_TO_TORNADO bytes), then the close frame, sent once the
         # error left Tornado's buffer: Tornado gives a close handshake 5 s, and a
         # client that catches up must not find the socket gone before its 4100.
-        stream = self.outlet.stream
+        code, stream = ErrorCode.OVER_CAPACITY, self.outlet.stream
         try:
-            stream.write(text_frame(frames.error(4100, reason)))
+            stream.write(text_frame(frames.error(code, reason)))
             sent = stream.write(b"")  # resolves once everything before it is sent
         except StreamClosedError:
             return
-        sent.add_done_callback(lambda _: self.close(4100, reason))
+        sent.add_done_callback(lambda _: self.close(code, reason))
         # A client that never reads gets no close handshake: closed for certain.
         asyncio.get_running_loop().call_later(SLOW_CLIENT_GRACE, stream.close)
 
@@ -241,7 +236,7 @@ class PusherConnection(MaskedErrorLog, WebSocketHandler):
         """Called periodically by the hub: ping when idle, 4201 when the ping goes unanswered."""
         if self.pinged_at is not None and self.last_activity < self.pinged_at:
             if now - self.pinged_at >= self.config.pong_timeout:
-                self.close_with(4201, "Pong reply not received")
+                self.close_with(ErrorCode.PONG_NOT_RECEIVED, "Pong reply not received")
         elif now - self.last_activity >= self.config.activity_timeout:
             self.pinged_at = now
             self.send(frames.ping())
@@ -300,7 +295,7 @@ class PusherConnection(MaskedErrorLog, WebSocketHandler):
             return
         channel: str = data["channel"]
         try:
-            member = authorize_subscription(self, channel, data)
+            member = authorize_subscription(self.config, self.session, channel, data)
         except SubscriptionRefused as refused:
             self.send(
                 frames.subscription_error(channel, refused.kind, str(refused), refused.status)
@@ -310,10 +305,12 @@ class PusherConnection(MaskedErrorLog, WebSocketHandler):
                 # with code null, which no client treats as a reason to reconnect.
                 self.send_error_frame(None, str(refused))
             return
-        subscribed = len(self.channels | self._joining.keys())
-        if channel not in self.channels and subscribed >= self.config.max_subscriptions:
+        channels = self.session.channels
+        subscribed = len(channels | self._joining.keys())
+        if channel not in channels and subscribed >= self.config.max_subscriptions:
             message = f"Over {self.config.max_subscriptions} channels on one connection"
-            self.send(frames.subscription_error(channel, "LimitReached", message, 4301))
+            limit = ErrorCode.LIMIT_REACHED
+            self.send(frames.subscription_error(channel, "LimitReached", message, limit))
             return
         if channel.startswith(SERVER_TO_USER_PREFIX):
             # Delivered through the sign-in already; the subscription only acknowledges it.
@@ -339,7 +336,7 @@ class PusherConnection(MaskedErrorLog, WebSocketHandler):
                 if not isinstance(exc, self.hub.broker.unavailable_errors):
                     logger.exception("Subscribing %s to %s failed", self.socket_id, channel)
                     with contextlib.suppress(Exception):
-                        await self.hub.unsubscribe(self, channel)
+                        await self._leave(channel)
                     message = "The server could not complete the subscription"
                     self.send(frames.subscription_error(channel, "ServerError", message, 500))
                     return
@@ -347,7 +344,7 @@ class PusherConnection(MaskedErrorLog, WebSocketHandler):
                     self.hub.outage.failed(f"subscribing to {channel}", exc)
                 failing = True
             with contextlib.suppress(Exception):
-                await self.hub.unsubscribe(self, channel)  # start again from nothing
+                await self._leave(channel)  # start again from nothing
             await asyncio.sleep(delay)
             delay = min(2 * delay, RETRY_MAX)
 
@@ -357,7 +354,7 @@ class PusherConnection(MaskedErrorLog, WebSocketHandler):
         """Subscribe locally, join the members of a presence channel, then start
         receiving at a known position (the missed events first when resuming)."""
         hub, broker = self.hub, self.hub.broker
-        newly_subscribed = await hub.subscribe(self, channel)
+        newly_subscribed = await self._enter(channel)
         members: dict[str, object] | None = None
         if not newly_subscribed:
             # Subscribing again is harmless: confirm where it stands (and resume from
@@ -371,11 +368,12 @@ class PusherConnection(MaskedErrorLog, WebSocketHandler):
                     channel, self.socket_id, user_id, user_info, self.config.max_presence_members
                 )
             except PresenceFull:
-                await hub.unsubscribe(self, channel)
+                await self._leave(channel)
                 message = f"Presence channel {channel} has reached its member limit"
-                self.send(frames.subscription_error(channel, "LimitReached", message, 4100))
+                full = ErrorCode.OVER_CAPACITY
+                self.send(frames.subscription_error(channel, "LimitReached", message, full))
                 return
-            self.presence_ids[channel] = user_id
+            self.session.set_presence_id(channel, user_id)
             members = joined.members
             if joined.added:
                 added = frames.member_added(channel, user_id, user_info)
@@ -388,6 +386,23 @@ class PusherConnection(MaskedErrorLog, WebSocketHandler):
 
         await hub.start_delivering(self, channel, since, success)
 
+    async def _enter(self, channel: str) -> bool:
+        """Subscribe on this node (the hub listens to ``channel`` for it); False when
+        subscribed already."""
+        if not self.session.join(channel):
+            return False
+        try:
+            await self.hub.subscribe(self, channel)
+        except BaseException:
+            self.session.leave(channel)
+            raise
+        return True
+
+    async def _leave(self, channel: str) -> None:
+        """Unsubscribe on this node, and from the presence members when one of them."""
+        if self.session.leave(channel):
+            await self.hub.unsubscribe(self, channel)
+
     async def _unsubscribe(self, data: Any) -> None:
         if not isinstance(data, dict) or not isinstance(data.get("channel"), str):
             self.send_error_frame(None, "pusher:unsubscribe needs data with a string 'channel'")
@@ -397,28 +412,33 @@ class PusherConnection(MaskedErrorLog, WebSocketHandler):
             joining.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await joining
-        await self.hub.unsubscribe(self, data["channel"])
+        await self._leave(data["channel"])
 
     async def _sign_in(self, data: Any) -> None:
+        session = self.session
         try:
-            user_id = authorize_sign_in(self, data)
+            user_id, user_data = authorize_sign_in(self.config, session, data)
         except SignInRefused as refused:
-            self.send_error_frame(4009, str(refused))
+            self.send_error_frame(ErrorCode.UNAUTHORIZED, str(refused))
             return
-        if self.user_id is None:
-            await self.hub.sign_in(self, user_id)
+        if session.sign_in(user_id, user_data):
+            try:
+                await self.hub.sign_in(self, user_id)
+            except Exception:
+                session.sign_out()
+                raise
         self.send(frames.signin_success(data["user_data"]))
 
     async def _client_event(self, event: str, channel: Any, data: Any) -> None:
         self._event_window = count_event(self._event_window, time.monotonic())
         try:
             channel = check_client_event(
-                self.config, event, channel, data, self.channels, self._event_window[1]
+                self.config, event, channel, data, self.session.channels, self._event_window[1]
             )
         except ClientEventRefused as refused:
             self.send_error_frame(refused.code, str(refused))
             return
-        user_id = self.presence_ids.get(channel)
+        user_id = self.session.presence_id(channel)
         payload = frames.client_event(channel, event, data, user_id)
         await self.hub.broker.publish_frame(channel, payload, except_socket_id=self.socket_id)
 
@@ -442,18 +462,11 @@ class PusherConnection(MaskedErrorLog, WebSocketHandler):
             logger.exception("Cleaning up %s failed", self.socket_id)
 
 
-class _ExplainedTooBig(WebSocketProtocol13):
-    """Tornado's protocol, saying why before it closes for a message over the limit.
+class _ExplainedTooBig(NoticeBeforeTooBig):
+    """Tornado's protocol, saying why before it closes for a message over the limit:
+    every close of this server comes after a ``pusher:error`` with the same code, so
+    the client (and its developer) learns why."""
 
-    Tornado refuses a message past ``websocket_max_message_size`` before reading it,
-    with a bare 1009 close; every close of this server comes after a ``pusher:error``
-    with the same code, so the client (and its developer) learns why.
-    """
-
-    def close(self, code: int | None = None, reason: str | None = None) -> None:
-        if code == 1009 and not self.server_terminated and not self.stream.closed():
-            limit = self.params.max_message_size
-            message = f"A message of over {limit} bytes: closing (1009)"
-            with contextlib.suppress(StreamClosedError):
-                self.stream.write(text_frame(frames.error(1009, message)))
-        super().close(code, reason)
+    def too_big_notice(self, limit: int) -> bytes:
+        code = ErrorCode.MESSAGE_TOO_BIG
+        return text_frame(frames.error(code, f"A message of over {limit} bytes: closing ({code})"))

@@ -21,6 +21,8 @@ from collections.abc import Callable
 
 from tornado.iostream import IOStream, StreamClosedError
 
+from .tornado_internals import buffered_bytes, socket_of
+
 __all__ = ["HANDED_TO_TORNADO", "FlushScheduler", "Outlet", "text_frame"]
 
 logger = logging.getLogger(__name__)
@@ -74,8 +76,7 @@ class Outlet:
 
     def idle(self) -> bool:
         """Nothing is queued here or in Tornado: a write would go out at once, in order."""
-        stream = self.stream
-        return not self._frames and stream._total_write_index == stream._total_write_done_index
+        return not self._frames and buffered_bytes(self.stream) == 0
 
     def queue(self, frame: bytes) -> bool:
         """Queue ``frame``; True when the outlet was empty (it needs a flush)."""
@@ -83,7 +84,7 @@ class Outlet:
             return False
         self._frames.append(frame)
         self._queued += len(frame)
-        if self._queued + _buffered(self.stream) > self.limit:
+        if self._queued + buffered_bytes(self.stream) > self.limit:
             self._overflow()
             return False
         return len(self._frames) == 1
@@ -103,9 +104,10 @@ class Outlet:
         stream = self.stream
         if self.overflowed or stream.closed():
             return
-        if self._direct and stream._total_write_index == stream._total_write_done_index:
+        left: bytes | memoryview = data
+        if self._direct and buffered_bytes(stream) == 0:
             try:
-                sent = stream.socket.send(data)
+                sent = socket_of(stream).send(data)
             except (BlockingIOError, InterruptedError):
                 sent = 0
             except OSError:
@@ -113,16 +115,16 @@ class Outlet:
                 return
             if sent == len(data):
                 return
-            data = memoryview(data)[sent:]  # type: ignore[assignment]
-        buffered = _buffered(stream)
+            left = memoryview(data)[sent:]
+        buffered = buffered_bytes(stream)
         if buffered >= HANDED_TO_TORNADO:
-            self._hold(bytes(data), buffered)
+            self._hold(bytes(left), buffered)
             return
-        if len(data) + buffered > self.limit:
+        if len(left) + buffered > self.limit:
             self._overflow()
             return
         with contextlib.suppress(StreamClosedError):
-            stream.write(data)
+            stream.write(left)
 
     def _hold(self, data: bytes, buffered: int) -> None:
         """Keep ``data`` (older than anything queued) until Tornado's buffer drains."""
@@ -151,13 +153,6 @@ class Outlet:
         if not self.overflowed:
             self.overflowed = True
             self.on_overflow()
-
-
-def _buffered(stream: IOStream) -> int:
-    """Bytes Tornado holds for ``stream`` that the kernel has not taken yet."""
-    # IOStream exposes no public size for its write buffer; these two counters have
-    # been part of it since Tornado 5 and the slow-client test guards them.
-    return stream._total_write_index - stream._total_write_done_index
 
 
 class FlushScheduler:

@@ -23,6 +23,7 @@ from tornado.httpserver import HTTPServer
 from tornado.iostream import IOStream
 
 from .log_budget import LogBudget
+from .tornado_internals import server_connection_stream
 
 __all__ = ["FD_RESERVE", "GuardedHTTPServer", "descriptor_budget"]
 
@@ -80,7 +81,7 @@ class GuardedHTTPServer(HTTPServer):
 
     def on_close(self, server_conn: object) -> None:
         super().on_close(server_conn)
-        peer = self._peers.pop(server_conn.stream, None)  # type: ignore[attr-defined]
+        peer = self._peers.pop(server_connection_stream(server_conn), None)
         if peer is not None:
             left = self._pending.pop(peer, 1) - 1
             if left:

@@ -21,20 +21,18 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from .. import frames
 from ..brokers.base import Broker, Delivery
 from ..positions import Position, offset_of
-from ..protocol import PRESENCE_PREFIX, SERVER_TO_USER_PREFIX
+from ..protocol import PRESENCE_PREFIX, SERVER_TO_USER_PREFIX, ErrorCode
 from .config import ServerConfig
 from .fanout import FlushScheduler, text_frame
 from .log_budget import LogBudget
 from .outage import OutageLog
 from .stats import Stats
-
-if TYPE_CHECKING:
-    from .connection import PusherConnection
+from .subscriber import Subscriber
 
 __all__ = ["Hub"]
 
@@ -73,18 +71,19 @@ class Hub:
         self.stats = stats or Stats()
         self.outage = OutageLog(logger)
         """Logs broker outages once for everything in this process."""
-        self.connections: dict[str, PusherConnection] = {}
+        self.connections: dict[str, Subscriber] = {}
         self._addresses: dict[str, int] = {}
         """Open connections per client address."""
         self.refusals = LogBudget(logger)
         """Logs refused clients (origins, caps) without letting them flood the log."""
         self.failures = LogBudget(logger)
         """Logs requests that failed unexpectedly, tracebacks included, within a budget."""
-        self._channels: dict[str, set[PusherConnection]] = {}
+        self._channels: dict[str, set[Subscriber]] = {}
         """Subscribed connections per channel, receiving or still joining."""
-        self._receivers: dict[str, set[PusherConnection]] = {}
+        self._receivers: dict[str, set[Subscriber]] = {}
         """The connections fan-out writes to, per channel: subscribed and positioned."""
-        self._users: dict[str, set[PusherConnection]] = {}
+        self._users: dict[str, set[Subscriber]] = {}
+        """Signed-in connections per user id."""
         self._listening: dict[str, asyncio.Future[None]] = {}
         self._streams: dict[str, _Stream] = {}
         self._fills: set[asyncio.Task[None]] = set()
@@ -122,23 +121,24 @@ class Hub:
 
     # Connections ------------------------------------------------------------------------
 
-    def admit(self, connection: "PusherConnection") -> tuple[int, str] | None:
+    def admit(self, connection: Subscriber) -> tuple[ErrorCode, str] | None:
         """Register a new connection, or say why not: the close code and reason when
         this node or the client's address is at its cap (``ServerConfig``)."""
         config, address = self.config, connection.address
         if config.max_connections is not None and len(self.connections) >= config.max_connections:
-            return 4100, "Over capacity: this server has no room; retry later"
+            return ErrorCode.OVER_CAPACITY, "Over capacity: this server has no room; retry later"
         from_address = self._addresses.get(address, 0)
         cap = config.max_connections_per_address
         if cap is not None and from_address >= cap:
-            return 4004, f"Over the quota of {cap} connections from one address"
+            reason = f"Over the quota of {cap} connections from one address"
+            return ErrorCode.OVER_CONNECTION_QUOTA, reason
         self._addresses[address] = from_address + 1
         self.connections[connection.socket_id] = connection
         self.stats.connections += 1
         self.stats.connections_total += 1
         return None
 
-    async def remove(self, connection: "PusherConnection") -> None:
+    async def remove(self, connection: Subscriber) -> None:
         """Forget a closed connection: leave its channels, sign it out."""
         if self.connections.pop(connection.socket_id, None) is None:
             return
@@ -157,31 +157,27 @@ class Hub:
                     exc_info=True,
                 )
         if connection.user_id is not None:
-            await self._forget_user(connection)
+            await self._forget_user(connection, connection.user_id)
 
-    async def subscribe(self, connection: "PusherConnection", channel: str) -> bool:
+    async def subscribe(self, connection: Subscriber, channel: str) -> None:
         """Make ``connection`` a subscriber of ``channel``, once this node listens to it
-        at a known position; False when it was one already. Events reach it only from
-        :meth:`start_delivering` on."""
-        if channel in connection.channels:
-            return False
-        connection.channels.add(channel)
+        at a known position. Events reach it only from :meth:`start_delivering` on."""
         subscribers = self._channels.setdefault(channel, set())
+        if connection in subscribers:
+            return
         subscribers.add(connection)
         try:
             await self._listen(channel)
         except BaseException:
-            connection.channels.discard(channel)
             subscribers.discard(connection)
             if not subscribers and self._channels.pop(channel, None) is not None:
                 await self._unlisten(channel)
             raise
         await self.broker.count_subscription(channel, 1)
-        return True
 
     async def start_delivering(
         self,
-        connection: "PusherConnection",
+        connection: Subscriber,
         channel: str,
         since: Position | None,
         success: SuccessFrame,
@@ -198,7 +194,8 @@ class Hub:
         deadline = time.monotonic() + CATCH_UP_WAIT
         while True:
             history = None if since is None else await self.broker.history(channel, since)
-            if self._streams.get(channel) is not stream or channel not in connection.channels:
+            unsubscribed = not self._subscribed(connection, channel)
+            if unsubscribed or self._streams.get(channel) is not stream:
                 return  # unsubscribed meanwhile
             delivered = stream.position
             assert delivered is not None, "subscribe() waits for the position"
@@ -222,13 +219,13 @@ class Hub:
             self._receivers.setdefault(channel, set()).add(connection)
             return
 
-    async def unsubscribe(self, connection: "PusherConnection", channel: str) -> None:
-        if channel not in connection.channels:
+    async def unsubscribe(self, connection: Subscriber, channel: str) -> None:
+        """Forget ``connection`` as a subscriber of ``channel`` (and as its presence
+        member), and stop listening to ``channel`` when it was the last one here."""
+        if not self._subscribed(connection, channel):
             return
         # Local bookkeeping first: whatever the broker does next, this process forgets
         # the connection and stops listening when it was the last subscriber.
-        connection.channels.discard(channel)
-        connection.presence_ids.pop(channel, None)
         receivers = self._receivers.get(channel)
         if receivers is not None:
             receivers.discard(connection)
@@ -245,22 +242,23 @@ class Hub:
             if last:
                 await self._unlisten(channel)
 
-    async def sign_in(self, connection: "PusherConnection", user_id: str) -> None:
-        connection.user_id = user_id
+    def _subscribed(self, connection: Subscriber, channel: str) -> bool:
+        return connection in self._channels.get(channel, ())
+
+    async def sign_in(self, connection: Subscriber, user_id: str) -> None:
+        """Deliver ``#server-to-user-{user_id}`` to ``connection`` once this node
+        listens to it."""
         connections = self._users.setdefault(user_id, set())
         connections.add(connection)
         try:
             await self._listen(SERVER_TO_USER_PREFIX + user_id)
         except Exception:
-            connection.user_id = None
             connections.discard(connection)
             if not connections:
                 self._users.pop(user_id, None)
             raise
 
-    async def _forget_user(self, connection: "PusherConnection") -> None:
-        user_id = connection.user_id
-        assert user_id is not None
+    async def _forget_user(self, connection: Subscriber, user_id: str) -> None:
         connections = self._users.get(user_id, set())
         connections.discard(connection)
         if not connections and self._users.pop(user_id, None) is not None:
@@ -422,7 +420,7 @@ class Hub:
     def _fan_out(self, delivery: Delivery) -> None:
         channel = delivery.channel
         if channel.startswith(SERVER_TO_USER_PREFIX):
-            targets: Iterable[PusherConnection] = self._users.get(
+            targets: Iterable[Subscriber] = self._users.get(
                 channel.removeprefix(SERVER_TO_USER_PREFIX), ()
             )
         else:
@@ -450,8 +448,9 @@ class Hub:
         self._on_loop(self._terminate_local, user_id)
 
     def _terminate_local(self, user_id: str) -> None:
+        reason = "Connection terminated by the application"
         for connection in list(self._users.get(user_id, ())):
-            connection.close_with(4009, "Connection terminated by the application")
+            connection.close_with(ErrorCode.UNAUTHORIZED, reason)
 
     # Idle connections -------------------------------------------------------------------
 
@@ -468,7 +467,8 @@ class Hub:
                 except Exception:
                     logger.exception("Checking connection %s failed", connection.socket_id)
 
-    def close_all(self, code: int, reason: str) -> None:
+    def close_all(self, code: ErrorCode, reason: str) -> None:
+        """Close every local connection with ``code`` (after a ``pusher:error``)."""
         for connection in list(self.connections.values()):
             connection.close_with(code, reason)
 

@@ -17,6 +17,7 @@ from typing import Any
 from tornado.netutil import bind_sockets
 
 from ..brokers.base import Broker
+from ..protocol import ErrorCode
 from .app import make_app
 from .config import ServerConfig
 from .http_server import GuardedHTTPServer
@@ -68,7 +69,8 @@ class RealtimeServer:
         """Stop accepting, ask clients to reconnect elsewhere, then release the broker."""
         if self._http is not None:
             self._http.stop()
-        self.hub.close_all(4200, "Server is shutting down; please reconnect")
+        reason = "Server is shutting down; please reconnect"
+        self.hub.close_all(ErrorCode.RECONNECT_IMMEDIATELY, reason)
         deadline = asyncio.get_running_loop().time() + grace
         while self.hub.connections and asyncio.get_running_loop().time() < deadline:
             await asyncio.sleep(0.05)

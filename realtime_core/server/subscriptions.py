@@ -5,7 +5,7 @@ secret; the server only checks the signature over the exact strings the client
 sends (``shared/design/pusher-protocol.md`` section 3) and the presence limits.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..exceptions import InvalidMessage
 from ..frames import compact_json
@@ -13,25 +13,28 @@ from ..protocol import (
     AUTHORIZED_PREFIXES,
     PRESENCE_PREFIX,
     SERVER_TO_USER_PREFIX,
+    ErrorCode,
     is_user_id,
     validate_channel_name,
 )
 from ..signing import channel_string_to_sign, user_string_to_sign, verify
+from .config import ServerConfig
 from .inbound import loads_text
-
-if TYPE_CHECKING:
-    from .connection import PusherConnection
+from .session import Session
 
 __all__ = ["SignInRefused", "SubscriptionRefused", "authorize_sign_in", "authorize_subscription"]
 
 Member = tuple[str, object]
 """A presence member: user id and user info."""
+SignIn = tuple[str, dict[str, Any]]
+"""A verified sign-in: the user id and the decoded ``user_data`` it came with."""
 
 
 class SubscriptionRefused(Exception):
     """Sent to the client as a channel-scoped ``pusher:subscription_error``."""
 
     def __init__(self, message: str, kind: str = "AuthError", status: int = 401) -> None:
+        """``status`` is an HTTP status, or an :class:`ErrorCode` for ``LimitReached``."""
         super().__init__(message)
         self.kind = kind
         self.status = status
@@ -42,15 +45,16 @@ class SignInRefused(Exception):
 
 
 def authorize_subscription(
-    connection: "PusherConnection", channel: str, data: dict[str, Any]
+    config: ServerConfig, session: Session, channel: str, data: dict[str, Any]
 ) -> Member | None:
-    """Check a ``pusher:subscribe`` request; return the member for presence channels."""
+    """Check a ``pusher:subscribe`` request on the connection of ``session``; return
+    the member for presence channels."""
     try:
-        validate_channel_name(channel, connection.config.limits)
+        validate_channel_name(channel, config.limits)
     except InvalidMessage as exc:
         raise SubscriptionRefused(str(exc), "InvalidChannel", 400) from None
     if channel.startswith(SERVER_TO_USER_PREFIX):
-        if connection.user_id is None or channel != SERVER_TO_USER_PREFIX + connection.user_id:
+        if session.user_id is None or channel != SERVER_TO_USER_PREFIX + session.user_id:
             raise SubscriptionRefused(
                 "Only the user signed in on this connection may subscribe to its user channel",
                 status=403,
@@ -58,17 +62,16 @@ def authorize_subscription(
         return None
     if not channel.startswith(AUTHORIZED_PREFIXES):
         return None
-    config = connection.config
     presence = channel.startswith(PRESENCE_PREFIX)
     channel_data = data.get("channel_data") if presence else None
-    if presence and channel_data is None and connection.signed_in_data is None:
+    if presence and channel_data is None and session.signed_in_data is None:
         raise SubscriptionRefused(
             "Presence subscriptions need channel_data (a JSON string) or a signed-in user",
             status=400,
         )
     if channel_data is not None and not isinstance(channel_data, str):
         raise SubscriptionRefused("channel_data must be a JSON string", status=400)
-    string_to_sign = channel_string_to_sign(connection.socket_id, channel, channel_data)
+    string_to_sign = channel_string_to_sign(session.socket_id, channel, channel_data)
     if not verify(config.key, config.secret, string_to_sign, data.get("auth")):
         raise SubscriptionRefused(_invalid_signature(string_to_sign))
     if not presence:
@@ -76,9 +79,9 @@ def authorize_subscription(
     if channel_data is not None:
         member = _member_from_channel_data(channel_data)
     else:
-        assert connection.signed_in_data is not None
-        member = _signed_in_member(connection.signed_in_data)
-    _check_member_limits(connection, member)
+        assert session.signed_in_data is not None
+        member = _signed_in_member(session.signed_in_data)
+    _check_member_limits(config, member)
     return member
 
 
@@ -107,31 +110,32 @@ def _signed_in_member(user_data: dict[str, Any]) -> Member:
     return str(user_data["id"]), user_data.get("user_info")
 
 
-def _check_member_limits(connection: "PusherConnection", member: Member) -> None:
-    config = connection.config
+def _check_member_limits(config: ServerConfig, member: Member) -> None:
     user_id, user_info = member
     if len(user_id) > config.max_user_id_length:
         raise SubscriptionRefused(
-            f"user_id is over {config.max_user_id_length} characters", "LimitReached", 4009
+            f"user_id is over {config.max_user_id_length} characters",
+            "LimitReached",
+            ErrorCode.UNAUTHORIZED,
         )
     info_size = len(compact_json(user_info).encode())
     if info_size > config.max_user_info_bytes:
         raise SubscriptionRefused(
             f"user_info is {info_size} bytes; the limit is {config.max_user_info_bytes}",
             "LimitReached",
-            4301,
+            ErrorCode.LIMIT_REACHED,
         )
 
 
-def authorize_sign_in(connection: "PusherConnection", data: Any) -> str:
-    """Check a ``pusher:signin`` request; return the user id it signs in."""
+def authorize_sign_in(config: ServerConfig, session: Session, data: Any) -> SignIn:
+    """Check a ``pusher:signin`` request on the connection of ``session``; return the
+    user id it signs in and its decoded ``user_data``."""
     if not isinstance(data, dict):
         raise SignInRefused("pusher:signin needs data with 'auth' and 'user_data'")
     user_data = data.get("user_data")
     if not isinstance(user_data, str):
         raise SignInRefused("pusher:signin needs user_data as a JSON string")
-    config = connection.config
-    string_to_sign = user_string_to_sign(connection.socket_id, user_data)
+    string_to_sign = user_string_to_sign(session.socket_id, user_data)
     if not verify(config.key, config.secret, string_to_sign, data.get("auth")):
         raise SignInRefused(_invalid_signature(string_to_sign))
     try:
@@ -145,9 +149,8 @@ def authorize_sign_in(connection: "PusherConnection", data: Any) -> str:
         raise SignInRefused(
             f"user id must be 1-{config.max_user_id_length} letters, digits or _-=@,.;"
         )
-    if connection.user_id is not None and connection.user_id != user_id:
+    if session.user_id is not None and session.user_id != user_id:
         raise SignInRefused(
-            f"This connection is signed in as {connection.user_id}; open a new one for {user_id}"
+            f"This connection is signed in as {session.user_id}; open a new one for {user_id}"
         )
-    connection.signed_in_data = decoded
-    return user_id
+    return user_id, decoded

@@ -6,6 +6,8 @@ import socket
 
 import pytest
 
+from realtime_core.server.tornado_internals import socket_of
+
 from .conftest import Server
 
 
@@ -82,5 +84,5 @@ def test_frames_are_sent_without_waiting_for_nagle(server: Server) -> None:
     """A lone frame must leave at once, not wait for the client's delayed ACK (~40 ms)."""
     client = server.client()
     connection = server.thread.server.hub.connections[client.socket_id]
-    stream = connection.ws_connection.stream  # type: ignore[union-attr]
-    assert stream.socket.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+    sock = socket_of(connection.outlet.stream)
+    assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)

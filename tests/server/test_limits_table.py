@@ -4,6 +4,7 @@ import dataclasses
 import re
 from pathlib import Path
 
+from realtime_core.protocol import ErrorCode, Reconnect
 from realtime_core.server import api, app
 from realtime_core.server.config import ServerConfig
 from realtime_core.server.connection import SLOW_CLIENT_GRACE
@@ -51,5 +52,21 @@ def test_the_fixed_limits_are_the_codes() -> None:
 
 
 def test_every_close_code_in_the_table_is_one_clients_understand() -> None:
-    codes = {int(code) for row in rows() for code in re.findall(r"\b(4\d{3}|1009)\b", row[3])}
-    assert codes <= {1009, 4004, 4100, 4201, 4301}
+    codes = {int(code) for row in rows() for code in re.findall(r"\b(\d{4})\b", row[3])}
+    assert codes <= {
+        ErrorCode.MESSAGE_TOO_BIG,
+        ErrorCode.OVER_CONNECTION_QUOTA,
+        ErrorCode.OVER_CAPACITY,
+        ErrorCode.PONG_NOT_RECEIVED,
+        ErrorCode.LIMIT_REACHED,
+    }
+
+
+def test_every_close_in_the_table_follows_an_error_with_its_code_and_lets_clients_back() -> None:
+    closes = 0
+    for limit, _, _, past_it in rows():
+        for code in map(int, re.findall(r"\bclose (\d+)", past_it)):
+            closes += 1
+            assert f"`pusher:error` {code} and close {code}" in past_it, limit
+            assert ErrorCode(code).reconnect is not Reconnect.STAYS_CONNECTED, limit
+    assert closes >= 4

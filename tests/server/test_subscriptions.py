@@ -280,6 +280,27 @@ class TestSignIn:
         reply = client.expect("pusher_internal:subscription_succeeded")
         assert json.loads(reply["data"])["presence"]["hash"] == {"5": {"name": "Five"}}
 
+    def test_a_sign_in_the_server_could_not_complete_leaves_no_user_behind(
+        self, server: Server, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        broker = server.thread.server.hub.broker
+        listen = broker.listen
+
+        async def listen_but_not_to_users(channel: str) -> None:
+            if channel.startswith("#server-to-user-"):
+                raise RuntimeError("this node cannot listen to user channels")
+            await listen(channel)
+
+        monkeypatch.setattr(broker, "listen", listen_but_not_to_users)
+        client = server.client()
+        assert client.sign_in("5", user_info={"name": "Five"})["data"]["code"] is None
+        client.send(
+            "pusher:subscribe", {"channel": "presence-p", "auth": client.auth("presence-p")}
+        )
+        refused = client.expect("pusher:subscription_error")
+        assert refused["data"]["status"] == 400, "no signed-in user to join as"
+        assert client.subscribe("#server-to-user-5")["data"]["status"] == 403
+
     def test_terminate_user_closes_their_connections_with_4009(self, server: Server) -> None:
         tab1, tab2, bystander = server.client(), server.client(), server.client()
         tab1.sign_in("9")

@@ -46,10 +46,27 @@ demo: $(STAMP)
 		echo "npm not found: the tests that need $*/node_modules will be skipped"; \
 	fi
 
-## lint: ruff and mypy
+## lint: ruff, mypy, tsc on js/src, and the built realtime.js (make js) up to date
 lint: $(STAMP)
 	$(BIN)/ruff check realtime_core tests migration_guide
 	$(BIN)/mypy
+	$(JS)/node_modules/.bin/tsc -p $(JS)/tsconfig.json
+	node $(JS)/build.mjs --check
+
+# realtime.js. The browser client is written as ES modules in js/src (type-checked by
+# tsc from their JSDoc); esbuild bundles them into realtime_core/static/realtime_core/
+# realtime.js and catch-up.js, and tsc's declarations go beside them (realtime.d.ts,
+# catch-up.d.ts). The built files are committed, so Django users need no build step;
+# `make lint` type-checks js/src and fails when the committed files are not a fresh build.
+JS := js
+JS_STAMP := $(JS)/node_modules/.package-lock.json
+
+.PHONY: js
+## js: rebuild realtime.js, catch-up.js and their .d.ts from js/src (then commit them)
+js: $(JS_STAMP)
+	node $(JS)/build.mjs
+
+lint: $(JS_STAMP)
 
 # A venv whose packages are exactly the lock's: --require-hashes refuses anything
 # unpinned or altered, and the project itself is installed without touching them.

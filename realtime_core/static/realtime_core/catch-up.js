@@ -1,3 +1,5 @@
+// Generated from js/src/catch-up.js and the modules it imports (esbuild 0.28.2, typescript 5.9.3):
+// edit those sources, then run `make js` and commit this file with them.
 /**
  * catch-up.js: missed events for clients that cannot resume by themselves (pusher-js).
  *
@@ -38,144 +40,138 @@
  *
  * A classic script defines the global `RealtimeCatchUp`; from ES modules and Node:
  * `import { catchUp, resumeOnResubscribe } from './catch-up.js'` (a CommonJS file, like
- * realtime.js). No dependencies; `fetch` defaults to the global one (same-origin cookies).
+ * realtime.js, and built like it from js/src/; catch-up.d.ts declares its types). No
+ * dependencies; `fetch` defaults to the global one (same-origin cookies).
  */
 (function (root) {
-  'use strict';
+'use strict';
 
-  const POSITION_RE = /^([0-9a-f]{1,32}):(0|[1-9][0-9]{0,17})$/;
-
-  /** `{epoch, offset}` of an `"epoch:offset"` string, or null. */
-  function parsePosition(text) {
-    const match = typeof text === 'string' ? POSITION_RE.exec(text) : null;
-    return match ? { epoch: match[1], offset: Number(match[2]) } : null;
+// src/protocol.js
+function decodeData(data) {
+  if (typeof data !== "string") return data;
+  try {
+    return JSON.parse(data);
+  } catch (error) {
+    return data;
   }
+}
 
-  /** What pusher-js hands its handlers: the JSON-decoded data, or the text as it is. */
-  function decode(data) {
-    if (typeof data !== 'string') return data;
-    try {
-      return JSON.parse(data);
-    } catch (error) {
-      return data;
-    }
-  }
-
-  class CatchUpError extends Error {
-    constructor(status, message) {
-      super(message || `history request failed (${status})`);
-      this.name = 'CatchUpError';
-      this.status = status;
-    }
-  }
-
-  function historyUrl(endpoint, channel, since) {
-    const query = new URLSearchParams({ channel });
-    if (since) query.set('since', since);
-    return endpoint + (endpoint.includes('?') ? '&' : '?') + query.toString();
-  }
-
+// src/catch-up.js
+var POSITION_RE = /^([0-9a-f]{1,32}):(0|[1-9][0-9]{0,17})$/;
+function parsePosition(text) {
+  const match = typeof text === "string" ? POSITION_RE.exec(text) : null;
+  return match ? { epoch: match[1], offset: Number(match[2]) } : null;
+}
+var CatchUpError = class extends Error {
   /**
-   * Fetch what `channel` missed after `since` and hand each event to `onEvent(channel,
-   * event, data, {position, replayed: true})`; with `until` (a position), only the events
-   * up to it (the later ones arrive live).
+   * @param {number} status
+   * @param {string} [message]
    */
-  async function catchUp(channel, { endpoint, since, until, fetch, headers, onEvent } = {}) {
-    if (!endpoint) throw new TypeError('catchUp() needs the history endpoint URL');
-    const request = fetch || root.fetch.bind(root);
-    let response;
-    try {
-      response = await request(historyUrl(endpoint, channel, since), {
-        headers: { Accept: 'application/json', ...(headers || {}) },
-        credentials: 'same-origin',
-      });
-    } catch (error) {
-      throw new CatchUpError(0, `history request failed: ${error && error.message}`);
-    }
-    let body = null;
-    try {
-      body = await response.json();
-    } catch (error) {
-      body = null;
-    }
-    if (!response.ok || !body || !Array.isArray(body.events)) {
-      throw new CatchUpError(response.status, body && body.error);
-    }
-    const last = parsePosition(until);
-    const events = body.events.filter((event) => {
-      if (!last) return true;
-      const at = parsePosition(event.position);
-      return at !== null && at.epoch === last.epoch && at.offset <= last.offset;
+  constructor(status, message) {
+    super(message || `history request failed (${status})`);
+    this.name = "CatchUpError";
+    this.status = status;
+  }
+};
+function historyUrl(endpoint, channel, since) {
+  const query = new URLSearchParams({ channel });
+  if (since) query.set("since", since);
+  return endpoint + (endpoint.includes("?") ? "&" : "?") + query.toString();
+}
+async function catchUp(channel, { endpoint, since, until, fetch, headers, onEvent } = (
+  /** @type {CatchUpOptions} */
+  {}
+)) {
+  if (!endpoint) throw new TypeError("catchUp() needs the history endpoint URL");
+  const request = fetch || globalThis.fetch.bind(globalThis);
+  let response;
+  try {
+    response = await request(historyUrl(endpoint, channel, since), {
+      headers: { Accept: "application/json", ...headers || {} },
+      credentials: "same-origin"
     });
-    for (const event of events) {
-      if (onEvent) onEvent(event.channel, event.event, decode(event.data), { position: event.position, replayed: true });
-    }
-    return { position: body.position, recovered: Boolean(body.recovered), events };
+  } catch (error) {
+    throw new CatchUpError(0, `history request failed: ${error && /** @type {Error} */
+    error.message}`);
   }
-
-  /**
-   * Catch up every channel `pusher` (a pusher-js 8 client) subscribes to again (see the
-   * header). Returns `{position(channel), forget(channel), stop()}`.
-   */
-  function resumeOnResubscribe(pusher, { endpoint, fetch, headers, onEvent, onReset } = {}) {
-    if (!endpoint) throw new TypeError('resumeOnResubscribe() needs the history endpoint URL');
-    const last = new Map();
-    let tapped = null;
-
-    function resumed(channel, since, until) {
-      catchUp(channel, { endpoint, since, until, fetch, headers, onEvent }).then(
-        (answer) => {
-          if (!answer.recovered && onReset) onReset(channel, answer);
-        },
-        (error) => {
-          if (onReset) onReset(channel, { position: until, recovered: false, events: [], error });
-        },
-      );
-    }
-
-    function onRaw(message) {
-      let frame;
-      try {
-        frame = JSON.parse(message.data);
-      } catch (error) {
-        return;
-      }
-      if (!frame || typeof frame.channel !== 'string' || !parsePosition(frame.position)) return;
-      const since = last.get(frame.channel);
-      last.set(frame.channel, frame.position);
-      // The success frame carries the channel's position when it was subscribed.
-      if (frame.event === 'pusher_internal:subscription_succeeded' && since !== undefined && since !== frame.position) {
-        resumed(frame.channel, since, frame.position);
-      }
-    }
-
-    function tap() {
-      const connection = pusher.connection && pusher.connection.connection;
-      const transport = connection ? connection.transport : null;
-      if (transport === tapped) return;
-      if (tapped) tapped.unbind('message', onRaw);
-      tapped = transport;
-      if (transport) transport.bind('message', onRaw);
-    }
-
-    pusher.connection.bind('connected', tap);
-    tap();
-    return {
-      /** The last position seen on `channel` (an event's, or its subscription's). */
-      position: (channel) => last.get(channel),
-      /** Do not catch up `channel` when it is subscribed again (the page reloaded it). */
-      forget: (channel) => last.delete(channel),
-      stop() {
-        pusher.connection.unbind('connected', tap);
-        if (tapped) tapped.unbind('message', onRaw);
-        tapped = null;
+  let body = null;
+  try {
+    body = await response.json();
+  } catch (error) {
+    body = null;
+  }
+  if (!response.ok || !body || !Array.isArray(body.events)) {
+    throw new CatchUpError(response.status, body && body.error);
+  }
+  const last = parsePosition(until);
+  const events = body.events.filter((event) => {
+    if (!last) return true;
+    const at = parsePosition(event.position);
+    return at !== null && at.epoch === last.epoch && at.offset <= last.offset;
+  });
+  for (const event of events) {
+    if (onEvent) onEvent(event.channel, event.event, decodeData(event.data), { position: event.position, replayed: true });
+  }
+  return { position: body.position, recovered: Boolean(body.recovered), events };
+}
+function resumeOnResubscribe(pusher, { endpoint, fetch, headers, onEvent, onReset } = (
+  /** @type {ResumeOptions} */
+  {}
+)) {
+  if (!endpoint) throw new TypeError("resumeOnResubscribe() needs the history endpoint URL");
+  const last = /* @__PURE__ */ new Map();
+  let tapped = null;
+  function resumed(channel, since, until) {
+    catchUp(channel, { endpoint, since, until, fetch, headers, onEvent }).then(
+      (answer) => {
+        if (!answer.recovered && onReset) onReset(channel, answer);
       },
-    };
+      (error) => {
+        if (onReset) onReset(channel, { position: until, recovered: false, events: [], error });
+      }
+    );
   }
+  function onRaw(message) {
+    let frame;
+    try {
+      frame = JSON.parse(message.data);
+    } catch (error) {
+      return;
+    }
+    if (!frame || typeof frame.channel !== "string" || !parsePosition(frame.position)) return;
+    const since = last.get(frame.channel);
+    last.set(frame.channel, frame.position);
+    if (frame.event === "pusher_internal:subscription_succeeded" && since !== void 0 && since !== frame.position) {
+      resumed(frame.channel, since, frame.position);
+    }
+  }
+  function tap() {
+    const connection = pusher.connection && pusher.connection.connection;
+    const transport = connection ? connection.transport : null;
+    if (transport === tapped) return;
+    if (tapped) tapped.unbind("message", onRaw);
+    tapped = transport;
+    if (transport) transport.bind("message", onRaw);
+  }
+  pusher.connection.bind("connected", tap);
+  tap();
+  return {
+    /** The last position seen on `channel` (an event's, or its subscription's). */
+    position: (channel) => last.get(channel),
+    /** Do not catch up `channel` when it is subscribed again (the page reloaded it). */
+    forget: (channel) => last.delete(channel),
+    stop() {
+      pusher.connection.unbind("connected", tap);
+      if (tapped) tapped.unbind("message", onRaw);
+      tapped = null;
+    }
+  };
+}
 
-  if (typeof module === 'object' && module && module.exports) {
-    module.exports = { catchUp, resumeOnResubscribe, parsePosition, CatchUpError };
-  } else {
-    root.RealtimeCatchUp = { catchUp, resumeOnResubscribe, parsePosition, CatchUpError };
-  }
+// A static object literal: Node reads these names, so ES modules can import them by name.
+if (typeof module === 'object' && module && module.exports) {
+  module.exports = { CatchUpError, catchUp, parsePosition, resumeOnResubscribe };
+} else {
+  root.RealtimeCatchUp = { CatchUpError, catchUp, parsePosition, resumeOnResubscribe };
+}
 })(typeof globalThis !== 'undefined' ? globalThis : this);

@@ -19,6 +19,7 @@ from tornado.wsgi import WSGIContainer
 from .backends.self_hosted import SelfHostedBackend
 from .server.config import ServerConfig
 from .server.runner import RealtimeServer, serve_forever
+from .webhooks import InProcessSignals
 
 __all__ = ["SERVER_HEADER", "WSGIApplication", "serve", "server_config"]
 
@@ -63,10 +64,16 @@ async def serve(
         executor = concurrent.futures.ThreadPoolExecutor(threads, "realtime-wsgi")
         container = WSGIContainer(_trimmed_header_values(site), executor=executor)
         extra_handlers.append((r".*", FallbackHandler, {"fallback": container}))
+    # Embedded, the app's signal receivers are in this process: no webhooks needed.
+    signals = InProcessSignals(backend.name) if backend.serves_django else None
     server = RealtimeServer(
-        server_config(backend), backend.make_broker(), extra_handlers=extra_handlers
+        server_config(backend), backend.make_broker(), extra_handlers=extra_handlers, events=signals
     )
-    await serve_forever(server, sockets)
+    try:
+        await serve_forever(server, sockets)
+    finally:
+        if signals is not None:
+            signals.close()
 
 
 SERVER_HEADER = ("Server", "django-realtime-core")

@@ -20,6 +20,7 @@ from ..brokers.base import Broker
 from ..brokers.in_process import InProcessBroker, InProcessExchange
 from ..positions import DEFAULT_HISTORY_SIZE, DEFAULT_HISTORY_TTL, HistoryLimits
 from .config import ServerConfig
+from .events import DEFAULT_WEBHOOK_EVENTS, WEBHOOK_EVENTS
 from .runner import RealtimeServer, serve_forever
 
 __all__ = ["main"]
@@ -106,6 +107,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="plain HTTP connections one peer address may hold open (slowloris), then new "
         "ones are closed (REALTIME_MAX_PENDING_PER_ADDRESS; default: no cap; not behind a proxy)",
     )
+    parser.add_argument(
+        "--webhook-url",
+        default=_env("WEBHOOK_URL", "") or None,
+        help="POST Pusher-format webhooks there, e.g. the site's /realtime/webhooks/ "
+        "(REALTIME_WEBHOOK_URL; default: none)",
+    )
+    parser.add_argument(
+        "--webhook-event",
+        action="append",
+        dest="webhook_events",
+        choices=sorted(WEBHOOK_EVENTS),
+        help="a kind of webhook event to send (repeat; REALTIME_WEBHOOK_EVENTS, comma-"
+        f"separated; default: {', '.join(sorted(DEFAULT_WEBHOOK_EVENTS))})",
+    )
     parser.add_argument("--log-level", default=_env("LOG_LEVEL", "INFO"))
     return parser
 
@@ -125,9 +140,19 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
             max_connections=args.max_connections,
             max_connections_per_address=args.max_connections_per_address,
             max_pending_per_address=args.max_pending_per_address,
+            webhook_url=args.webhook_url,
+            webhook_events=_webhook_events(args.webhook_events),
         )
     except ValueError as exc:
         raise SystemExit(f"realtime-server: {exc}") from None
+
+
+def _webhook_events(flags: list[str] | None) -> frozenset[str]:
+    """The kinds given as flags, else in REALTIME_WEBHOOK_EVENTS, else the default."""
+    if flags:
+        return frozenset(flags)
+    listed = [name.strip() for name in (_env("WEBHOOK_EVENTS") or "").split(",") if name.strip()]
+    return frozenset(listed) if listed else DEFAULT_WEBHOOK_EVENTS
 
 
 def make_broker(args: argparse.Namespace, config: ServerConfig) -> Broker:

@@ -3,6 +3,7 @@
 import dataclasses
 
 from ..protocol import APP_ID_RE, DEFAULT_LIMITS, Limits
+from .events import DEFAULT_WEBHOOK_EVENTS, WEBHOOK_EVENTS
 
 __all__ = ["ServerConfig"]
 
@@ -57,6 +58,11 @@ class ServerConfig:
     """Seconds an HTTP API request's ``auth_timestamp`` may differ from the clock."""
     limits: Limits = DEFAULT_LIMITS
     """Names, sizes and counts accepted from the HTTP API and from clients (Pusher's)."""
+    webhook_url: str | None = None
+    """Where to POST Pusher-format webhooks (e.g. the Django site's
+    ``realtime_core:webhooks``); None: no webhooks."""
+    webhook_events: frozenset[str] = DEFAULT_WEBHOOK_EVENTS
+    """The kinds of event sent (see :mod:`.events`)."""
 
     def __post_init__(self) -> None:
         if not APP_ID_RE.match(self.app_id):
@@ -74,5 +80,14 @@ class ServerConfig:
         ):
             if cap is not None and cap < 1:
                 raise ValueError(f"connection caps must be positive or None, got {cap}")
+        unknown = sorted(self.webhook_events - WEBHOOK_EVENTS)
+        if unknown:
+            raise ValueError(
+                f"unknown webhook events {unknown}; known: {', '.join(sorted(WEBHOOK_EVENTS))}"
+            )
+        if self.webhook_url is not None and not self.webhook_url.startswith(
+            ("http://", "https://")
+        ):
+            raise ValueError("webhook_url must be an http:// or https:// URL")
         if self.header_timeout <= 0 or self.body_timeout <= 0:
             raise ValueError("header_timeout and body_timeout must be positive")

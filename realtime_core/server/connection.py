@@ -441,6 +441,16 @@ class PusherConnection(MaskedErrorLog, WebSocketHandler):
         user_id = self.session.presence_id(channel)
         payload = frames.client_event(channel, event, data, user_id)
         await self.hub.broker.publish_frame(channel, payload, except_socket_id=self.socket_id)
+        hook: dict[str, object] = {
+            "name": "client_event",
+            "channel": channel,
+            "event": event,
+            "data": data,
+            "socket_id": self.socket_id,
+        }
+        if user_id is not None:
+            hook["user_id"] = user_id
+        self.hub.send_event(hook)
 
     # Closing ----------------------------------------------------------------------------
 

@@ -24,10 +24,11 @@ from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from .. import frames
-from ..brokers.base import Broker, Delivery
+from ..brokers.base import Broker, Delivery, LifecycleEvent
 from ..positions import Position, offset_of
 from ..protocol import PRESENCE_PREFIX, SERVER_TO_USER_PREFIX, ErrorCode
 from .config import ServerConfig
+from .events import EventSink
 from .fanout import FlushScheduler, text_frame
 from .log_budget import LogBudget
 from .outage import OutageLog
@@ -65,10 +66,18 @@ class _Stream:
 class Hub:
     """Local connections, their channels, and the broker they share with other servers."""
 
-    def __init__(self, config: ServerConfig, broker: Broker, stats: Stats | None = None) -> None:
+    def __init__(
+        self,
+        config: ServerConfig,
+        broker: Broker,
+        stats: Stats | None = None,
+        events: EventSink | None = None,
+    ) -> None:
         self.config = config
         self.broker = broker
         self.stats = stats or Stats()
+        self.events = events
+        """Where lifecycle events go (webhooks, in-process signals); None: nowhere."""
         self.outage = OutageLog(logger)
         """Logs broker outages once for everything in this process."""
         self.connections: dict[str, Subscriber] = {}
@@ -98,7 +107,8 @@ class Hub:
         self._loop = asyncio.get_running_loop()
         self._loop_thread = threading.get_ident()
         self._scheduler = FlushScheduler(self._loop)
-        await self.broker.start(self.deliver, self.terminate_user, self.resync)
+        lifecycle = self._lifecycle if self.events is not None else None
+        await self.broker.start(self.deliver, self.terminate_user, self.resync, lifecycle)
         self._sweeper = asyncio.create_task(self._sweep_idle())
 
     async def stop(self) -> None:
@@ -107,6 +117,14 @@ class Hub:
         for task in list(self._fills):
             task.cancel()
         await self.broker.close()
+
+    def _lifecycle(self, event: LifecycleEvent) -> None:
+        self.send_event(event.as_webhook_event())
+
+    def send_event(self, event: dict[str, object]) -> None:
+        """Hand a webhook event object to :attr:`events`, if its kind is wanted."""
+        if self.events is not None and event["name"] in self.config.webhook_events:
+            self.events.send(event)
 
     @property
     def filling(self) -> int:

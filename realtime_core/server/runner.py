@@ -20,9 +20,11 @@ from ..brokers.base import Broker
 from ..protocol import ErrorCode
 from .app import make_app
 from .config import ServerConfig
+from .events import EventSink
 from .http_server import GuardedHTTPServer
 from .hub import Hub
 from .stats import Stats
+from .webhook_sender import WebhookPolicy, WebhookSender
 
 __all__ = ["RealtimeServer", "serve_forever"]
 
@@ -33,11 +35,23 @@ class RealtimeServer:
     """One server process: a hub on a broker, served over HTTP and WebSocket."""
 
     def __init__(
-        self, config: ServerConfig, broker: Broker, *, extra_handlers: Sequence[Any] = ()
+        self,
+        config: ServerConfig,
+        broker: Broker,
+        *,
+        extra_handlers: Sequence[Any] = (),
+        events: EventSink | None = None,
     ) -> None:
+        """``events`` receives the lifecycle events; without it, they are POSTed as
+        webhooks to ``config.webhook_url`` when that is set."""
         self.config = config
         self.stats = Stats()
-        self.hub = Hub(config, broker, self.stats)
+        self.webhooks: WebhookSender | None = None
+        """The webhook sender, when this server POSTs webhooks."""
+        if events is None and config.webhook_url is not None:
+            policy = WebhookPolicy(url=config.webhook_url, key=config.key, secret=config.secret)
+            events = self.webhooks = WebhookSender(policy)
+        self.hub = Hub(config, broker, self.stats, events)
         self._extra_handlers = extra_handlers
         self._http: GuardedHTTPServer | None = None
         self.sockets: list[socket.socket] = []
@@ -48,6 +62,8 @@ class RealtimeServer:
 
     async def start_on(self, sockets: list[socket.socket]) -> None:
         """Connect the broker and serve on listening ``sockets`` (see ``bind_sockets``)."""
+        if self.webhooks is not None:
+            self.webhooks.start()
         await self.hub.start()
         self._http = GuardedHTTPServer(
             make_app(self.hub, self._extra_handlers),
@@ -77,6 +93,8 @@ class RealtimeServer:
         if self._http is not None:
             await self._http.close_all_connections()
         await self.hub.stop()
+        if self.webhooks is not None:
+            await self.webhooks.stop()
 
 
 async def serve_forever(

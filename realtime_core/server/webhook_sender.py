@@ -80,6 +80,7 @@ class WebhookSender:
         self._queue: collections.deque[dict[str, Any]] = collections.deque()
         self._arrived = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._sending = False
         self._overflow_log = LogBudget(logger, burst=3, interval=10.0)
         self._shown_url = _without_password(policy.url)
 
@@ -88,8 +89,13 @@ class WebhookSender:
         if self._task is None:
             self._task = asyncio.get_running_loop().create_task(self._run())
 
-    async def stop(self) -> None:
-        """Stop sending; what is still queued is logged as not sent."""
+    async def stop(self, grace: float = 2.0) -> None:
+        """Send what is queued for up to ``grace`` seconds, then stop; what is still
+        queued is logged as not sent."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + grace
+        while (self._queue or self._sending) and self._task is not None and loop.time() < deadline:
+            await asyncio.sleep(0.02)
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
@@ -124,10 +130,13 @@ class WebhookSender:
                 self._arrived.clear()
                 await self._arrived.wait()
             await asyncio.sleep(self.policy.batch_window)
-            batch = [
-                self._queue.popleft() for _ in range(min(self.policy.batch_size, len(self._queue)))
-            ]
-            await self._deliver(batch, int(time.time() * 1000))
+            size = min(self.policy.batch_size, len(self._queue))
+            batch = [self._queue.popleft() for _ in range(size)]
+            self._sending = True
+            try:
+                await self._deliver(batch, int(time.time() * 1000))
+            finally:
+                self._sending = False
 
     async def _deliver(self, events: list[dict[str, Any]], time_ms: int) -> None:
         """POST one webhook until it is accepted or too old."""

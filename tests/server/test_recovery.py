@@ -6,7 +6,13 @@ from typing import Any
 
 import pytest
 
-from realtime_core.brokers.base import Delivery, DeliveryHandler, ResyncHandler, TerminateHandler
+from realtime_core.brokers.base import (
+    Delivery,
+    DeliveryHandler,
+    LifecycleHandler,
+    ResyncHandler,
+    TerminateHandler,
+)
 from realtime_core.brokers.in_process import InProcessBroker, InProcessExchange
 from realtime_core.positions import HistoryLimits, Position
 from tests.server_harness import TEST_CONFIG, ServerThread
@@ -133,14 +139,18 @@ class LossyBroker(InProcessBroker):
         self.resync: ResyncHandler | None = None
 
     async def start(
-        self, deliver: DeliveryHandler, terminate: TerminateHandler, resync: ResyncHandler
+        self,
+        deliver: DeliveryHandler,
+        terminate: TerminateHandler,
+        resync: ResyncHandler,
+        lifecycle: LifecycleHandler | None = None,
     ) -> None:
         def lossy(delivery: Delivery) -> None:
             if json.loads(delivery.payload).get("data") not in self.lost:
                 deliver(delivery)
 
         self.resync = resync
-        await super().start(lossy, terminate, resync)
+        await super().start(lossy, terminate, resync, lifecycle)
 
 
 @pytest.fixture

@@ -1,0 +1,45 @@
+"""Where a socket server's lifecycle events go: webhooks, or signals in this process.
+
+A server hands each event, as a Pusher webhook event object (``{"name":
+"channel_occupied", "channel": "..."}``), to an :class:`EventSink`: a
+:class:`~.webhook_sender.WebhookSender` POSTing webhooks (``realtime-server
+--webhook-url``, the ``tornado_redis`` backend's ``WEBHOOK_URL``), or the embedded
+server's in-process signals (``memory``). Only the kinds in
+``ServerConfig.webhook_events`` are sent.
+
+The broker decides occupancy and presence changes across every server sharing it, so
+each is sent once by one server, not once per server: ``channel_occupied`` when the
+first connection anywhere subscribes, ``channel_vacated`` when the last one leaves (a
+dead server's too, when the others sweep it), ``member_added`` / ``member_removed`` for
+a user's first and last connection in a presence channel. ``client_event`` is sent by
+the server that accepted it. ``subscription_count`` (off unless listed) follows every
+change of a channel's count.
+"""
+
+from collections.abc import Mapping
+from typing import Protocol
+
+__all__ = ["DEFAULT_WEBHOOK_EVENTS", "WEBHOOK_EVENTS", "EventSink"]
+
+WEBHOOK_EVENTS = frozenset(
+    {
+        "channel_occupied",
+        "channel_vacated",
+        "member_added",
+        "member_removed",
+        "client_event",
+        "subscription_count",
+    }
+)
+"""Every kind a server sends."""
+
+DEFAULT_WEBHOOK_EVENTS = WEBHOOK_EVENTS - {"subscription_count"}
+"""What is sent unless configured otherwise: Pusher's webhooks, less subscription counts
+(which Pusher sends only when the app turns them on)."""
+
+
+class EventSink(Protocol):
+    """Takes webhook event objects from the event loop, without blocking it."""
+
+    def send(self, event: Mapping[str, object]) -> None:
+        """Queue ``event`` for delivery."""

@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 LOCK := requirements/dev.lock
 # The development environment: the library, its optional backends' packages and the
 # dev tools, plus what building the editable install needs (requirements/build.in).
-EXTRAS := dev redis pusher
+EXTRAS := dev redis pusher docs
 comma := ,
 space := $() $()
 # `make lock` and `make test-latest` work in venvs of their own, never in .venv.

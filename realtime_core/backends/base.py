@@ -76,6 +76,17 @@ class CheckResult:
     hint: str = ""
 
 
+_LIMIT_HELP = {
+    "max_data_bytes": "The most UTF-8 bytes an event's JSON-encoded data may take; a bigger "
+    "publish raises DataTooLarge.",
+    "max_channels": "The most channels one event may go to.",
+    "max_event_name_length": "The most characters an event name may have.",
+    "max_channel_name_length": "The most characters a channel name may have.",
+    "max_batch_size": "The most events one publish_batch() may carry.",
+}
+"""What each ``MAX_*`` option bounds, by :class:`Limits` field."""
+
+
 def limit_options(transport: Limits) -> dict[str, Option]:
     """``MAX_*`` options: Pusher's limits by default, never above what the transport takes.
 
@@ -86,7 +97,9 @@ def limit_options(transport: Limits) -> dict[str, Option]:
     for field in dataclasses.fields(Limits):
         most = getattr(transport, field.name)
         default = min(getattr(DEFAULT_LIMITS, field.name), most)
-        options[field.name.upper()] = int_option(default, minimum=1, maximum=most)
+        options[field.name.upper()] = int_option(
+            default, minimum=1, maximum=most, help=_LIMIT_HELP[field.name]
+        )
     return options
 
 

@@ -32,7 +32,9 @@ __all__ = [
 ]
 
 BACKEND_SETTING = "REALTIME_BACKEND"
+"""The setting naming the backend that delivers events: the one switch."""
 OPTIONS_SETTING = "REALTIME_OPTIONS"
+"""The setting holding each backend's options, a dict keyed by backend name."""
 DEFAULT_BACKEND = "memory"
 
 _REQUIRED: Any = object()

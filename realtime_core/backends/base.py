@@ -2,13 +2,14 @@
 
 The base class owns policy: option validation, limits, message validation and
 encoding, waiting for the transaction to commit, and turning transport failures
-into :class:`PublishError`. A backend implements only its transport hooks
-(:meth:`Backend.send`, optionally :meth:`Backend.asend`), :meth:`Backend.check`,
-:meth:`Backend.client_config` and :attr:`Backend.capabilities`.
+into :class:`~realtime_core.exceptions.PublishError`. A backend implements only its
+transport hooks (:meth:`Backend.send`, optionally :meth:`Backend.asend`),
+:meth:`Backend.check`, :meth:`Backend.client_config` and :attr:`Backend.capabilities`.
 
-Optional features have a default that raises :class:`UnsupportedFeature`: a backend
-overrides them only when its capabilities say it offers them (:meth:`Backend.history`
-where ``capabilities.recovery`` is true).
+Optional features have a default that raises
+:class:`~realtime_core.exceptions.UnsupportedFeature`: a backend overrides them only
+when its capabilities say it offers them (:meth:`Backend.history` where
+``capabilities.recovery`` is true).
 
 Constructors must not do I/O: backends are built lazily on first use and may be
 rebuilt whenever the settings change.
@@ -44,9 +45,13 @@ class Capabilities:
     """What a backend can deliver, so tools can warn before a switch breaks a feature."""
 
     presence: bool
+    """``presence-`` channels: who is subscribed, with members joining and leaving."""
     client_events: bool
+    """Browsers send ``client-`` events to the other subscribers of a channel."""
     user_signin: bool
+    """Users sign in on their connection and receive the events sent to them."""
     encrypted_channels: bool
+    """``private-encrypted-`` channels, end-to-end encrypted, can be published to."""
     recovery: bool
     """Missed messages are replayed to a client that reconnects."""
     multi_process: bool

@@ -26,8 +26,14 @@ def _non_empty_string(value: Any) -> bool:
     return isinstance(value, str) and bool(value)
 
 
-def credential_options(defaults: dict[str, Any] | None = None) -> dict[str, Option]:
-    """``APP_ID``, ``KEY``, ``SECRET`` and ``CLIENT_EVENTS``; required unless defaulted."""
+def credential_options(
+    defaults: dict[str, Any] | None = None, *, helps: dict[str, str] | None = None
+) -> dict[str, Option]:
+    """``APP_ID``, ``KEY``, ``SECRET`` and ``CLIENT_EVENTS``; required unless defaulted.
+
+    ``helps`` replaces what the documentation says an option does, where a backend
+    gives it a meaning of its own (such as a default it derives).
+    """
     given: dict[str, Any] = defaults or {}
     spec = {
         "APP_ID": Option(
@@ -56,6 +62,8 @@ def credential_options(defaults: dict[str, Any] | None = None) -> dict[str, Opti
     }
     for key, default in given.items():
         spec[key] = dataclasses.replace(spec[key], default=default)
+    for key, help_text in (helps or {}).items():
+        spec[key] = dataclasses.replace(spec[key], help=help_text)
     return spec
 
 

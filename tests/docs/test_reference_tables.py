@@ -11,6 +11,7 @@ import pytest
 from realtime_docs.backends import capabilities, ordered_options
 from realtime_docs.cli import command_parser
 from realtime_docs.codes import code_rows, load_enum
+from realtime_docs.tables import python_literal
 
 from realtime_core import checks, conf
 from realtime_core.backends.base import Capabilities
@@ -24,8 +25,8 @@ BACKENDS = installed_backend_names()
 
 
 def shown_default(option: Option) -> str:
-    """How a page shows an option's default: ``required``, or the value as Python writes it."""
-    return "required" if option.required else repr(option.default).replace("'", '"')
+    """How a page shows an option's default: ``required``, or the value as settings write it."""
+    return "required" if option.required else python_literal(option.default)
 
 
 def test_every_setting_is_on_the_settings_page(site: Build) -> None:

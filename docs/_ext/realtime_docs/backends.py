@@ -11,7 +11,7 @@ from realtime_core import conf, registry
 from realtime_core.backends.base import Backend, Capabilities
 from realtime_core.conf import Option
 
-from .tables import Cell, GeneratingDirective, literal, table
+from .tables import Cell, GeneratingDirective, literal, python_literal, table
 
 
 @dataclasses.dataclass(frozen=True)
@@ -121,7 +121,12 @@ def default_cell(option: Option) -> Cell:
 def example_source(name: str) -> str:
     """The settings of ``EXAMPLE_OPTIONS[name]``, as a settings module writes them."""
     example = EXAMPLE_OPTIONS[name]
-    lines = [f'        "{key}": {value!r},'.replace("'", '"') for key, value in example.items()]
+    lines = [
+        f'        "{key}": {value!r},'
+        if isinstance(value, FromEnvironment)
+        else f'        "{key}": {python_literal(value)},'
+        for key, value in example.items()
+    ]
     uses_environment = any(isinstance(value, FromEnvironment) for value in example.values())
     return "\n".join(
         [

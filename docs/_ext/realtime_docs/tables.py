@@ -1,5 +1,6 @@
 """Building docutils tables and cells for the generated reference tables."""
 
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,9 +14,22 @@ Cell = str | nodes.Node | Sequence[nodes.Node]
 """Plain text, or nodes made by :meth:`GeneratingDirective.inline`."""
 
 
+def python_literal(value: object) -> str:
+    """``value`` as a settings file writes it: ``"mt1"``, ``None``, ``["self"]``, ``{}``."""
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list | tuple):
+        items = ", ".join(map(python_literal, value))
+        return f"[{items}]" if isinstance(value, list) else f"({items}{',' * (len(value) == 1)})"
+    if isinstance(value, dict):
+        pairs = (f"{python_literal(key)}: {python_literal(item)}" for key, item in value.items())
+        return "{" + ", ".join(pairs) + "}"
+    return repr(value)
+
+
 def literal(value: object) -> nodes.literal:
-    """``value`` as Python writes it (``"mt1"``, ``None``, ``['self']``), in code font."""
-    return nodes.literal(text=repr(value).replace("'", '"'))
+    """:func:`python_literal` of ``value``, in code font."""
+    return nodes.literal(text=python_literal(value))
 
 
 def table(

@@ -13,6 +13,8 @@ import { pathToFileURL } from 'node:url';
 const api = await import(pathToFileURL(process.argv[2]).href);
 const exported = Object.keys(api).filter((name) => name !== 'default');
 const exportedValues = new Set(exported.map((name) => api[name]));
+/** A class's name: the one it is exported under (a bundler may rename the class itself). */
+const nameOf = (cls) => exported.find((name) => api[name] === cls) || cls.name;
 
 class IdleSocket {
   constructor(url) {
@@ -56,9 +58,9 @@ function publicKeys(object) {
 
 const classes = {};
 function describe(cls) {
-  if (classes[cls.name] || cls === Error || cls === Object || !isClass(cls)) return;
+  if (classes[nameOf(cls)] || cls === Error || cls === Object || !isClass(cls)) return;
   const base = Object.getPrototypeOf(cls);
-  const baseName = isClass(base) && base !== Error ? base.name : null;
+  const baseName = isClass(base) && base !== Error ? nameOf(base) : null;
   const methods = [];
   const attributes = [];
   for (const [name, property] of Object.entries(Object.getOwnPropertyDescriptors(cls.prototype))) {
@@ -73,7 +75,7 @@ function describe(cls) {
   const statics = Object.getOwnPropertyNames(cls).filter(
     (name) => isPublic(name) && typeof cls[name] === 'function' && !exportedValues.has(cls[name]),
   );
-  classes[cls.name] = { base: baseName, methods: methods.sort(), static: statics.sort(), attributes: attributes.sort() };
+  classes[nameOf(cls)] = { base: baseName, methods: methods.sort(), static: statics.sort(), attributes: attributes.sort() };
   if (baseName) describe(base);
 }
 

@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 LOCK := requirements/dev.lock
 # The development environment: the library, its optional backends' packages and the
 # dev tools, plus what building the editable install needs (requirements/build.in).
-EXTRAS := dev redis pusher
+EXTRAS := dev redis pusher docs
 comma := ,
 space := $() $()
 # `make lock` and `make test-latest` work in venvs of their own, never in .venv.
@@ -102,6 +102,22 @@ test-latest: $(NODE_STAMPS)
 	$(LATEST_VENV)/bin/ruff check realtime_core tests migration_guide
 	$(LATEST_VENV)/bin/mypy
 	$(LATEST_VENV)/bin/pytest
+
+# The documentation site (docs/, Sphinx + MyST + furo). `make docs` builds it as
+# tests/docs does: any warning fails the build and every reference must resolve.
+DOCS_BUILD := docs/_build
+DOCS_HOST ?= 127.0.0.1
+DOCS_PORT ?= 8001
+.PHONY: docs docs-serve
+
+## docs: build the documentation site into docs/_build/html (a warning fails it)
+docs: $(STAMP)
+	$(BIN)/sphinx-build -W --keep-going -n -b html -d $(DOCS_BUILD)/doctrees docs $(DOCS_BUILD)/html
+
+## docs-serve: build the documentation site, then serve it at http://127.0.0.1:8001/
+docs-serve: docs
+	@echo "Documentation at http://$(DOCS_HOST):$(DOCS_PORT)/ — press Ctrl+C to stop"
+	@$(BIN)/python -m http.server --bind $(DOCS_HOST) --directory $(DOCS_BUILD)/html $(DOCS_PORT)
 
 ## help: this list
 help:

@@ -32,7 +32,9 @@ __all__ = [
 ]
 
 BACKEND_SETTING = "REALTIME_BACKEND"
+"""The setting naming the backend that delivers events: the one switch."""
 OPTIONS_SETTING = "REALTIME_OPTIONS"
+"""The setting holding each backend's options, a dict keyed by backend name."""
 DEFAULT_BACKEND = "memory"
 
 _REQUIRED: Any = object()
@@ -40,7 +42,11 @@ _REQUIRED: Any = object()
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Option:
-    """One key a backend accepts in its ``REALTIME_OPTIONS`` entry."""
+    """One key a backend accepts in its ``REALTIME_OPTIONS`` entry.
+
+    The declarations are the reference: validation uses them, and the documentation's
+    option tables are generated from them (``docs/_ext``).
+    """
 
     allowed: str
     """What values are allowed, in words (used verbatim in error messages)."""
@@ -48,13 +54,15 @@ class Option:
     default: Any = _REQUIRED
     secret: bool = False
     """Never repeat the value in an error message (keys, passwords)."""
+    help: str = dataclasses.field(default="", kw_only=True)
+    """What the option does, in a sentence or two (the documentation shows it)."""
 
     @property
     def required(self) -> bool:
         return self.default is _REQUIRED
 
 
-def int_option(default: int, *, minimum: int, maximum: int) -> Option:
+def int_option(default: int, *, minimum: int, maximum: int, help: str = "") -> Option:
     """An integer option bounded by ``minimum`` and ``maximum`` (both included)."""
     return Option(
         allowed=f"an integer from {minimum} to {maximum}",
@@ -62,6 +70,7 @@ def int_option(default: int, *, minimum: int, maximum: int) -> Option:
             isinstance(value, int) and not isinstance(value, bool) and minimum <= value <= maximum
         ),
         default=default,
+        help=help,
     )
 
 

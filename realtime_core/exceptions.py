@@ -58,9 +58,10 @@ class PublishError(RealtimeError):
 
 
 class UnsupportedFeature(RealtimeError):
-    """The backend does not offer ``feature`` (its :class:`Capabilities` says so too).
+    """The backend does not offer ``feature`` (its capabilities say so too).
 
-    Raised by the optional parts of the backend contract, such as
+    Its :class:`~realtime_core.backends.base.Capabilities` tell beforehand. Raised by
+    the optional parts of the backend contract, such as
     :meth:`~realtime_core.backends.base.Backend.history` on ``pusher``, which keeps no
     history. ``backend`` names the backend, ``feature`` what was asked of it.
     """

@@ -6,9 +6,10 @@ distribution's ``pyproject.toml``::
     [project.entry-points."realtime_core.backends"]
     memory = "realtime_core.backends.memory:MemoryBackend"
 
-Every way loading can fail becomes one :class:`RealtimeConfigurationError` that names
-the setting, the bad value, the installed backends and, for a missing optional
-dependency, the ``pip install`` command that brings it.
+Every way loading can fail becomes one
+:class:`~realtime_core.exceptions.RealtimeConfigurationError` that names the setting,
+the bad value, the installed backends and, for a missing optional dependency, the
+``pip install`` command that brings it.
 """
 
 import importlib.metadata

@@ -2,13 +2,14 @@
 
 The base class owns policy: option validation, limits, message validation and
 encoding, waiting for the transaction to commit, and turning transport failures
-into :class:`PublishError`. A backend implements only its transport hooks
-(:meth:`Backend.send`, optionally :meth:`Backend.asend`), :meth:`Backend.check`,
-:meth:`Backend.client_config` and :attr:`Backend.capabilities`.
+into :class:`~realtime_core.exceptions.PublishError`. A backend implements only its
+transport hooks (:meth:`Backend.send`, optionally :meth:`Backend.asend`),
+:meth:`Backend.check`, :meth:`Backend.client_config` and :attr:`Backend.capabilities`.
 
-Optional features have a default that raises :class:`UnsupportedFeature`: a backend
-overrides them only when its capabilities say it offers them (:meth:`Backend.history`
-where ``capabilities.recovery`` is true).
+Optional features have a default that raises
+:class:`~realtime_core.exceptions.UnsupportedFeature`: a backend overrides them only
+when its capabilities say it offers them (:meth:`Backend.history` where
+``capabilities.recovery`` is true).
 
 Constructors must not do I/O: backends are built lazily on first use and may be
 rebuilt whenever the settings change.
@@ -44,9 +45,13 @@ class Capabilities:
     """What a backend can deliver, so tools can warn before a switch breaks a feature."""
 
     presence: bool
+    """``presence-`` channels: who is subscribed, with members joining and leaving."""
     client_events: bool
+    """Browsers send ``client-`` events to the other subscribers of a channel."""
     user_signin: bool
+    """Users sign in on their connection and receive the events sent to them."""
     encrypted_channels: bool
+    """``private-encrypted-`` channels, end-to-end encrypted, can be published to."""
     recovery: bool
     """Missed messages are replayed to a client that reconnects."""
     multi_process: bool
@@ -76,6 +81,17 @@ class CheckResult:
     hint: str = ""
 
 
+_LIMIT_HELP = {
+    "max_data_bytes": "The most UTF-8 bytes an event's JSON-encoded data may take; a bigger "
+    "publish raises DataTooLarge.",
+    "max_channels": "The most channels one event may go to.",
+    "max_event_name_length": "The most characters an event name may have.",
+    "max_channel_name_length": "The most characters a channel name may have.",
+    "max_batch_size": "The most events one publish_batch() may carry.",
+}
+"""What each ``MAX_*`` option bounds, by :class:`Limits` field."""
+
+
 def limit_options(transport: Limits) -> dict[str, Option]:
     """``MAX_*`` options: Pusher's limits by default, never above what the transport takes.
 
@@ -86,7 +102,9 @@ def limit_options(transport: Limits) -> dict[str, Option]:
     for field in dataclasses.fields(Limits):
         most = getattr(transport, field.name)
         default = min(getattr(DEFAULT_LIMITS, field.name), most)
-        options[field.name.upper()] = int_option(default, minimum=1, maximum=most)
+        options[field.name.upper()] = int_option(
+            default, minimum=1, maximum=most, help=_LIMIT_HELP[field.name]
+        )
     return options
 
 

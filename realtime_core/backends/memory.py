@@ -43,7 +43,13 @@ class MemoryBackend(SelfHostedBackend):
     """
 
     transport_options = {
-        **credential_options({"APP_ID": "1", "KEY": "embedded", "SECRET": None}),
+        **credential_options(
+            {"APP_ID": "1", "KEY": "embedded", "SECRET": None},
+            helps={
+                "SECRET": "Signs channel authorizations. Unset, it is derived from Django's "
+                "``SECRET_KEY``. It is never sent to browsers."
+            },
+        ),
         # The site and its sockets share a host: only its own pages may open sockets.
         **server_options(allowed_origins=("self",)),
     }

@@ -4,32 +4,9 @@ Install ``pip install "django-realtime-core[pusher]"`` (the ``pusher`` SDK, whic
 brings PyNaCl for encrypted channels). Browsers connect to Pusher, or to any
 Pusher-compatible server named by ``HOST``; Django only makes signed HTTP requests.
 
-Settings, ``REALTIME_OPTIONS["pusher"]`` (besides the ``MAX_*`` limits):
-
-``APP_ID``  (required)
-    The app id, digits only (the SDK refuses anything else).
-``KEY``  (required)
-    The public app key browsers connect with.
-``SECRET``  (required)
-    Signs API requests and channel authorizations. It is never sent anywhere.
-``CLUSTER``  (default ``"mt1"``)
-    The app's cluster, such as ``"eu"`` or ``"ap1"``: the API is
-    ``api-{CLUSTER}.pusher.com`` and browsers connect to that cluster.
-``HOST``  (default ``None``)
-    A Pusher-compatible server serving both the API and the WebSockets (such as
-    ``realtime-server``), instead of Pusher's: a bare host name or IP address, no
-    scheme (``USE_TLS`` chooses it) and no port (``PORT``).
-``PORT``  (default ``None``)
-    The port of ``HOST`` (and of the API): 443 with TLS, 80 without, when unset.
-``USE_TLS``  (default ``True``)
-    HTTPS to the API, and ``wss://`` for browsers connecting to ``HOST``.
-``TIMEOUT``  (default ``5``)
-    Seconds allowed for connecting and for each answer; a publish to an unreachable
-    or silent API raises ``PublishError`` after about this long.
-``ENCRYPTION_MASTER_KEY``  (default ``None``)
-    Base64 of 32 random bytes, for ``private-encrypted-`` channels: the SDK encrypts
-    what is published to them, and each channel's shared secret derives from it.
-    Without it, publishing to such a channel raises ``InvalidMessage``.
+Its options, ``REALTIME_OPTIONS["pusher"]``, are declared with their defaults and
+what they do in :attr:`PusherBackend.transport_options` (and listed in
+``docs/reference/backends/pusher.md``).
 
 One API call carries an event to at most 100 channels, and a batch call at most 10
 (event, channel) pairs. ``MAX_CHANNELS`` defaults to Pusher's 100 like every
@@ -138,24 +115,46 @@ class PusherBackend(Backend):
             "a cluster name such as 'mt1', 'eu' or 'ap1' (lower-case letters, digits, '-')",
             lambda value: isinstance(value, str) and bool(_CLUSTER.match(value)),
             "mt1",
+            help="The app's cluster: the API is ``api-{CLUSTER}.pusher.com`` and browsers "
+            "connect to ``ws-{CLUSTER}.pusher.com``.",
         ),
         "HOST": Option(
             "None or a bare host name or IP address such as 'ws.example.com', without "
             "scheme or port: USE_TLS chooses https, PORT holds the port",
             lambda value: value is None or (isinstance(value, str) and bool(_HOST.match(value))),
             None,
+            help="A Pusher-compatible server (such as ``realtime-server``) serving both the "
+            "API and the WebSockets, instead of Pusher's.",
         ),
         "PORT": Option(
-            "None or an integer from 1 to 65535", lambda value: value is None or _port(value), None
+            "None or an integer from 1 to 65535",
+            lambda value: value is None or _port(value),
+            None,
+            help="The port of ``HOST``, for the API and the WebSockets; None: 443 with TLS, "
+            "80 without.",
         ),
-        "USE_TLS": Option("True or False", lambda value: isinstance(value, bool), True),
-        "TIMEOUT": Option("a number of seconds above 0, at most 300", _seconds, 5),
+        "USE_TLS": Option(
+            "True or False",
+            lambda value: isinstance(value, bool),
+            True,
+            help="HTTPS to the API, and ``wss://`` for browsers connecting to ``HOST``.",
+        ),
+        "TIMEOUT": Option(
+            "a number of seconds above 0, at most 300",
+            _seconds,
+            5,
+            help="Seconds allowed for connecting and for each answer: a publish to an "
+            "unreachable or silent API raises ``PublishError`` after about this long.",
+        ),
         "ENCRYPTION_MASTER_KEY": Option(
             f"None or the base64 of {MASTER_KEY_BYTES} random bytes (44 characters); make one "
             'with: python -c "import base64, os; print(base64.b64encode(os.urandom(32)).decode())"',
             lambda value: value is None or _decode_master_key(value) is not None,
             None,
             secret=True,
+            help="Enables ``private-encrypted-`` channels: the SDK encrypts what is "
+            "published to them, and each channel's shared secret derives from this key. "
+            "Without it, publishing to such a channel raises ``InvalidMessage``.",
         ),
     }
 

@@ -27,24 +27,44 @@ def _non_empty_string(value: Any) -> bool:
     return isinstance(value, str) and bool(value)
 
 
-def credential_options(defaults: dict[str, Any] | None = None) -> dict[str, Option]:
-    """``APP_ID``, ``KEY``, ``SECRET`` and ``CLIENT_EVENTS``; required unless defaulted."""
+def credential_options(
+    defaults: dict[str, Any] | None = None, *, helps: dict[str, str] | None = None
+) -> dict[str, Option]:
+    """``APP_ID``, ``KEY``, ``SECRET`` and ``CLIENT_EVENTS``; required unless defaulted.
+
+    ``helps`` replaces what the documentation says an option does, where a backend
+    gives it a meaning of its own (such as a default it derives).
+    """
     given: dict[str, Any] = defaults or {}
     spec = {
         "APP_ID": Option(
             "a string of digits (the Pusher SDKs accept no other app id)",
             lambda value: isinstance(value, str) and bool(APP_ID_RE.match(value)),
+            help="The app's id: the one the socket servers serve, or the Pusher app's.",
         ),
-        "KEY": Option("a non-empty string", _non_empty_string),
-        "SECRET": Option("a non-empty string", _non_empty_string, secret=True),
+        "KEY": Option(
+            "a non-empty string",
+            _non_empty_string,
+            help="The app's public key, which browsers connect with (``/app/{KEY}``).",
+        ),
+        "SECRET": Option(
+            "a non-empty string",
+            _non_empty_string,
+            secret=True,
+            help="Signs channel authorizations and API requests. It is never sent to browsers.",
+        ),
         "CLIENT_EVENTS": Option(
             "True or False (let clients send client- events)",
             lambda value: isinstance(value, bool),
             False,
+            help="Servers run by ``manage.py realtime_server`` accept ``client-`` events on "
+            "private and presence channels.",
         ),
     }
     for key, default in given.items():
         spec[key] = dataclasses.replace(spec[key], default=default)
+    for key, help_text in (helps or {}).items():
+        spec[key] = dataclasses.replace(spec[key], help=help_text)
     return spec
 
 
@@ -81,22 +101,30 @@ def server_options(allowed_origins: tuple[str, ...]) -> dict[str, Option]:
             "the sockets are served from",
             _origins,
             list(allowed_origins),
+            help="The origins whose pages may open sockets; a page of another origin gets "
+            "403 on the WebSocket upgrade.",
         ),
         "MAX_CONNECTIONS": Option(
             "None or a positive integer (WebSocket connections per server process)",
             _cap,
             None,
+            help="WebSocket connections one server process accepts, then closes new ones "
+            "with 4100; None: no cap.",
         ),
         "MAX_CONNECTIONS_PER_ADDRESS": Option(
             "None or a positive integer (WebSocket connections from one client address)",
             _cap,
             None,
+            help="WebSocket connections from one client address (as the proxy forwards "
+            "it), then 4004; None: no cap.",
         ),
         "MAX_PENDING_PER_ADDRESS": Option(
             "None or a positive integer (HTTP connections one peer may hold open; not "
             "behind a proxy)",
             _cap,
             None,
+            help="Plain HTTP connections one peer address may hold open, then new ones are "
+            "closed at once; for servers reached directly, not behind a proxy. None: no cap.",
         ),
         **_history_options(),
     }
@@ -109,11 +137,15 @@ def _history_options() -> dict[str, Option]:
             "an integer from 1 to 100000 (events kept per channel)",
             lambda value: _count(value, 100_000),
             DEFAULT_HISTORY_SIZE,
+            help="Events kept per channel, so that a client that reconnects gets the ones "
+            "it missed.",
         ),
         "HISTORY_TTL": Option(
             "a number of seconds from 1 to 86400 (how long an event stays replayable)",
             lambda value: _count(value, 86_400),
             DEFAULT_HISTORY_TTL,
+            help="Seconds an event stays replayable; a channel quiet for longer starts a "
+            "new epoch.",
         ),
     }
 

@@ -5,39 +5,9 @@ servers (``realtime-server``) on the same Redis, app id and key prefix as Django
 Publishing needs only Redis: the servers receive through it, each subscribed to the
 channels its own connections listen to, so a publish reaches every server.
 
-Settings, ``REALTIME_OPTIONS["tornado_redis"]`` (besides the ``MAX_*`` limits):
-
-``REDIS_URL``  (default ``"redis://127.0.0.1:6379/0"``)
-    The Redis the socket servers use: ``redis://``, ``rediss://`` (TLS) or ``unix://``.
-``APP_ID``  (required)
-    The app id, digits only (the Pusher SDKs refuse anything else); the servers' too.
-``KEY``  (required)
-    The public app key browsers connect with.
-``SECRET``  (required)
-    Signs channel authorizations. It is never sent to browsers.
-``CLIENT_EVENTS``  (default ``False``)
-    Servers run by ``manage.py realtime_server`` accept ``client-`` events.
-``WS_HOST``  (default ``"127.0.0.1"``)
-    Host name browsers open their WebSocket to (the socket servers, or their proxy).
-``WS_PORT``  (default ``6001``)
-    Port browsers open their WebSocket to.
-``USE_TLS``  (default ``False``)
-    Browsers connect with ``wss://``.
-``TIMEOUT``  (default ``5``)
-    Seconds allowed for connecting to Redis and for each reply: a publish while Redis
-    is unreachable raises ``PublishError`` after at most about this long.
-``KEY_PREFIX``  (default ``"realtime"``)
-    First part of every Redis key (``{KEY_PREFIX}:{APP_ID}:...``), so several apps or
-    deployments share one Redis; the servers must use the same.
-``NODE_TIMEOUT``  (default ``15``)
-    Seconds after which a silent socket server counts as dead: its presence members
-    are removed (servers heartbeat three times as often). ``check()`` counts servers
-    heard from within it.
-``HISTORY_SIZE``  (default ``100``)
-    Events kept per channel for recovery after a reconnect (Redis keeps at least that
-    many). The socket servers read the history this backend writes.
-``HISTORY_TTL``  (default ``300``)
-    Seconds an event stays replayable; a channel quiet for longer starts a new epoch.
+Its options, ``REALTIME_OPTIONS["tornado_redis"]``, are declared with their defaults
+and what they do in :attr:`TornadoRedisBackend.transport_options` (and listed in
+``docs/reference/backends/tornado_redis.md``).
 
 Each publish (every event of a batch, every channel) is one Lua script call, one
 round trip, and is never retried: a failure raises ``PublishError`` rather than risk
@@ -103,23 +73,52 @@ class TornadoRedisBackend(SelfHostedBackend):
             "a redis://, rediss:// or unix:// URL",
             lambda value: isinstance(value, str) and value.startswith(_URL_SCHEMES),
             "redis://127.0.0.1:6379/0",
+            help="The Redis the socket servers use: ``redis://``, ``rediss://`` (TLS) or "
+            "``unix://`` (not Redis Cluster).",
         ),
-        "WS_HOST": Option("a non-empty host name", _text, "127.0.0.1"),
+        "WS_HOST": Option(
+            "a non-empty host name",
+            _text,
+            "127.0.0.1",
+            help="The host browsers open their WebSocket to (the socket servers, or their "
+            "proxy).",
+        ),
         "WS_PORT": Option(
             "an integer from 1 to 65535",
             lambda value: (
                 isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 65535
             ),
             6001,
+            help="The port browsers open their WebSocket to.",
         ),
-        "USE_TLS": Option("True or False", lambda value: isinstance(value, bool), False),
-        "TIMEOUT": Option("a number of seconds above 0, at most 300", _seconds, 5),
+        "USE_TLS": Option(
+            "True or False",
+            lambda value: isinstance(value, bool),
+            False,
+            help="Browsers connect with ``wss://``.",
+        ),
+        "TIMEOUT": Option(
+            "a number of seconds above 0, at most 300",
+            _seconds,
+            5,
+            help="Seconds allowed for connecting to Redis and for each reply: a publish "
+            "while Redis is unreachable raises ``PublishError`` after about this long.",
+        ),
         "KEY_PREFIX": Option(
             "a non-empty string without spaces or ':'",
             lambda value: isinstance(value, str) and bool(_PREFIX.match(value)),
             "realtime",
+            help="The first part of every Redis key (``{KEY_PREFIX}:{APP_ID}:...``), so "
+            "several apps or deployments share one Redis; the socket servers must use the "
+            "same.",
         ),
-        "NODE_TIMEOUT": Option("a number of seconds above 0, at most 300", _seconds, 15),
+        "NODE_TIMEOUT": Option(
+            "a number of seconds above 0, at most 300",
+            _seconds,
+            15,
+            help="Seconds after which a silent socket server counts as dead and its presence "
+            "members are removed (servers heartbeat three times as often).",
+        ),
         **server_options(allowed_origins=("*",)),
     }
 

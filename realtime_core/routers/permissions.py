@@ -5,7 +5,8 @@ A router's ``read_permission`` and ``write_permission`` each take one of:
 - a function ``(user, obj) -> bool``. ``obj`` is the object read or written; for a
   create or an update it is the object *as it would be saved* (so a client cannot
   move an object somewhere it may not write). It is ``None`` when the question is
-  about rows in general: listing or subscribing, see :meth:`ModelRouter.can_list`;
+  about rows in general: listing or subscribing, see
+  :meth:`~realtime_core.routers.ModelRouter.can_list`;
 - a Django permission ``"app_label.codename"`` or a list of them, all required. They
   are checked model-wide (``user.has_perms(perms)``), or for the object itself when an
   authentication backend grants object permissions (``user.has_perms(perms, obj)``).

@@ -1,4 +1,4 @@
-"""The README's table of the server's limits says what the code does."""
+"""The server reference's table of limits (docs/reference/server.md) says what the code does."""
 
 import dataclasses
 import re
@@ -10,12 +10,12 @@ from realtime_core.server.config import ServerConfig
 from realtime_core.server.connection import SLOW_CLIENT_GRACE
 from realtime_core.server.http_server import FD_RESERVE
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+PAGE = Path(__file__).resolve().parents[2] / "docs" / "reference" / "server.md"
 CONFIG = ServerConfig(app_id="1", key="k", secret="s")
 
 
 def rows() -> list[list[str]]:
-    text = README.read_text()
+    text = PAGE.read_text()
     table = text.split("<!-- limits-table -->")[1].split("<!-- /limits-table -->")[0]
     lines = [line for line in table.strip().splitlines()[2:] if line.startswith("|")]
     return [[cell.strip() for cell in line.strip("|").split("|")] for line in lines]
@@ -36,7 +36,7 @@ def test_every_field_row_shows_the_fields_default() -> None:
             assert default == "`*` (embedded: `self`)"
         else:
             shown_value = f"{value:g}" if isinstance(value, float) else str(value)
-            assert default == shown_value, f"{limit}: README says {default}, the code {value}"
+            assert default == shown_value, f"{limit}: the page says {default}, the code {value}"
     assert {"max_frame_bytes", "max_output_bytes", "header_timeout"} <= shown
 
 

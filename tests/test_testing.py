@@ -57,7 +57,7 @@ class MixinTests(RealtimeTestMixin, SimpleTestCase):
 
 
 class TestCaseWithCommitCallbacks(RealtimeTestMixin, TestCase):
-    """The README's advice for Django's TestCase, whose transaction never commits."""
+    """The testing how-to's advice for Django's TestCase, whose transaction never commits."""
 
     def test_saves_are_recorded_when_commit_callbacks_run(self) -> None:
         with self.captureOnCommitCallbacks(execute=True):

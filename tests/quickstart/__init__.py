@@ -1,1 +1,1 @@
-"""The README's Quickstart, built from ``django-admin startproject`` and used in Chromium."""
+"""The Quickstart page, built from ``django-admin startproject`` and used in Chromium."""

@@ -1,6 +1,7 @@
-"""The README's Quickstart, run: from ``django-admin startproject`` to events in Chromium.
+"""The Quickstart page, run: from ``django-admin startproject`` to events in Chromium.
 
-Every block of the section is a step (:mod:`.readme`) and the end-to-end test uses
+Every block of ``docs/tutorial/quickstart.md`` is a step (:mod:`.page`) and the
+end-to-end test uses
 each one, in order (:mod:`.walkthrough`): it writes the files the blocks name, runs
 the commands, starts ``python manage.py runserver`` (with its autoreloader, on a free
 port) and then does what the prose says: signs in at the admin, adds a list, opens
@@ -20,7 +21,7 @@ import pytest
 from tests.browser.pages import LOADED, Pages
 from tests.guide.markdown import Block
 
-from .readme import (
+from .page import (
     Section,
     Step,
     apply_assignments,
@@ -87,17 +88,28 @@ def test_every_block_of_the_quickstart_is_a_step() -> None:
 
 
 def _section(tmp_path: Path, body: str) -> Section:
-    readme = tmp_path / "README.md"
-    after = "## Next\n\n```sh\nls\n```\n"
-    readme.write_text(f"# Title\n\n## Quickstart\n\n{textwrap.dedent(body)}\n{after}")
-    return quickstart(readme)
+    page = tmp_path / "quickstart.md"
+    page.write_text(f"# Quickstart\n\n{textwrap.dedent(body)}")
+    return quickstart(page)
 
 
-def test_the_section_ends_at_the_next_heading(tmp_path: Path) -> None:
-    section = _section(tmp_path, "Open http://127.0.0.1:8000/a/.\n\n```sh\ncd x\n```\n")
-    assert [block.text for block in section.blocks] == ["cd x"]
+def test_the_walk_through_is_the_whole_page_below_its_title(tmp_path: Path) -> None:
+    section = _section(
+        tmp_path,
+        "Open http://127.0.0.1:8000/a/.\n\n```sh\ncd x\n```\n\n## Run it\n\n```sh\nls\n```\n",
+    )
+    assert [block.text for block in section.blocks] == ["cd x", "ls"]
     assert "http://127.0.0.1:8000/a/" in section.prose
+    assert "## Run it" in section.prose
     assert "cd x" not in section.prose
+    assert "# Quickstart" not in section.prose
+
+
+def test_a_page_without_a_title_first_is_refused(tmp_path: Path) -> None:
+    page = tmp_path / "quickstart.md"
+    page.write_text("Some text.\n\n# Quickstart\n")
+    with pytest.raises(ValueError, match="does not start with its title"):
+        quickstart(page)
 
 
 def test_a_block_that_is_neither_commands_nor_a_file_is_refused(tmp_path: Path) -> None:
@@ -127,7 +139,7 @@ def test_a_block_that_is_neither_commands_nor_a_file_is_refused(tmp_path: Path) 
 
 def test_a_file_nothing_loads_is_unused() -> None:
     def step(path: str, text: str) -> Step:
-        return Step(Block("README.md", 1, "python", f"# {path}\n{text}", None), "file", path)
+        return Step(Block("quickstart.md", 1, "python", f"# {path}\n{text}", None), "file", path)
 
     shown = [
         step("todo/models.py", "from .serializers import S\nfrom .helpers import h"),
@@ -144,7 +156,7 @@ def test_a_file_nothing_loads_is_unused() -> None:
 
 def test_install_lines_must_install_this_project() -> None:
     def step(text: str) -> Step:
-        return Step(Block("README.md", 1, "sh", text, None), "install")
+        return Step(Block("quickstart.md", 1, "sh", text, None), "install")
 
     check_install(
         step('pip install django-realtime-core\npip install "django-realtime-core[redis]"')

@@ -1,4 +1,4 @@
-"""Builds the Quickstart's app as a reader would, block by block (see :mod:`.readme`).
+"""Builds the Quickstart's app as a reader would, block by block (see :mod:`.page`).
 
 :class:`QuickstartRun` works in an empty directory with one
 :class:`~tests.guide.shell.ShellSession` whose ``PATH`` starts with this virtualenv's
@@ -22,8 +22,8 @@ from tests.guide.processes import answers, free_port, wait_until
 from tests.guide.runner import clean_environment
 from tests.guide.shell import ShellSession
 
+from .page import EDITED_FILES, Step, apply_assignments, check_install
 from .prompts import run_answering
-from .readme import EDITED_FILES, Step, apply_assignments, check_install
 
 __all__ = ["CREATESUPERUSER", "RUNSERVER", "QuickstartRun", "User"]
 
@@ -65,7 +65,7 @@ class QuickstartRun:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.superusers = list(superusers)
-        """Who the README's createsuperuser creates, in turn."""
+        """Who the Quickstart's createsuperuser creates, in turn."""
         self.dropped: dict[str, dict[str, list[object]]] = {}
         """For each edited file, what the lists shown drop of the generated ones."""
 
@@ -105,7 +105,7 @@ class QuickstartRun:
                 self.session.run(command)
 
     def createsuperuser(self, user: User) -> str:
-        """The README's createsuperuser, answered as ``user``."""
+        """The Quickstart's createsuperuser, answered as ``user``."""
         self.session.transcript.append(f"$ {CREATESUPERUSER}  # answered as {user.username}")
         output = run_answering(CREATESUPERUSER, self.cwd, self.env, user.answers)
         self.session.transcript.append(output)

@@ -1,7 +1,7 @@
-"""The README's Quickstart, read the way its test builds it.
+"""The Quickstart page (``docs/tutorial/quickstart.md``), read the way its test builds it.
 
-The section runs from ``## Quickstart`` to the next ``## `` heading. Each of its fenced
-blocks is one :class:`Step`:
+The walk-through is the whole page below its title (its ``##`` sections included).
+Each of its fenced blocks is one :class:`Step`:
 
 - ``install``: a ``sh`` block whose every line is ``pip install`` of this project (with
   extras). It is checked against ``pyproject.toml``, not run: the virtualenv the test
@@ -13,7 +13,7 @@ blocks is one :class:`Step`:
   :data:`EDITED_FILES` are edited (see :func:`apply_assignments`); every other file is
   written as shown, replacing what ``startapp`` may have put there.
 
-Any other block is refused, so nothing in the section goes unrun.
+Any other block is refused, so nothing on the page goes unrun.
 """
 
 import ast
@@ -29,7 +29,7 @@ from tests.guide.markdown import Block, read_page
 
 __all__ = [
     "EDITED_FILES",
-    "README",
+    "QUICKSTART",
     "Section",
     "Step",
     "apply_assignments",
@@ -40,8 +40,9 @@ __all__ = [
 ]
 
 ROOT = Path(__file__).resolve().parents[2]
-README = ROOT / "README.md"
-HEADING = "## Quickstart"
+QUICKSTART = ROOT / "docs" / "tutorial" / "quickstart.md"
+TITLE = "# "
+"""How the page's first line, its title, starts; the walk-through is everything below."""
 EDITED_FILES = frozenset({"mysite/settings.py"})
 """Files ``startproject`` made that the Quickstart changes rather than replaces."""
 
@@ -76,18 +77,17 @@ class Section:
     prose: str
 
 
-def quickstart(readme: Path = README) -> Section:
-    """The ``## Quickstart`` section of ``readme``; ValueError if it has none."""
-    lines = readme.read_text().splitlines()
-    if HEADING not in lines:
-        raise ValueError(f"{readme.name} has no line {HEADING!r}")
-    start = lines.index(HEADING) + 1
-    end = next((n for n in range(start, len(lines)) if lines[n].startswith("## ")), len(lines))
-    blocks = tuple(block for block in read_page(readme).blocks if start < block.line <= end)
+def quickstart(page: Path = QUICKSTART) -> Section:
+    """The walk-through of ``page``: everything below its title, which must be the first
+    line; ValueError otherwise."""
+    lines = page.read_text().splitlines()
+    if not lines or not lines[0].startswith(TITLE):
+        raise ValueError(f"{page.name} does not start with its title ({TITLE!r}...)")
+    blocks = tuple(read_page(page).blocks)
     inside: set[int] = set()
     for block in blocks:  # block.line is 1-based: the opening fence
         inside.update(range(block.line - 1, block.line + len(block.text.splitlines()) + 1))
-    prose = "\n".join(lines[n] for n in range(start, end) if n not in inside)
+    prose = "\n".join(lines[n] for n in range(1, len(lines)) if n not in inside)
     return Section(blocks, prose)
 
 

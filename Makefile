@@ -48,7 +48,7 @@ demo: $(STAMP)
 
 ## lint: ruff, mypy, tsc on js/src, and the built realtime.js (make js) up to date
 lint: $(STAMP)
-	$(BIN)/ruff check realtime_core tests migration_guide
+	$(BIN)/ruff check realtime_core tests migration_guide docs
 	$(BIN)/mypy
 	$(JS)/node_modules/.bin/tsc -p $(JS)/tsconfig.json
 	node $(JS)/build.mjs --check
@@ -99,7 +99,7 @@ test-latest: $(NODE_STAMPS)
 		-e '.[$(subst $(space),$(comma),$(EXTRAS))]'
 	touch $(LATEST_VENV)/.installed
 	$(LATEST_VENV)/bin/python -m pip list --format=freeze
-	$(LATEST_VENV)/bin/ruff check realtime_core tests migration_guide
+	$(LATEST_VENV)/bin/ruff check realtime_core tests migration_guide docs
 	$(LATEST_VENV)/bin/mypy
 	$(LATEST_VENV)/bin/pytest
 
@@ -124,4 +124,4 @@ help:
 	@sed -n 's/^## //p' $(MAKEFILE_LIST)
 
 clean:
-	rm -rf $(VENV) $(LOCK_TOOLS) $(LATEST_VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache $(NODE_PROJECTS:%=%/node_modules)
+	rm -rf $(VENV) $(LOCK_TOOLS) $(LATEST_VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache $(NODE_PROJECTS:%=%/node_modules) js/node_modules $(DOCS_BUILD)

@@ -6,7 +6,6 @@ package with the test suite's Django settings (``tests.settings``: the memory ba
 SQLite in memory), so nothing needs to run or be configured to build the site.
 """
 
-import logging
 import os
 import sys
 from pathlib import Path
@@ -73,22 +72,3 @@ autodoc_typehints = "description"
 html_theme = "furo"
 html_title = "django-realtime-core"
 
-
-# Until the content branch is merged (the tutorial, the how-to guides, the explanation):
-# the globs of those sections match nothing yet, and the two pages it moves to how-to/
-# are still at the top. Sphinx 9.0 logs the empty glob without a warning type, which
-# suppress_warnings cannot name, hence the filter. Remove this block on that merge.
-exclude_patterns += ["recovery-client.md", "history-endpoint.md"]
-CONTENT_SECTIONS = ("'tutorial/*'", "'how-to/*'", "'explanation/*'")
-
-
-class _ContentSectionsEmpty(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        return not (
-            message.startswith("toctree glob pattern")
-            and any(section in message for section in CONTENT_SECTIONS)
-        )
-
-
-logging.getLogger("sphinx.sphinx.directives.other").addFilter(_ContentSectionsEmpty())

@@ -21,7 +21,7 @@ those of its field values as last loaded, refreshed or saved (columns left unloa
 never loaded (built with a primary key by hand) is taken to stay where it is.
 
 Publishing hangs on Django's ``post_save``/``post_delete``/``m2m_changed`` signals
-(:mod:`realtime_core.changes` connects the receivers when the app is ready),
+(``realtime_core.changes`` connects the receivers when the app is ready),
 so cascaded deletes, ``QuerySet.delete()`` and many-to-many changes (from either side)
 publish too; a many-to-many change publishes ``updated`` again with the new ids.
 ``QuerySet.update()``, ``bulk_create()`` and ``bulk_update()`` send no signals and

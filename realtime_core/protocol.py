@@ -16,7 +16,9 @@ from .exceptions import InvalidMessage
 __all__ = [
     "AUTHORIZED_PREFIXES",
     "DEFAULT_LIMITS",
+    "DEFAULT_WEBHOOK_EVENTS",
     "SAME_HOST",
+    "WEBHOOK_EVENTS",
     "ErrorCode",
     "Limits",
     "Reconnect",
@@ -42,6 +44,23 @@ APP_ID_RE = re.compile(r"\A[0-9]+\Z")
 SAME_HOST = "self"
 """In the allowed origins (a backend's ``ALLOWED_ORIGINS``, the server's
 ``allowed_origins``): pages of the host the socket is served from."""
+
+WEBHOOK_EVENTS = frozenset(
+    {
+        "channel_occupied",
+        "channel_vacated",
+        "member_added",
+        "member_removed",
+        "client_event",
+        "subscription_count",
+    }
+)
+"""The kinds of lifecycle event a socket server sends (as webhooks, or as in-process
+signals when embedded); Pusher's webhook event names."""
+
+DEFAULT_WEBHOOK_EVENTS = WEBHOOK_EVENTS - {"subscription_count"}
+"""What is sent unless configured otherwise: Pusher's webhooks, less subscription counts
+(which Pusher sends only when the app turns them on)."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

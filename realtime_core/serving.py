@@ -43,6 +43,8 @@ def server_config(backend: SelfHostedBackend) -> ServerConfig:
         max_connections_per_address=options["MAX_CONNECTIONS_PER_ADDRESS"],
         max_pending_per_address=options["MAX_PENDING_PER_ADDRESS"],
         limits=backend.limits,
+        webhook_url=options.get("WEBHOOK_URL"),
+        webhook_events=frozenset(options["WEBHOOK_EVENTS"]),
     )
 
 

@@ -17,6 +17,7 @@ from tornado.web import Application
 
 from realtime_core.brokers.base import Broker
 from realtime_core.server.config import ServerConfig
+from realtime_core.server.events import EventSink
 from realtime_core.server.runner import RealtimeServer
 
 T = TypeVar("T")
@@ -74,14 +75,20 @@ class ServerThread(LoopThread):
     """
 
     def __init__(
-        self, config: ServerConfig, broker_factory: Callable[[], Broker], port: int | None = None
+        self,
+        config: ServerConfig,
+        broker_factory: Callable[[], Broker],
+        port: int | None = None,
+        events: EventSink | None = None,
     ) -> None:
         super().__init__(port)
         self.config = config
-        self.server: RealtimeServer = self.call(self._start(broker_factory))
+        self.server: RealtimeServer = self.call(self._start(broker_factory, events))
 
-    async def _start(self, broker_factory: Callable[[], Broker]) -> RealtimeServer:
-        server = RealtimeServer(self.config, broker_factory())
+    async def _start(
+        self, broker_factory: Callable[[], Broker], events: EventSink | None
+    ) -> RealtimeServer:
+        server = RealtimeServer(self.config, broker_factory(), events=events)
         await server.start("127.0.0.1", self.port)
         return server
 

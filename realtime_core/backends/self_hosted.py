@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 from ..brokers.base import Broker
 from ..conf import Option
 from ..positions import DEFAULT_HISTORY_SIZE, DEFAULT_HISTORY_TTL, HistoryLimits
-from ..protocol import APP_ID_RE, SAME_HOST
+from ..protocol import APP_ID_RE, DEFAULT_WEBHOOK_EVENTS, SAME_HOST, WEBHOOK_EVENTS
 from ..signing import Credentials
 from .base import Backend, Capabilities
 
@@ -125,6 +125,17 @@ def server_options(allowed_origins: tuple[str, ...]) -> dict[str, Option]:
             None,
             help="Plain HTTP connections one peer address may hold open, then new ones are "
             "closed at once; for servers reached directly, not behind a proxy. None: no cap.",
+        ),
+        "WEBHOOK_EVENTS": Option(
+            f"a list of webhook event kinds, each one of {', '.join(sorted(WEBHOOK_EVENTS))}",
+            lambda value: (
+                isinstance(value, list | tuple)
+                and all(isinstance(kind, str) and kind in WEBHOOK_EVENTS for kind in value)
+            ),
+            sorted(DEFAULT_WEBHOOK_EVENTS),
+            help="The kinds of lifecycle event the socket servers send, as the signals of "
+            "``realtime_core.signals`` (in-process with ``memory``; as webhooks with "
+            "``tornado_redis``, when ``WEBHOOK_URL`` is set).",
         ),
         **_history_options(),
     }

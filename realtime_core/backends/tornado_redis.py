@@ -80,8 +80,7 @@ class TornadoRedisBackend(SelfHostedBackend):
             "a non-empty host name",
             _text,
             "127.0.0.1",
-            help="The host browsers open their WebSocket to (the socket servers, or their "
-            "proxy).",
+            help="The host browsers open their WebSocket to (the socket servers, or their proxy).",
         ),
         "WS_PORT": Option(
             "an integer from 1 to 65535",
@@ -118,6 +117,17 @@ class TornadoRedisBackend(SelfHostedBackend):
             15,
             help="Seconds after which a silent socket server counts as dead and its presence "
             "members are removed (servers heartbeat three times as often).",
+        ),
+        "WEBHOOK_URL": Option(
+            "None or an http:// or https:// URL",
+            lambda value: (
+                value is None
+                or (isinstance(value, str) and value.startswith(("http://", "https://")))
+            ),
+            None,
+            help="Where the socket servers run by ``manage.py realtime_server`` POST their "
+            "webhooks: this site's ``realtime_core:webhooks`` URL, as the servers reach it "
+            "(e.g. ``https://example.com/realtime/webhooks/``). None: no webhooks.",
         ),
         **server_options(allowed_origins=("*",)),
     }

@@ -19,8 +19,8 @@ from tornado.netutil import bind_sockets
 from ..brokers.base import Broker
 from ..brokers.in_process import InProcessBroker, InProcessExchange
 from ..positions import DEFAULT_HISTORY_SIZE, DEFAULT_HISTORY_TTL, HistoryLimits
+from ..protocol import DEFAULT_WEBHOOK_EVENTS, WEBHOOK_EVENTS
 from .config import ServerConfig
-from .events import DEFAULT_WEBHOOK_EVENTS, WEBHOOK_EVENTS
 from .runner import RealtimeServer, serve_forever
 
 __all__ = ["main"]

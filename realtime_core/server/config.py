@@ -2,8 +2,7 @@
 
 import dataclasses
 
-from ..protocol import APP_ID_RE, DEFAULT_LIMITS, Limits
-from .events import DEFAULT_WEBHOOK_EVENTS, WEBHOOK_EVENTS
+from ..protocol import APP_ID_RE, DEFAULT_LIMITS, DEFAULT_WEBHOOK_EVENTS, WEBHOOK_EVENTS, Limits
 
 __all__ = ["ServerConfig"]
 

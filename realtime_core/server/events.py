@@ -5,7 +5,8 @@ A server hands each event, as a Pusher webhook event object (``{"name":
 :class:`~.webhook_sender.WebhookSender` POSTing webhooks (``realtime-server
 --webhook-url``, the ``tornado_redis`` backend's ``WEBHOOK_URL``), or the embedded
 server's in-process signals (``memory``). Only the kinds in
-``ServerConfig.webhook_events`` are sent.
+``ServerConfig.webhook_events`` are sent (all but ``subscription_count`` by default:
+:data:`~realtime_core.protocol.DEFAULT_WEBHOOK_EVENTS`).
 
 The broker decides occupancy and presence changes across every server sharing it, so
 each is sent once by one server, not once per server: ``channel_occupied`` when the
@@ -19,24 +20,7 @@ change of a channel's count.
 from collections.abc import Mapping
 from typing import Protocol
 
-__all__ = ["DEFAULT_WEBHOOK_EVENTS", "WEBHOOK_EVENTS", "EventSink"]
-
-WEBHOOK_EVENTS = frozenset(
-    {
-        "channel_occupied",
-        "channel_vacated",
-        "member_added",
-        "member_removed",
-        "client_event",
-        "subscription_count",
-    }
-)
-"""Every kind a server sends."""
-
-DEFAULT_WEBHOOK_EVENTS = WEBHOOK_EVENTS - {"subscription_count"}
-"""What is sent unless configured otherwise: Pusher's webhooks, less subscription counts
-(which Pusher sends only when the app turns them on)."""
-
+__all__ = ["EventSink"]
 
 class EventSink(Protocol):
     """Takes webhook event objects from the event loop, without blocking it."""

@@ -10,9 +10,9 @@ when ``REALTIME_BACKEND`` does:
   URL they are configured with (the same view);
 - ``memory``: the embedded server sends the signals in-process.
 
-Every receiver gets ``sender`` (the name of the backend setting that delivered it, e.g.
-``"default"``), ``channel``, and ``time`` (an aware :class:`~datetime.datetime`, when
-the event happened), plus the arguments below. Webhooks are retried until the view
+Every receiver gets ``sender`` (the name of the backend that delivered it, e.g.
+``"memory"``), ``channel``, and ``time`` (an aware ``datetime``, when the event
+happened), plus the arguments below. Webhooks are retried until the view
 answers 2xx, so a receiver may see an event twice after a failure: make receivers
 idempotent. A receiver that raises makes the view answer 500 (and the sender retry).
 

@@ -1,4 +1,4 @@
-"""What a process can tell about how the project is deployed.
+"""Internal: what a process can tell about how the project is deployed.
 
 The ``memory`` backend reaches only the sockets served by the process that
 publishes, so a deployment where other processes publish (several web workers, a

@@ -1,6 +1,6 @@
-"""The JSON text of every frame the server sends, built once per message.
+"""Internal: the JSON text of every frame the server sends, built once per message.
 
-Encodings follow ``shared/design/pusher-protocol.md`` section 1.3: ``data`` is a JSON
+Encodings follow the protocol (``docs/explanation/protocol.md``): ``data`` is a JSON
 *string* everywhere except in ``pusher:error`` (an object, which Pysher needs) and in
 forwarded client events (relayed as the sender wrote them); connection-level frames
 never carry a ``channel`` key.

@@ -1,4 +1,4 @@
-"""What the library's JSON views share: error answers, bodies and the requesting user."""
+"""Internal: what the library's JSON views share: error answers, bodies and the requesting user."""
 
 import json
 from collections.abc import Callable, Mapping

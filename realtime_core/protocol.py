@@ -1,7 +1,8 @@
 """Pusher Channels names, limits, codes and validation, shared by every backend and the server.
 
-The defaults are Pusher's published limits (see ``shared/design/pusher-protocol.md``
-section 7), so an app that publishes fine on one backend publishes fine on all.
+The defaults are Pusher's published limits (the server reference,
+``docs/reference/server.md``, lists them), so an app that publishes fine on one
+backend publishes fine on all.
 :class:`ErrorCode` names every close and error code the server sends or Pusher
 documents, each with its description and the reconnect rule of its range.
 """

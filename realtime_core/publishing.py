@@ -1,4 +1,4 @@
-"""The publish API and the configured backend instance."""
+"""Internal: the publish API and the configured backend instance."""
 
 import threading
 from collections.abc import Iterable

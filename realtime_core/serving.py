@@ -1,4 +1,4 @@
-"""Serve a self-hosted backend's sockets from a Django project.
+"""Internal: serve a self-hosted backend's sockets from a Django project.
 
 ``manage.py realtime_server`` runs :func:`serve` for ``memory`` and ``tornado_redis``;
 ``manage.py runserver`` (this library's) runs it for ``memory``. With ``memory``

@@ -1,4 +1,4 @@
-"""The ``memory`` backend: in-process delivery, the embedded default.
+"""Internal: the ``memory`` backend: in-process delivery, the embedded default.
 
 Publishes go to :data:`exchange`, shared by the whole process, which the embedded
 socket server listens to through an

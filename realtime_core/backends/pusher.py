@@ -1,4 +1,4 @@
-"""The ``pusher`` backend: publishes through Pusher Channels' HTTP API, with the official SDK.
+"""Internal: the ``pusher`` backend, publishing through Pusher Channels' HTTP API (official SDK).
 
 Install ``pip install "django-realtime-core[pusher]"`` (the ``pusher`` SDK, which
 brings PyNaCl for encrypted channels). Browsers connect to Pusher, or to any

@@ -1,4 +1,4 @@
-"""What went wrong when the ``pusher`` backend talked to Pusher's HTTP API, in words.
+"""Internal: what went wrong when the ``pusher`` backend talked to Pusher's HTTP API, in words.
 
 The SDK raises ``PusherBadAuth`` (401), ``PusherForbidden`` (403),
 ``PusherBadRequest`` (400) or ``PusherBadStatus`` (``"<status>: <body>"``, any other

@@ -1,4 +1,4 @@
-"""What the backends whose sockets this library serves have in common.
+"""Internal: what the backends whose sockets this library serves have in common.
 
 ``memory`` (embedded: one process serves Django and the sockets) and
 ``tornado_redis`` (socket servers fanned out through Redis) are run by

@@ -1,4 +1,4 @@
-"""The ``tornado_redis`` backend: self-hosted socket servers fanned out through Redis.
+"""Internal: the ``tornado_redis`` backend: self-hosted socket servers fanned out through Redis.
 
 Install ``pip install "django-realtime-core[redis]"`` and run any number of socket
 servers (``realtime-server``) on the same Redis, app id and key prefix as Django.

@@ -1,4 +1,4 @@
-"""The in-process broker: fan-out and shared state for the socket servers of one process.
+"""Internal: the in-process broker: fan-out and shared state for the socket servers of one process.
 
 An :class:`InProcessExchange` holds everything (listeners, each channel's recent
 history, presence members, which servers are attached) behind one lock, so publishers

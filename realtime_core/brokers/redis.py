@@ -1,4 +1,4 @@
-"""The Redis broker: socket servers on any number of machines, sharing one Redis.
+"""Internal: the Redis broker: socket servers on any number of machines, sharing one Redis.
 
 Publishes go through one Lua script call (:data:`~.redis_schema.PUBLISH_SCRIPT`): each
 (message, channel) is appended to the channel's stream, which assigns its position, and

@@ -1,4 +1,4 @@
-"""One Redis pub/sub connection, subscribed to a changing set of keys and kept alive.
+"""Internal: one Redis pub/sub connection, subscribed to a changing set of keys and kept alive.
 
 :class:`~realtime_core.brokers.redis.RedisBroker` subscribes a socket server to
 the channels its connections listen to through a :class:`Subscriber`. When the

@@ -1,4 +1,4 @@
-"""The Redis schema: keys, payloads and Lua scripts, the one spec of data in Redis.
+"""Internal: the Redis schema: keys, payloads and Lua scripts, the one spec of data in Redis.
 
 Two sides share it: publishers (the ``tornado_redis`` backend,
 :class:`~realtime_core.backends.tornado_redis.TornadoRedisBackend`, publishing from

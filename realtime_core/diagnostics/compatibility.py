@@ -1,4 +1,4 @@
-"""The ``compatibility`` step: what the project relies on that the checked backend lacks.
+"""Internal: the ``compatibility`` step: what the project relies on that the checked backend lacks.
 
 What the project relies on is read from the project itself, never guessed:
 

@@ -1,4 +1,4 @@
-"""The outcome of a check: its steps, a verdict and an exit status, as a table or JSON."""
+"""Internal: the outcome of a check: its steps, a verdict and an exit status, as a table or JSON."""
 
 import dataclasses
 from collections.abc import Callable

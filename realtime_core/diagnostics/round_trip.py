@@ -1,4 +1,4 @@
-"""The ``socket`` and ``round trip`` steps, the same for every backend.
+"""Internal: the ``socket`` and ``round trip`` steps, the same for every backend.
 
 ``socket``: a WebSocket client opens the URL browsers use and waits for
 ``pusher:connection_established``. ``round trip``: it subscribes to a fresh private

@@ -1,4 +1,4 @@
-"""A WebSocket client speaking just enough of the Pusher protocol to verify delivery.
+"""Internal: a WebSocket client speaking just enough of the Pusher protocol to verify delivery.
 
 It opens the socket URL browsers use (:func:`socket_url` computes it from a backend's
 ``client_config()`` exactly as ``realtime.js`` does), subscribes to a private channel

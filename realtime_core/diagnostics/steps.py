@@ -1,4 +1,4 @@
-"""Run every step of a check in order and collect a :class:`~.report.Report`.
+"""Internal: run every step of a check in order and collect a :class:`~.report.Report`.
 
 1. ``configuration``: the name resolves through the entry points (a missing extra is
    named with its ``pip install``), and the options are valid;

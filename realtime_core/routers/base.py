@@ -1,4 +1,4 @@
-"""``ModelRouter``: one model served to clients under a route name.
+"""Internal: ``ModelRouter``: one model served to clients under a route name.
 
 ::
 

@@ -1,4 +1,4 @@
-"""A list request's parameters (filters, ordering, page) and the page it asks for.
+"""Internal: a list request's parameters (filters, ordering, page) and the page it asks for.
 
 ``GET <route>/?todo_list=1&done=false&ordering=-order,text&page=2&page_size=20``.
 Every parameter is given at most once; errors are collected per parameter so a client

@@ -1,4 +1,4 @@
-"""The one place routers are registered: the HTTP views, the channel authorization
+"""Internal: the one place routers are registered: the HTTP views, the channel authorization
 endpoint and the models' publishing all read :data:`default_registry`.
 
 Register routers in an app's ``realtime.py`` (imported at startup, like ``admin.py``)::

@@ -1,4 +1,4 @@
-"""The routers' endpoints, included by ``realtime_core.urls`` (see :mod:`.views`).
+"""Internal: the routers' endpoints, included by ``realtime_core.urls`` (see :mod:`.views`).
 
 Names (in the including namespace, ``realtime_core``): ``router-objects``,
 ``router-object`` and ``router-subscription``. Routes are looked up when a request

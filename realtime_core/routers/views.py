@@ -1,4 +1,4 @@
-"""The routers' verbs over HTTP, JSON in and out.
+"""Internal: the routers' verbs over HTTP, JSON in and out.
 
 Served under ``realtime/`` by ``realtime_core.urls`` (see :mod:`realtime_core.routers.urls`)
 for every router in :data:`realtime_core.routers.default_registry`:

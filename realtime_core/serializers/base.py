@@ -1,4 +1,4 @@
-"""``ModelSerializer``: one model's published form and the fields clients may write."""
+"""Internal: ``ModelSerializer``: one model's published form and the fields clients may write."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Validating client data through Django's own ModelForm machinery.
+"""Internal: validating client data through Django's own ModelForm machinery.
 
 A ModelForm applies what a project already declared on its model (validators, choices,
 max_length, uniqueness, constraints, ``Model.clean()``), so the rules clients meet are the

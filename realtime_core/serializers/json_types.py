@@ -1,4 +1,4 @@
-"""Checking that a value a client sends has the JSON type its model field takes.
+"""Internal: checking that a value a client sends has the JSON type its model field takes.
 
 Django's form fields were written for HTML form data, where every value is a string. Handed
 other JSON types they coerce silently (``str(["a"])`` for a CharField, ``bool("no")`` for a

@@ -1,4 +1,4 @@
-"""A serializer's ``Meta``: shape-checked when the class is defined, resolved at first use.
+"""Internal: a serializer's ``Meta``, shape-checked when the class is defined, resolved later.
 
 ``Meta.model`` may be an ``"app_label.ModelName"`` string because models often import their
 serializer; the model registry is not ready while those modules load, so everything that needs

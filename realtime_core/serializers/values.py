@@ -1,4 +1,4 @@
-"""Reading a model field's value and making any value JSON-ready.
+"""Internal: reading a model field's value and making any value JSON-ready.
 
 Published payloads hold only ``str``, ``int``, ``float``, ``bool``, ``None``, lists and
 string-keyed dicts, so every transport carries exactly the same data.

@@ -1,4 +1,4 @@
-"""The self-hosted socket server: the Pusher Channels protocol over Tornado.
+"""Internal: the self-hosted socket server: the Pusher Channels protocol over Tornado.
 
 It needs no Django at run time: ``realtime-server`` (or ``python -m
 realtime_core.server``) runs it from flags or ``REALTIME_*`` variables, and

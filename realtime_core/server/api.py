@@ -1,4 +1,4 @@
-"""The Pusher Channels HTTP API (``pusher-protocol.md`` section 6) as Tornado handlers.
+"""The Pusher Channels HTTP API (``docs/explanation/protocol.md``) as Tornado handlers.
 
 Once the app id and the body size are checked, every request's signature is verified
 by :mod:`.api_auth` before anything else happens. Every answer, errors included, is a

@@ -1,4 +1,4 @@
-"""Verification of signed HTTP API requests (``pusher-protocol.md`` section 6.2).
+"""Verification of signed HTTP API requests, as Pusher's SDKs sign them.
 
 Every request carries ``auth_key``, ``auth_timestamp``, ``auth_version``, optionally
 ``body_md5``, and ``auth_signature``: the hex HMAC-SHA256, under the app secret, of::

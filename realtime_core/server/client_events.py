@@ -1,4 +1,4 @@
-"""Which client events the server relays (``pusher-protocol.md`` section 4).
+"""Which client events the server relays (``docs/explanation/protocol.md``, "Client events").
 
 Only when the app enables them, only ``client-`` events on private and presence
 channels the sender is subscribed to (never encrypted ones), within Pusher's rate,

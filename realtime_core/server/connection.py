@@ -1,6 +1,6 @@
 """One client connection speaking the Pusher Channels protocol (versions 5 to 7).
 
-Frames and error codes follow ``shared/design/pusher-protocol.md``: the handshake
+Frames and error codes follow the protocol (``docs/explanation/protocol.md``): the handshake
 frame comes first; errors that concern one request (a refused subscription, a bad
 frame, a rejected client event) are answered without closing the socket; every
 close is preceded by a ``pusher:error`` with the same code, and no close uses a
@@ -154,7 +154,7 @@ class PusherConnection(MaskedErrorLog, WebSocketHandler):
 
     def get_compression_options(self) -> None:
         # Frames are built once for every subscriber; per-connection compression would
-        # undo that (ARCHITECTURE.md section 6).
+        # undo that (see :mod:`.fanout`).
         return None
 
     def open(self, *args: str, **kwargs: str) -> None:

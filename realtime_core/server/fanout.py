@@ -1,4 +1,4 @@
-"""Writing frames to many sockets fast (ARCHITECTURE.md section 6).
+"""Writing frames to many sockets fast (``docs/explanation/performance.md``).
 
 A published message becomes one WebSocket frame, built once and shared by every
 subscriber. The first message of an event-loop turn is written at once to every

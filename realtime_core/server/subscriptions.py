@@ -2,7 +2,7 @@
 
 The Django auth endpoint decides who may join and signs its answer with the app
 secret; the server only checks the signature over the exact strings the client
-sends (``shared/design/pusher-protocol.md`` section 3) and the presence limits.
+sends (``docs/explanation/protocol.md``, "Subscribing") and the presence limits.
 """
 
 from typing import Any

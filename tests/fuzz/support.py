@@ -449,7 +449,7 @@ def http_request(port: int, head: bytes, body: bytes = b"") -> tuple[int, dict[s
 
 def server_signature(method: str, path: str, query: str, secret: str = SECRET) -> str:
     """The signature the server expects for this request (so an answer can be checked
-    not to reveal it), computed from the raw parts as ``pusher-protocol.md`` 6.2 says."""
+    not to reveal it), computed from the raw parts as Pusher's HTTP API reference describes."""
     params = {}
     for key, value in parse_qsl(query, keep_blank_values=True):
         params.setdefault(key.lower(), value)

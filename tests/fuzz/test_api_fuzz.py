@@ -314,7 +314,7 @@ def requests(draw: st.DrawFn) -> Request:
     if signing == "unsigned":
         request.query = urlencode(extra)
         return request
-    # Signed the way the SDKs do it: values decoded, not re-escaped (pusher-protocol.md 6.2).
+    # Signed the way the SDKs do it: values decoded, not re-escaped (Pusher's HTTP API reference).
     decoded = {k: v for k, v in parse_qsl(urlencode(extra), keep_blank_values=True)}
     params = {
         **decoded,

@@ -1,7 +1,7 @@
 """``realtime_core.signing`` against Pusher's published vectors and the official SDK.
 
-The vectors are those of shared/design/pusher-protocol.md section 3 (recomputed there
-with Python's ``hmac``). The SDK comparisons use seeded random inputs, so a failure
+The vectors are the worked examples of Pusher's public authentication documentation
+(recomputed with Python's ``hmac``). The SDK comparisons use seeded random inputs, so a failure
 names a case that can be replayed.
 """
 

@@ -12,7 +12,7 @@ import pytest
 from realtime_core.server.api_auth import AuthenticationFailed, string_to_sign, verify_request
 from realtime_core.server.config import ServerConfig
 
-# pusher-protocol.md section 6.2, from Pusher's HTTP API reference.
+# The worked example of Pusher's HTTP API reference (signing a POST to /events).
 DOC_CONFIG = ServerConfig(app_id="3", key="278d425bdf160c739803", secret="7ad3773142a6692b25b8")
 DOC_BODY = b'{"name":"foo","channels":["project-3"],"data":"{\\"some\\":\\"data\\"}"}'
 DOC_BODY_MD5 = "ec365a775a4cd0599faeb73354201b6f"

@@ -25,13 +25,11 @@ Key names, payload formats and scripts: :mod:`realtime_core.brokers.redis_schema
 import asyncio
 import json
 import logging
-import urllib.parse
 import uuid
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
-import redis.asyncio
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
@@ -72,30 +70,14 @@ from .redis_schema import (
     presence_entry,
     publish_arguments,
 )
+from .redis_urls import async_client, redact_url
 
-__all__ = ["RedisBroker", "redact_url"]
+__all__ = ["RedisBroker"]
 
 logger = logging.getLogger(__name__)
 
 _FORGET_CHUNK = 500
 """Presence entries removed per script call when a node is forgotten."""
-
-
-def redact_url(url: str) -> str:
-    """``url`` without its password (``:password@`` or redis-py's ``?password=``), for
-    messages and logs."""
-    parts = urllib.parse.urlsplit(url)
-    if parts.password is not None:
-        user = parts.username or ""
-        host = parts.hostname or ""
-        port = f":{parts.port}" if parts.port is not None else ""
-        url = urllib.parse.urlunsplit(parts._replace(netloc=f"{user}:***@{host}{port}"))
-    address, separator, query = url.partition("?")
-    pairs = urllib.parse.parse_qsl(query, keep_blank_values=True)
-    if not any(name.lower() == "password" for name, _value in pairs):
-        return url
-    hidden = [(name, "***" if name.lower() == "password" else value) for name, value in pairs]
-    return f"{address}{separator}{urllib.parse.urlencode(hidden, safe='*')}"
 
 
 class _Membership(NamedTuple):
@@ -153,7 +135,7 @@ class RedisBroker(Broker):
         self._timeout = timeout
         # No retries: a failed call fails fast (and a publish is never sent twice);
         # the pool replaces connections that died while idle.
-        self._redis = redis.asyncio.Redis.from_url(
+        self._redis = async_client(
             url, socket_timeout=timeout, socket_connect_timeout=timeout, retry=Retry(NoBackoff(), 0)
         )
         self._publish = self._redis.register_script(PUBLISH_SCRIPT)

@@ -20,8 +20,9 @@ import redis.asyncio
 
 from realtime_core import frames
 from realtime_core.brokers.base import Delivery, LifecycleEvent
-from realtime_core.brokers.redis import RedisBroker, redact_url
+from realtime_core.brokers.redis import RedisBroker
 from realtime_core.brokers.redis_schema import RedisKeys, decode_delivery, encode_delivery
+from realtime_core.brokers.redis_urls import redact_url
 from realtime_core.positions import HistoryLimits, Position
 
 from ..redis_server import RedisProcess

@@ -11,7 +11,7 @@ import logging
 import signal
 import socket
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from tornado.netutil import bind_sockets
@@ -98,9 +98,14 @@ class RealtimeServer:
 
 
 async def serve_forever(
-    server: RealtimeServer, sockets: list[socket.socket], grace: float = 3.0
+    server: RealtimeServer,
+    sockets: list[socket.socket],
+    grace: float = 3.0,
+    *,
+    ready: Callable[[], None] | None = None,
 ) -> None:
-    """Serve on listening ``sockets`` until SIGTERM or SIGINT, then stop gracefully.
+    """Serve on listening ``sockets`` until SIGTERM or SIGINT, then stop gracefully;
+    ``ready`` is called once the server is serving.
 
     Binding is the caller's (``tornado.netutil.bind_sockets``), so an address in use
     is reported before anything starts.
@@ -114,6 +119,8 @@ async def serve_forever(
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stopping.set)
     await server.start_on(sockets)
+    if ready is not None:
+        ready()
     await stopping.wait()
     logger.info("Stopping: closing %d connections with 4200", len(server.hub.connections))
     await server.stop(grace)

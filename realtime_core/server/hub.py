@@ -132,6 +132,17 @@ class Hub:
         return sum(1 for stream in self._streams.values() if stream.held is not None)
 
     @property
+    def subscription_count(self) -> int:
+        """Subscriptions of local connections, one per connection and channel (those
+        still joining included)."""
+        return sum(map(len, self._channels.values()))
+
+    @property
+    def channel_count(self) -> int:
+        """Channels with a local subscriber."""
+        return len(self._channels)
+
+    @property
     def scheduler(self) -> FlushScheduler:
         if self._scheduler is None:
             raise RuntimeError("the hub has not been started")

@@ -130,6 +130,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="server processes sharing the address, forked by a supervisor (REALTIME_WORKERS, "
         "default 1; more needs --redis-url); SIGHUP restarts them one at a time",
     )
+    parser.add_argument(
+        "--worker-port",
+        type=int,
+        default=_optional_int("WORKER_PORT"),
+        help="with --workers: worker i also listens on this port + i, for scraping /metrics "
+        "and /stats per worker (REALTIME_WORKER_PORT; default: none)",
+    )
     parser.add_argument("--log-level", default=_env("LOG_LEVEL", "INFO"))
     return parser
 
@@ -194,6 +201,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         raise SystemExit("realtime-server: --node-timeout must be positive")
     if args.workers < 1:
         raise SystemExit("realtime-server: --workers must be at least 1")
+    if args.worker_port is not None and args.workers == 1:
+        raise SystemExit("realtime-server: --worker-port is for --workers 2 or more")
     if args.workers > 1 and not args.redis_url:
         raise SystemExit(
             "realtime-server: --workers shares channels and presence through Redis: "
@@ -222,9 +231,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     for bound in sockets:
         bound.close()
 
-    def worker(ready: Callable[[], None]) -> int:
+    def worker(index: int, ready: Callable[[], None]) -> int:
         nonlocal sockets
         sockets = bind_sockets(port, args.host, reuse_port=True)
+        if args.worker_port is not None:
+            # reuse_port: a replacement binds before the worker it replaces has left.
+            sockets += bind_sockets(args.worker_port + index, args.host, reuse_port=True)
         asyncio.run(run(ready))
         return 0
 

@@ -13,6 +13,10 @@ Signals to the supervisor:
 - ``SIGHUP``: a rolling restart, one worker at a time: a new worker starts and says it
   is serving before the old one is stopped, so the address never stops accepting.
 
+Each worker can also listen on a port of its own (``--worker-port``: the first worker on
+that port, the next on the next one), so that ``/metrics`` and ``/stats`` can be scraped
+per worker: on the shared address, whichever worker accepts answers.
+
 A worker that dies is replaced; one that keeps dying within seconds of starting is
 replaced after a growing pause, and the supervisor gives up after
 :data:`MAX_QUICK_DEATHS` in a row.
@@ -36,9 +40,9 @@ MAX_QUICK_DEATHS = 5
 READY_TIMEOUT = 30.0
 """Seconds a new worker has to say it is serving."""
 
-Worker = Callable[[Callable[[], None]], int]
-"""Runs one worker to its end and returns its exit status; it calls its argument once
-it is serving."""
+Worker = Callable[[int, Callable[[], None]], int]
+"""Runs worker number ``index`` (0 to N-1; a replacement keeps the number of the worker
+it replaces) to its end and returns its exit status; it calls ``ready`` once serving."""
 
 
 class Supervisor:
@@ -50,8 +54,8 @@ class Supervisor:
         self.count = count
         self.worker = worker
         self.grace = grace
-        self.pids: dict[int, float] = {}
-        """Running workers: pid to the time they started."""
+        self.pids: dict[int, tuple[int, float]] = {}
+        """Running workers: pid to their number and the time they started."""
         self._stopping = False
         self._restart_requested = False
         self._quick_deaths = 0
@@ -61,8 +65,8 @@ class Supervisor:
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
         signal.signal(signal.SIGHUP, self._restart)
-        for _ in range(self.count):
-            self._spawn()
+        for index in range(self.count):
+            self._spawn(index)
         while not self._stopping:
             if self._restart_requested:
                 self._restart_requested = False
@@ -78,7 +82,8 @@ class Supervisor:
                 if pause:
                     logger.warning("A worker died quickly; starting another in %.0f s", pause)
                     time.sleep(pause)
-                self._spawn()
+                running = {index for index, _started in self.pids.values()}
+                self._spawn(min(set(range(self.count)) - running))
         self._shut_down()
         return 0
 
@@ -88,8 +93,8 @@ class Supervisor:
     def _restart(self, signum: int, frame: object) -> None:
         self._restart_requested = True
 
-    def _spawn(self) -> int | None:
-        """Fork a worker; its pid once it says it is serving (None if it did not)."""
+    def _spawn(self, index: int) -> int | None:
+        """Fork worker ``index``; its pid once it says it is serving (None if not)."""
         read, write = os.pipe()
         pid = os.fork()
         if pid == 0:  # the worker
@@ -102,13 +107,13 @@ class Supervisor:
 
             status = 1
             try:
-                status = self.worker(ready)
+                status = self.worker(index, ready)
             except BaseException:
                 logger.exception("Worker %d failed", os.getpid())
             finally:
                 os._exit(status)
         os.close(write)
-        self.pids[pid] = time.monotonic()
+        self.pids[pid] = (index, time.monotonic())
         try:
             readable, _, _ = select.select([read], [], [], READY_TIMEOUT)
             serving = bool(readable) and os.read(read, 1) == b"r"
@@ -129,10 +134,10 @@ class Supervisor:
     def _roll(self) -> None:
         """Replace every worker, one at a time, the new one serving before the old stops."""
         logger.info("Restarting %d workers one at a time", len(self.pids))
-        for old in list(self.pids):
+        for old, (index, _started) in list(self.pids.items()):
             if self._stopping:
                 return
-            if self._spawn() is None:
+            if self._spawn(index) is None:
                 logger.error("Rolling restart stopped: a new worker did not start")
                 return
             self._stop_worker(old)
@@ -165,7 +170,7 @@ class Supervisor:
                 continue
             code = os.waitstatus_to_exitcode(status)
             logger.warning("Worker %d exited (%d); starting another", pid, code)
-            if started is not None and time.monotonic() - started < QUICK_DEATH:
+            if started is not None and time.monotonic() - started[1] < QUICK_DEATH:
                 self._quick_deaths += 1
             else:
                 self._quick_deaths = 0

@@ -3,14 +3,17 @@
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pusher
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from realtime_core.server.config import ServerConfig
 from tests.server_harness import free_port
@@ -46,6 +49,25 @@ def accepted_on(pid: int, port: int) -> int:
     return held
 
 
+def consecutive_free_ports(count: int) -> int:
+    """The first of ``count`` consecutive ports nothing listens on now."""
+    for _attempt in range(50):
+        first = free_port()
+        probes = []
+        try:
+            for port in range(first, first + count):
+                probe = socket.socket()
+                probes.append(probe)
+                probe.bind(("127.0.0.1", port))
+            return first
+        except OSError:
+            continue
+        finally:
+            for probe in probes:
+                probe.close()
+    raise AssertionError("no consecutive free ports found")
+
+
 def until(condition: Callable[[], bool], timeout: float = 20.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -54,7 +76,7 @@ def until(condition: Callable[[], bool], timeout: float = 20.0) -> None:
 
 
 class Workers:
-    def __init__(self, redis_url: str, count: int) -> None:
+    def __init__(self, redis_url: str, count: int, **extra: str) -> None:
         self.port = free_port()
         env = {
             "REALTIME_APP_ID": CONFIG.app_id,
@@ -64,6 +86,7 @@ class Workers:
             "REALTIME_PORT": str(self.port),
             "REALTIME_WORKERS": str(count),
             "REALTIME_LOG_LEVEL": "WARNING",
+            **extra,
         }
         self.process = start([sys.executable, "-m", "realtime_core.server"], self.port, env)
         until(lambda: len(children(self.process.pid)) == count)
@@ -152,6 +175,26 @@ def test_sighup_restarts_the_workers_one_at_a_time_without_refusing_anyone(
     assert connected > 0
     code, err = workers.stop()
     assert code == 0, err
+
+
+def test_each_worker_can_be_scraped_on_a_port_of_its_own(redis_url: str) -> None:
+    base = consecutive_free_ports(2)
+    running = Workers(redis_url, 2, REALTIME_WORKER_PORT=str(base))
+    try:
+        clients = [running.client() for _ in range(10)]
+        per_worker = []
+        for port in (base, base + 1):
+            text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read()
+            (family,) = [
+                family
+                for family in text_string_to_metric_families(text.decode())
+                if family.name == "realtime_connections"
+            ]
+            per_worker.append(int(family.samples[0].value))
+        assert sum(per_worker) == len(clients)
+        assert all(per_worker), per_worker
+    finally:
+        running.stop()
 
 
 def test_workers_need_redis() -> None:

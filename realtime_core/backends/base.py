@@ -9,7 +9,8 @@ transport hooks (:meth:`Backend.send`, optionally :meth:`Backend.asend`),
 Optional features have a default that raises
 :class:`~realtime_core.exceptions.UnsupportedFeature`: a backend overrides them only
 when its capabilities say it offers them (:meth:`Backend.history` where
-``capabilities.recovery`` is true).
+``capabilities.recovery`` is true), or when it can tell what they ask
+(:meth:`Backend.inspect`).
 
 Constructors must not do I/O: backends are built lazily on first use and may be
 rebuilt whenever the settings change.
@@ -30,6 +31,7 @@ from django.db import connections, transaction
 from ..brokers.base import History
 from ..conf import Option, int_option, validate_options
 from ..exceptions import InvalidMessage, PublishError, RealtimeError, UnsupportedFeature
+from ..inspection import Inspection
 from ..messages import Event, Message
 from ..positions import Position
 from ..protocol import DEFAULT_LIMITS, Limits
@@ -286,6 +288,23 @@ class Backend(abc.ABC):
             "cannot be fetched again, reload the state instead.",
             backend=self.name,
             feature="history",
+        )
+
+    def inspect(self, prefix: str = "") -> Inspection:
+        """The sockets' state now: the socket servers, the occupied channels whose name
+        starts with ``prefix`` and their subscriptions, and the members of their presence
+        channels (see :mod:`realtime_core.inspection`; the debug console shows it).
+
+        A backend answers what it can tell and names what it cannot in
+        :attr:`~realtime_core.inspection.Inspection.unknown`. This default raises
+        :class:`~realtime_core.exceptions.UnsupportedFeature`; a backend that can tell
+        raises :class:`~realtime_core.exceptions.PublishError` when what it reads
+        cannot be reached.
+        """
+        raise UnsupportedFeature(
+            f"The {self.name!r} backend cannot tell which sockets are connected.",
+            backend=self.name,
+            feature="inspect",
         )
 
     def close(self) -> None:  # noqa: B027 - optional hook, most backends hold nothing

@@ -12,6 +12,9 @@ when its capabilities say it offers them (:meth:`Backend.history` where
 ``capabilities.recovery`` is true), or when it can tell what they ask
 (:meth:`Backend.inspect`).
 
+With ``REALTIME_CONSOLE`` on, each publish is also sent, once it has gone out, to the
+debug console's live log (:mod:`realtime_core.console_feed`), through the same transport.
+
 Constructors must not do I/O: backends are built lazily on first use and may be
 rebuilt whenever the settings change.
 """
@@ -28,6 +31,7 @@ from typing import Any, ClassVar
 
 from django.db import connections, transaction
 
+from .. import console_feed
 from ..brokers.base import History
 from ..conf import Option, int_option, validate_options
 from ..exceptions import InvalidMessage, PublishError, RealtimeError, UnsupportedFeature
@@ -180,6 +184,12 @@ class Backend(abc.ABC):
         messages = self.prepare(events)
         with self._transport_errors():
             await self.asend(messages)
+        copies = self._console_copies(messages)
+        if copies:
+            try:
+                await self.asend(copies)
+            except Exception:
+                self._console_failed(copies)
 
     def _defer_until_commit(self, messages: list[Message], using: str | None) -> bool:
         waiting = set(_open_transactions(using))
@@ -198,8 +208,34 @@ class Backend(abc.ABC):
         return True
 
     def _deliver(self, messages: list[Message]) -> None:
+        """The one place synchronous publishes are sent: then copied to the console."""
         with self._transport_errors():
             self.send(messages)
+        copies = self._console_copies(messages)
+        if copies:
+            try:
+                self.send(copies)
+            except Exception:
+                self._console_failed(copies)
+
+    def _console_copies(self, messages: list[Message]) -> list[Message]:
+        """The debug console's records of ``messages``, sent; none while it is off.
+
+        The console never makes a publish fail: what goes wrong here is logged.
+        """
+        try:
+            records = console_feed.publish_events(messages, self.limits)
+            return self.prepare(records) if records else []
+        except Exception:
+            logger.exception("Recording a publish for the debug console failed")
+            return []
+
+    def _console_failed(self, copies: list[Message]) -> None:
+        logger.warning(
+            "The debug console missed %d publish record(s): sending them failed",
+            len(copies),
+            exc_info=True,
+        )
 
     def _deliver_after_commit(self, messages: list[Message]) -> None:
         # The caller has moved on; raising here would break whatever runs the commit

@@ -59,7 +59,7 @@ LIFECYCLE_KINDS = (
     "subscription_count",
     "cache_miss",
 )
-"""The webhook events the console records, as :mod:`realtime_core.signals` names them."""
+"""The webhook events the console records, named as ``realtime_core.signals`` names them."""
 KINDS = ("publish", "webhook", *LIFECYCLE_KINDS)
 """Every record kind: the event names published to :data:`CHANNEL`."""
 

@@ -1,4 +1,5 @@
-"""What a backend can tell about its sockets right now: :meth:`Backend.inspect`'s answer.
+"""What a backend can tell about its sockets right now: what
+:meth:`~realtime_core.backends.base.Backend.inspect` answers.
 
 Each backend answers from where that state lives: ``memory`` from this process's
 in-process exchange, ``tornado_redis`` from Redis (the socket servers' heartbeats,

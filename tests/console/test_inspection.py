@@ -12,49 +12,21 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client, override_settings
+from pusher.errors import PusherBadRequest
 
 import realtime_core
+from realtime_core.backends.pusher_inspection import read_inspection
 from realtime_core.backends.self_hosted import SelfHostedBackend
 from realtime_core.brokers.in_process import InProcessBroker, InProcessExchange
 from realtime_core.inspection import MAX_CHANNELS
 from realtime_core.server.config import ServerConfig
 from realtime_core.serving import server_config
-from tests.server.pusher_client import PusherTestClient
 from tests.server_harness import ServerThread, free_port
+
+from .servers import Sockets
 
 SNAPSHOT = "/realtime/console/snapshot/"
 SELF_HOSTED = {"APP_ID": "41", "KEY": "console-key", "SECRET": "console-secret"}
-
-
-class Sockets:
-    """Socket servers and the clients connected to them, closed at the end."""
-
-    def __init__(self) -> None:
-        self.servers: list[ServerThread] = []
-        self.clients: list[PusherTestClient] = []
-
-    def serve(
-        self, config: ServerConfig, broker: Callable[[], Any], port: int | None = None
-    ) -> ServerThread:
-        server = ServerThread(config, broker, port=port)
-        self.servers.append(server)
-        return server
-
-    def connect(
-        self, server: ServerThread, *channels: str, user: str | None = None
-    ) -> PusherTestClient:
-        client = PusherTestClient(server.ws_url, server.config)
-        self.clients.append(client)
-        for channel in channels:
-            reply = client.subscribe(channel, user_id=user, info={"name": f"user {user}"})
-            assert reply["event"] == "pusher_internal:subscription_succeeded", reply
-        return client
-
-    def close(self) -> None:
-        for client in self.clients:
-            client.close()
-        for server in self.servers:
-            server.stop()
 
 
 @pytest.fixture
@@ -180,8 +152,7 @@ def test_tornado_redis_shows_every_server_from_redis(sockets: Sockets, staff: Cl
     }
     assert inspection["unknown"] == {}
 
-    sockets.servers.remove(second)
-    second.stop()
+    sockets.stop(second)
     after = eventually(lambda: snapshot(staff), lambda body: len(body["inspection"]["nodes"]) == 1)
     assert [node["id"] for node in after["inspection"]["nodes"]] == [brokers[0].node_id]
     assert after["inspection"]["members"] == {"presence-room": {"7": {"name": "user 7"}}}
@@ -235,3 +206,24 @@ def test_pusher_says_when_its_api_cannot_be_read(staff: Client) -> None:
     assert answer.json()["error"].startswith(
         f"Reading the channels from Pusher at http://127.0.0.1:{port} failed: "
     )
+
+
+class CountlessPusher:
+    """What Pusher's API answers an app whose subscription counting is off."""
+
+    def channels_info(self, prefix_filter: str | None = None, attributes: Any = ()) -> Any:
+        return {"channels": {f"c-{number:02}": {} for number in range(12)}}
+
+    def channel_info(self, channel: str, attributes: Any = ()) -> Any:
+        raise PusherBadRequest("subscription_count is not enabled for this app")
+
+
+def test_pusher_without_subscription_counting_says_how_to_turn_it_on() -> None:
+    inspection = read_inspection(CountlessPusher(), "")
+    assert {channel.subscriptions for channel in inspection.channels} == {None}
+    assert inspection.unknown["subscriptions"] == (
+        "Pusher does not count this app's subscriptions (subscription_count is not enabled "
+        "for this app): enable subscription counting in the app's settings in the Pusher "
+        "dashboard."
+    )
+    assert inspection.notes == (), "no note about counting only the first channels"

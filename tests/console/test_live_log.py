@@ -18,15 +18,20 @@ from django.test import Client, override_settings
 import realtime_core
 from realtime_core import console_feed
 from realtime_core.backends.memory import exchange
+from realtime_core.backends.self_hosted import SelfHostedBackend
 from realtime_core.brokers.base import Delivery
+from realtime_core.brokers.in_process import InProcessBroker, InProcessExchange
 from realtime_core.publishing import get_backend
+from realtime_core.server.config import ServerConfig
 from realtime_core.server.runner import RealtimeServer
 from realtime_core.serving import server_config
 from realtime_core.signing import hmac_sha256_hex
 from realtime_core.testing import Outbox
 from realtime_core.webhooks import InProcessSignals
 from tests.server.pusher_client import PusherTestClient
-from tests.server_harness import LoopThread
+from tests.server_harness import LoopThread, ServerThread, free_port
+
+from .servers import Sockets, forgotten
 
 CHANNEL = console_feed.CHANNEL
 ON = override_settings(REALTIME_CONSOLE=True)
@@ -255,7 +260,10 @@ class EmbeddedServer(LoopThread):
         self.server = RealtimeServer(self.config, backend.make_broker(), events=self.signals)
         self.call(self.server.start("127.0.0.1", self.port))
 
-    def stop(self) -> None:
+    def stop(self, client: PusherTestClient) -> None:
+        """Close ``client``, then stop once the server has forgotten it."""
+        client.close()
+        self.call(forgotten(self.server.hub, {client.socket_id}))
         self._shut_down(self.server.stop(1.0), timeout=11)
         self.signals.close()
 
@@ -264,19 +272,72 @@ class EmbeddedServer(LoopThread):
 @pytest.mark.django_db(transaction=True)
 def test_the_embedded_servers_lifecycle_events_are_recorded(log: Log) -> None:
     server = EmbeddedServer()
+    client = PusherTestClient(
+        f"ws://127.0.0.1:{server.port}/app/{server.config.key}?protocol=7", server.config
+    )
     try:
-        client = PusherTestClient(
-            f"ws://127.0.0.1:{server.port}/app/{server.config.key}?protocol=7", server.config
-        )
         client.subscribe("presence-room", user_id="7", info={"name": "Ada"})
-        records = log.wait_for(2)
-        client.close()
-        records = log.wait_for(4)
+        log.wait_for(2)
     finally:
-        server.stop()
+        server.stop(client)
+    records = log.wait_for(4)
     assert [(record["kind"], record["channel"]) for record in records] == [
         ("channel_occupied", "presence-room"),
         ("member_added", "presence-room"),
         ("member_removed", "presence-room"),
         ("channel_vacated", "presence-room"),
     ]
+
+
+@pytest.fixture
+def sockets() -> Iterator[Sockets]:
+    running = Sockets()
+    yield running
+    running.close()
+
+
+def read_the_log_over(sockets: Sockets, server: ServerThread) -> dict[str, Any]:
+    """Subscribe to the console's channel on ``server``, publish, and return the record."""
+    subscriber = sockets.connect(server, CHANNEL)
+    realtime_core.publish("news", "created", {"id": 1})
+    frame = subscriber.expect("publish")
+    assert frame["channel"] == CHANNEL
+    record: dict[str, Any] = json.loads(frame["data"])
+    return record
+
+
+@ON
+def test_the_live_log_reaches_its_subscribers_through_tornado_redis(
+    sockets: Sockets, redis_url: str
+) -> None:
+    options = {"REDIS_URL": redis_url, "APP_ID": "44", "KEY": "key", "SECRET": "secret"}
+    with override_settings(
+        REALTIME_BACKEND="tornado_redis", REALTIME_OPTIONS={"tornado_redis": options}
+    ):
+        backend = get_backend()
+        assert isinstance(backend, SelfHostedBackend)
+        record = read_the_log_over(
+            sockets, sockets.serve(server_config(backend), backend.make_broker)
+        )
+    assert (record["event"], record["channels"], record["data"]) == (
+        "created",
+        ["news"],
+        '{"id":1}',
+    )
+
+
+@ON
+def test_the_live_log_reaches_its_subscribers_through_pusher(sockets: Sockets) -> None:
+    port = free_port()
+    hosted = {"APP_ID": "43", "KEY": "hosted-key", "SECRET": "hosted-secret"}
+    config = ServerConfig(app_id=hosted["APP_ID"], key=hosted["KEY"], secret=hosted["SECRET"])
+    hosted_exchange = InProcessExchange()
+    server = sockets.serve(config, lambda: InProcessBroker(hosted_exchange), port=port)
+    options = {**hosted, "HOST": "127.0.0.1", "PORT": port, "USE_TLS": False}
+    with override_settings(REALTIME_BACKEND="pusher", REALTIME_OPTIONS={"pusher": options}):
+        record = read_the_log_over(sockets, server)
+    assert (record["event"], record["channels"], record["data"]) == (
+        "created",
+        ["news"],
+        '{"id":1}',
+    )

@@ -126,8 +126,9 @@ def test_the_snapshot_refuses_a_pattern_no_channel_could_match(pattern: str) -> 
 
 
 @pytest.mark.django_db
-def test_the_snapshot_says_when_the_backend_cannot_be_inspected() -> None:
-    options = {"APP_ID": "1", "KEY": "k", "SECRET": "s", "REDIS_URL": "redis://127.0.0.1:1/0"}
+def test_the_snapshot_says_when_the_backend_cannot_be_read_without_its_password() -> None:
+    url = "redis://:redis-password-that-must-not-show@127.0.0.1:1/0"
+    options = {"APP_ID": "1", "KEY": "k", "SECRET": SECRET, "REDIS_URL": url}
     settings = {"REALTIME_BACKEND": "tornado_redis", "REALTIME_OPTIONS": {"tornado_redis": options}}
     with override_settings(**settings):
         answer = logged_in(is_staff=True).get(SNAPSHOT)
@@ -135,9 +136,11 @@ def test_the_snapshot_says_when_the_backend_cannot_be_inspected() -> None:
     body = answer.json()
     assert body["backend"] == "tornado_redis"
     assert (
-        "failed to read the socket servers' state from Redis at redis://127.0.0.1:1/0"
+        "failed to read the socket servers' state from Redis at redis://:***@127.0.0.1:1/0"
         in (body["error"])
     )
+    assert "redis-password-that-must-not-show" not in answer.content.decode()
+    assert SECRET not in answer.content.decode()
 
 
 @pytest.mark.django_db

@@ -195,7 +195,11 @@ export function snapshotTables(inspection, matches) {
     return [channel, users];
   });
   const notes = [...inspection.notes];
-  if (inspection.truncated) notes.push(`More channels are occupied than listed: narrow the filter to see them.`);
+  if (inspection.truncated) notes.push('More channels are occupied than listed: narrow the filter to see them.');
+  const presence = shown.filter((channel) => channel.users !== null).length;
+  if (presence > members.length) {
+    notes.push(`Members are listed for the first ${members.length} presence channels: narrow the filter to see the others'.`);
+  }
   for (const field of ['subscriptions', 'member_info']) {
     if (unknown[field]) notes.push(unknown[field]);
   }

@@ -231,6 +231,15 @@ describe('snapshotTables', () => {
     ]);
   });
 
+  it('says when presence channels are listed without their members', () => {
+    const channels = [1, 2, 3].map((n) => ({ name: `presence-${n}`, subscriptions: 1, users: 1 }));
+    const members = { 'presence-1': { 7: null }, 'presence-2': { 8: null } };
+    const tables = snapshotTables({ ...INSPECTION, channels, members }, channelMatcher(''));
+    assert.deepEqual(tables.notes, [
+      "Members are listed for the first 2 presence channels: narrow the filter to see the others'.",
+    ]);
+  });
+
   it('shows a node that does not count its connections as unknown', () => {
     const node = { id: 'old', connections: null, channels: 0, last_heartbeat: null };
     const tables = snapshotTables({ ...INSPECTION, nodes: [node], unknown: { connections: 'An older version.' } }, channelMatcher(''));

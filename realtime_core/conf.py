@@ -2,13 +2,14 @@
 
 ``REALTIME_BACKEND`` names the backend (the one switch); ``REALTIME_OPTIONS`` holds
 each backend's options keyed by backend name, so several backends stay configured
-side by side::
+side by side; ``REALTIME_CONSOLE`` turns on the debug console's live log::
 
     REALTIME_BACKEND = "memory"
     REALTIME_OPTIONS = {
         "memory": {"MAX_CHANNELS": 50},
         "pusher": {"APP_ID": "123", "KEY": "...", "SECRET": "...", "CLUSTER": "eu"},
     }
+    REALTIME_CONSOLE = True
 """
 
 import dataclasses
@@ -21,12 +22,14 @@ from .exceptions import RealtimeConfigurationError
 
 __all__ = [
     "BACKEND_SETTING",
+    "CONSOLE_SETTING",
     "DEFAULT_BACKEND",
     "OPTIONS_SETTING",
     "Option",
     "backend_name",
     "backend_options",
     "configured_option_names",
+    "console_enabled",
     "int_option",
     "validate_options",
 ]
@@ -35,6 +38,10 @@ BACKEND_SETTING = "REALTIME_BACKEND"
 """The setting naming the backend that delivers events: the one switch."""
 OPTIONS_SETTING = "REALTIME_OPTIONS"
 """The setting holding each backend's options, a dict keyed by backend name."""
+CONSOLE_SETTING = "REALTIME_CONSOLE"
+"""True: every publish and lifecycle event is also sent to the debug console's live log
+(``realtime_core:console``), which doubles what is published; False (the default): the
+console shows the sockets' state only."""
 DEFAULT_BACKEND = "memory"
 
 _REQUIRED: Any = object()
@@ -82,6 +89,16 @@ def backend_name() -> str:
             f"{BACKEND_SETTING} must be a backend name such as {DEFAULT_BACKEND!r}, got {name!r}."
         )
     return name
+
+
+def console_enabled() -> bool:
+    """Whether the debug console's live log is on (``REALTIME_CONSOLE``, default False)."""
+    enabled = getattr(settings, CONSOLE_SETTING, False)
+    if not isinstance(enabled, bool):
+        raise RealtimeConfigurationError(
+            f"{CONSOLE_SETTING} must be True or False, got {enabled!r}."
+        )
+    return enabled
 
 
 def _options_setting() -> Mapping[str, Any]:

@@ -7,7 +7,8 @@ webhook sends the :mod:`realtime_core.signals` of its events, with the configure
 backend's name as ``sender``.
 
 It is exempt from CSRF (the signature authenticates the sender, not a session) and is
-checked against the configured backend's key and secret.
+checked against the configured backend's key and secret. With ``REALTIME_CONSOLE`` on,
+the debug console's live log shows each request and what it was answered.
 
 ==========  =================================================================================
 Status      Body
@@ -22,10 +23,14 @@ Status      Body
 ==========  =================================================================================
 """
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from . import console
 from .json_views import json_error, json_errors
 from .publishing import get_backend
 from .webhooks import WebhookRefused, dispatch, verify
@@ -39,6 +44,7 @@ __all__ = ["webhooks"]
 def webhooks(request: HttpRequest) -> HttpResponse:
     """Verify a webhook and send its events' signals."""
     backend = get_backend()
+    events: Sequence[Mapping[str, Any]] = ()
     try:
         webhook = verify(
             request.body,
@@ -46,7 +52,13 @@ def webhooks(request: HttpRequest) -> HttpResponse:
             request.headers.get("X-Pusher-Signature"),
             backend.credentials,
         )
+        events = webhook.events
         dispatch(webhook, sender=backend.name)
     except WebhookRefused as refused:
+        console.record_webhook(refused.status, refused.reason, events)
         return json_error(refused.status, refused.reason)
+    except Exception:
+        console.record_webhook(500, "A receiver raised: the sender retries later.", events)
+        raise
+    console.record_webhook(200, "", events)
     return JsonResponse({})

@@ -44,9 +44,11 @@ from ..brokers.redis_schema import (
 from ..brokers.redis_urls import URL_SCHEMES, SentinelTarget, redact_url, sync_client
 from ..conf import Option
 from ..exceptions import PublishError
+from ..inspection import Inspection
 from ..messages import Message
 from ..positions import Position
 from .base import CheckResult, CheckStatus
+from .redis_inspection import read_inspection
 from .self_hosted import SelfHostedBackend, credential_options, server_options
 
 __all__ = ["TornadoRedisBackend"]
@@ -194,16 +196,32 @@ class TornadoRedisBackend(SelfHostedBackend):
             # register_script() only hashes the script: EVALSHA, loaded on first use.
             reply = client.register_script(HISTORY_SCRIPT)(keys=keys, args=arguments)
         except RedisError as exc:
-            detail = f"{type(exc).__name__}: {exc}"
-            password = client.connection_pool.connection_kwargs.get("password")
-            if password:
-                detail = detail.replace(str(password), "***")
-            raise PublishError(
-                f"The {self.name!r} backend failed to read the history of {channel!r} from "
-                f"Redis at {redact_url(self.options['REDIS_URL'])}: {detail}",
-                backend=self.name,
-            ) from exc
+            raise self._read_failure(client, exc, f"the history of {channel!r}") from exc
         return parse_history(channel, since, reply)
+
+    def inspect(self, prefix: str = "") -> Inspection:
+        """The socket servers' state as they keep it in Redis
+        (:mod:`~realtime_core.backends.redis_inspection`): each live server's connections
+        as of its last heartbeat, the channels' subscriptions on every server, presence
+        members. Raises :class:`~realtime_core.exceptions.PublishError` when Redis fails
+        or cannot be reached within ``TIMEOUT``."""
+        client, _publish = self._connection()
+        try:
+            return read_inspection(client, self.keys, self.options["NODE_TIMEOUT"], prefix)
+        except RedisError as exc:
+            raise self._read_failure(client, exc, "the socket servers' state") from exc
+
+    def _read_failure(self, client: redis.Redis, exc: RedisError, what: str) -> PublishError:
+        """What reading ``what`` from Redis raised, in words without the password."""
+        detail = f"{type(exc).__name__}: {exc}"
+        password = client.connection_pool.connection_kwargs.get("password")
+        if password:
+            detail = detail.replace(str(password), "***")
+        return PublishError(
+            f"The {self.name!r} backend failed to read {what} from Redis at "
+            f"{redact_url(self.options['REDIS_URL'])}: {detail}",
+            backend=self.name,
+        )
 
     def close(self) -> None:
         with self._lock:

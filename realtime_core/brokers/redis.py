@@ -38,6 +38,7 @@ from ..messages import Message
 from ..positions import DEFAULT_HISTORY_SIZE, DEFAULT_HISTORY_TTL, HistoryLimits, Position
 from .base import (
     Broker,
+    ConnectionCounter,
     DeliveryHandler,
     History,
     LifecycleEvent,
@@ -162,6 +163,7 @@ class RedisBroker(Broker):
         self._deliver: DeliveryHandler | None = None
         self._terminate: TerminateHandler | None = None
         self._resync: ResyncHandler | None = None
+        self._connections: ConnectionCounter | None = None
         self._heartbeats: asyncio.Task[None] | None = None
         self._closed = False
         self._registered = False
@@ -186,11 +188,12 @@ class RedisBroker(Broker):
         terminate: TerminateHandler,
         resync: ResyncHandler,
         lifecycle: LifecycleHandler | None = None,
+        connections: ConnectionCounter | None = None,
     ) -> None:
         if self._deliver is not None or self._closed:
             raise RuntimeError("a RedisBroker is started once")
         self._deliver, self._terminate, self._resync = deliver, terminate, resync
-        self._lifecycle = lifecycle
+        self._lifecycle, self._connections = lifecycle, connections
         await self._subscriber.start()
         await self._heartbeat_now()
         self._heartbeats = asyncio.create_task(self._beat_forever(), name="redis-heartbeat")
@@ -419,8 +422,10 @@ class RedisBroker(Broker):
 
     async def _heartbeat(self) -> None:
         """Say this node is alive, put back what Redis lost, sweep dead nodes."""
+        connections = "" if self._connections is None else self._connections()
         added, dead = await self._heartbeat_script(
-            keys=[self.keys.nodes], args=[self.node_id, self._node_timeout_ms]
+            keys=[self.keys.nodes, self.keys.node_connections(self.node_id)],
+            args=[self.node_id, self._node_timeout_ms, connections],
         )
         if added and self._registered:
             self._restore_pending = True

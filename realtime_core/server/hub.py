@@ -108,7 +108,13 @@ class Hub:
         self._loop_thread = threading.get_ident()
         self._scheduler = FlushScheduler(self._loop)
         lifecycle = self._lifecycle if self.events is not None else None
-        await self.broker.start(self.deliver, self.terminate_user, self.resync, lifecycle)
+        await self.broker.start(
+            self.deliver,
+            self.terminate_user,
+            self.resync,
+            lifecycle,
+            connections=lambda: len(self.connections),
+        )
         self._sweeper = asyncio.create_task(self._sweep_idle())
 
     async def stop(self) -> None:

@@ -52,6 +52,7 @@ SETTING_DEFAULTS: dict[str, Any] = {
     conf.BACKEND_SETTING: conf.DEFAULT_BACKEND,
     # conf reads it with getattr(settings, OPTIONS_SETTING, {}).
     conf.OPTIONS_SETTING: {},
+    conf.CONSOLE_SETTING: False,
 }
 """The default of each setting :mod:`realtime_core.conf` names (``*_SETTING``)."""
 

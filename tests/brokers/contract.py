@@ -66,8 +66,13 @@ async def eventually(condition: Callable[[], bool], timeout: float = 5.0) -> Non
         await asyncio.sleep(0.01)
 
 
+SCENARIO_TIMEOUT = 60.0
+"""Seconds a scenario may take: a hang fails with the traceback of the await it hung
+in, rather than as pytest-timeout's dump of an idle event loop."""
+
+
 def run(scenario: Coroutine[Any, Any, None]) -> None:
-    asyncio.run(scenario)
+    asyncio.run(asyncio.wait_for(scenario, SCENARIO_TIMEOUT))
 
 
 def event(

@@ -2,11 +2,11 @@
 
 An :class:`InProcessExchange` holds everything (listeners, each channel's recent
 history, cache channels' last events, presence members, which servers are attached)
-behind one lock, so publishers
-on any thread and servers on their event loops share it; each socket server reaches it
-through its own :class:`InProcessBroker`. Nothing leaves the process: the ``memory``
-backend publishes into one exchange per process (:data:`realtime_core.backends.memory.exchange`)
-and ``realtime-server`` without Redis serves from its own.
+behind one lock, so publishers on any thread and servers on their event loops share
+it; each socket server reaches it through its own :class:`InProcessBroker`. Nothing
+leaves the process: the ``memory`` backend publishes into one exchange per process
+(:data:`realtime_core.backends.memory.exchange`) and ``realtime-server`` without Redis
+serves from its own.
 """
 
 import dataclasses

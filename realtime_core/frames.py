@@ -14,6 +14,7 @@ from .protocol import ErrorCode
 __all__ = [
     "EXTENSIONS",
     "PONG",
+    "cache_miss",
     "channel_event",
     "client_event",
     "compact_json",
@@ -87,6 +88,12 @@ def unpositioned_channel_event(channel: str, event: str, data: str) -> bytes:
 def with_position(frame: bytes, position: str) -> bytes:
     """``frame`` of :func:`unpositioned_channel_event` with ``position`` added, as Lua does."""
     return b'%s,"position":"%s"}' % (frame[:-1], position.encode())
+
+
+def cache_miss(channel: str) -> bytes:
+    """What a new subscriber of a cache channel gets when nothing is cached (no ``data``,
+    as Pusher sends it)."""
+    return _encode({"event": "pusher:cache_miss", "channel": channel})
 
 
 def client_event(channel: str, event: str, data: Any, user_id: str | None) -> bytes:

@@ -16,6 +16,8 @@ from .exceptions import InvalidMessage
 
 __all__ = [
     "AUTHORIZED_PREFIXES",
+    "CACHE_PREFIXES",
+    "CACHE_TTL",
     "DEFAULT_LIMITS",
     "DEFAULT_WEBHOOK_EVENTS",
     "SAME_HOST",
@@ -23,6 +25,7 @@ __all__ = [
     "ErrorCode",
     "Limits",
     "Reconnect",
+    "is_cache_channel",
     "is_user_id",
     "validate_channel_name",
     "validate_channels",
@@ -37,6 +40,11 @@ PRESENCE_PREFIX = "presence-"
 ENCRYPTED_PREFIX = "private-encrypted-"
 AUTHORIZED_PREFIXES = (PRIVATE_PREFIX, PRESENCE_PREFIX)
 """Channels whose subscriptions need a signature (and that take client events)."""
+CACHE_PREFIXES = ("cache-", "private-cache-", "presence-cache-", "private-encrypted-cache-")
+"""Cache channels: public, private, presence and encrypted channels that also keep their
+last event for new subscribers (Pusher's names; each subscribes like its base kind)."""
+CACHE_TTL = 1800
+"""Seconds a cache channel keeps its last event: Pusher's 30 minutes."""
 RESERVED_EVENT_PREFIXES = ("pusher:", "pusher_internal:")
 SOCKET_ID_RE = re.compile(r"\A[0-9]+\.[0-9]+\Z")
 APP_ID_RE = re.compile(r"\A[0-9]+\Z")
@@ -54,6 +62,7 @@ WEBHOOK_EVENTS = frozenset(
         "member_removed",
         "client_event",
         "subscription_count",
+        "cache_miss",
     }
 )
 """The kinds of lifecycle event a socket server sends (as webhooks, or as in-process
@@ -192,6 +201,11 @@ def validate_event_name(name: str, limits: Limits) -> None:
             f"Event name {name!r} is reserved: names starting with "
             f"{' or '.join(RESERVED_EVENT_PREFIXES)} are sent only by the protocol itself."
         )
+
+
+def is_cache_channel(name: str) -> bool:
+    """Whether ``name`` is a cache channel (one of :data:`CACHE_PREFIXES`)."""
+    return name.startswith(CACHE_PREFIXES)
 
 
 def is_user_id(user_id: str, max_length: int) -> bool:

@@ -27,6 +27,7 @@ client_event          ``event``, ``data`` (a string, as the client sent it), ``s
                       ``user_id`` (presence channels only, else None)
 subscription_count    ``subscription_count``: the channel's number of connections
 cache_miss            none: a subscriber joined cache ``channel`` that held no event
+                      (the self-hosted servers: once per channel every 5 s at most)
 ====================  =========================================================================
 """
 

@@ -55,6 +55,19 @@ describe('Channel', () => {
     assert.deepEqual(calls, [[1, { user_id: '7' }], [2, {}], ['count', { subscription_count: 3 }]]);
   });
 
+  it("gives a cache channel's replayed event and pusher:cache_miss to its bindings, moving no position", () => {
+    const { channel, events } = subscribed('cache-scores', 'e:4');
+    channel._handle({ event: 'goal', channel: 'cache-scores', data: { home: 2 } });
+    assert.equal(channel.position, 'e:4');
+    channel._handle({ event: 'goal', channel: 'cache-scores', data: { home: 3 }, position: 'e:5' });
+    assert.deepEqual(events, [['goal', { home: 2 }], ['goal', { home: 3 }]]);
+    assert.equal(channel.position, 'e:5');
+    const empty = subscribed('cache-empty', 'e:0');
+    empty.channel._handle({ event: 'pusher:cache_miss', channel: 'cache-empty' });
+    assert.deepEqual(empty.events, [['pusher:cache_miss', undefined]]);
+    assert.equal(empty.channel.position, 'e:0');
+  });
+
   it('moves its position with each event and drops what it has seen', () => {
     const { channel, events } = subscribed('news', 'e:4');
     assert.equal(channel.position, 'e:4');

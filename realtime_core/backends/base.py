@@ -58,6 +58,10 @@ class Capabilities:
     """Users sign in on their connection and receive the events sent to them."""
     encrypted_channels: bool
     """``private-encrypted-`` channels, end-to-end encrypted, can be published to."""
+    cache_channels: bool
+    """Cache channels (``cache-``, ``private-cache-``, ``presence-cache-``...) keep their
+    last event for 30 minutes and give it to each new subscriber, or
+    ``pusher:cache_miss``."""
     recovery: bool
     """Missed messages are replayed to a client that reconnects."""
     multi_process: bool

@@ -293,6 +293,7 @@ class PusherBackend(Backend):
             client_events=True,
             user_signin=True,
             encrypted_channels=True,
+            cache_channels=True,
             recovery=False,
             multi_process=True,
         )

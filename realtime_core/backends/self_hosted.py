@@ -181,6 +181,7 @@ class SelfHostedBackend(Backend):
             client_events=True,
             user_signin=True,
             encrypted_channels=False,
+            cache_channels=True,
             recovery=True,
             multi_process=self.multi_process,
         )

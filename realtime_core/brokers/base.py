@@ -16,6 +16,10 @@ once by :mod:`realtime_core.frames`; servers write it to every subscriber unchan
 Published channel events carry a :class:`~realtime_core.positions.Position`; a broker
 keeps each channel's recent history (:meth:`Broker.history`) so that servers fill
 gaps after losing deliveries and clients resume after a reconnect.
+
+Cache channels (:func:`~realtime_core.protocol.is_cache_channel`) also keep their last
+event for :data:`~realtime_core.protocol.CACHE_TTL` seconds (:meth:`Broker.cached_event`),
+for every server sharing the broker, whatever the history's own size and age.
 """
 
 import abc
@@ -31,7 +35,9 @@ from ..positions import Position
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "CACHE_MISS_INTERVAL",
     "Broker",
+    "CachedEvent",
     "ConnectionCounter",
     "Delivery",
     "DeliveryHandler",
@@ -78,11 +84,13 @@ down): the server fills every listened channel's gap from :meth:`Broker.history`
 class LifecycleEvent:
     """A change every server sharing the broker sees once, reported by the one that
     made it: a channel occupied or vacated anywhere, its subscription count, a presence
-    member's first connection or last one. Webhooks are made of these."""
+    member's first connection or last one, a cache channel found empty. Webhooks are
+    made of these."""
 
     name: str
     """``channel_occupied``, ``channel_vacated``, ``subscription_count``,
-    ``member_added`` or ``member_removed`` (the Pusher webhook event names)."""
+    ``member_added``, ``member_removed`` or ``cache_miss`` (the Pusher webhook event
+    names)."""
     channel: str
     user_id: str | None = None
     """For ``member_added`` and ``member_removed``."""
@@ -137,6 +145,24 @@ class History:
     another epoch, or when the history kept no longer reaches back that far."""
 
 
+CACHE_MISS_INTERVAL = 5
+"""Seconds after a ``cache_miss`` report during which no server reports another for the
+same channel: a crowd subscribing to an empty cache channel makes one webhook."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class CachedEvent:
+    """What :meth:`Broker.cached_event` found: a cache channel's last published event."""
+
+    payload: bytes
+    """The frame as a new subscriber gets it: ``{"event", "channel", "data"}`` (no
+    position, so clients that track positions take it for what it is: a replay)."""
+    position: Position
+    """The event's position in its channel."""
+    ttl: int
+    """Whole seconds it stays cached unless a newer event replaces it."""
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class PresenceJoin:
     """The outcome of :meth:`Broker.join_presence`."""
@@ -184,6 +210,17 @@ class Broker(abc.ABC):
 
         Raises when the backing store cannot be reached (the caller retries).
         """
+
+    @abc.abstractmethod
+    async def cached_event(self, channel: str) -> CachedEvent | None:
+        """The last event published on cache channel ``channel`` in the past
+        :data:`~realtime_core.protocol.CACHE_TTL` seconds, if any (None for channels
+        that are not cache channels)."""
+
+    @abc.abstractmethod
+    async def report_cache_miss(self, channel: str) -> None:
+        """Report ``cache_miss`` for ``channel`` (a subscriber found its cache empty),
+        unless a server sharing the broker did within :data:`CACHE_MISS_INTERVAL`."""
 
     @abc.abstractmethod
     async def close(self) -> None:

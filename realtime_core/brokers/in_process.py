@@ -1,11 +1,12 @@
 """Internal: the in-process broker: fan-out and shared state for the socket servers of one process.
 
 An :class:`InProcessExchange` holds everything (listeners, each channel's recent
-history, presence members, which servers are attached) behind one lock, so publishers
-on any thread and servers on their event loops share it; each socket server reaches it
-through its own :class:`InProcessBroker`. Nothing leaves the process: the ``memory``
-backend publishes into one exchange per process (:data:`realtime_core.backends.memory.exchange`)
-and ``realtime-server`` without Redis serves from its own.
+history, cache channels' last events, presence members, which servers are attached)
+behind one lock, so publishers on any thread and servers on their event loops share
+it; each socket server reaches it through its own :class:`InProcessBroker`. Nothing
+leaves the process: the ``memory`` backend publishes into one exchange per process
+(:data:`realtime_core.backends.memory.exchange`) and ``realtime-server`` without Redis
+serves from its own.
 """
 
 import dataclasses
@@ -22,8 +23,11 @@ from .. import frames
 from ..inspection import NodeState
 from ..messages import Message
 from ..positions import HistoryLimits, Position, new_epoch, offset_of
+from ..protocol import CACHE_TTL, is_cache_channel
 from .base import (
+    CACHE_MISS_INTERVAL,
     Broker,
+    CachedEvent,
     ConnectionCounter,
     Delivery,
     DeliveryHandler,
@@ -54,6 +58,15 @@ class _ChannelHistory:
     kept: deque[tuple[float, Delivery]] = dataclasses.field(default_factory=deque)
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Cached:
+    """A cache channel's last event and when it expires (``time.monotonic()``)."""
+
+    payload: bytes
+    position: Position
+    expires: float
+
+
 class InProcessExchange:
     """Thread-safe fan-out and shared state for everything in one process.
 
@@ -69,6 +82,9 @@ class InProcessExchange:
         self._listeners: dict[str, tuple[Listener, ...]] = {}
         self.limits = limits or HistoryLimits()
         self._histories: dict[str, _ChannelHistory] = {}
+        self._cached: dict[str, _Cached] = {}
+        self._misses: dict[str, float] = {}
+        """Cache channel -> when its last ``cache_miss`` was reported."""
         self._pruned_at = time.monotonic()
         self._brokers: list[InProcessBroker] = []
         # channel -> subscriptions over every attached broker
@@ -95,6 +111,12 @@ class InProcessExchange:
                     history.kept.append((now, delivery))
                     if len(history.kept) > self.limits.size:
                         history.kept.popleft()
+                    if is_cache_channel(channel):
+                        replayed = frames.unpositioned_channel_event(
+                            channel, message.name, message.data
+                        )
+                        at = Position(history.epoch, history.offset)
+                        self._cached[channel] = _Cached(replayed, at, now + CACHE_TTL)
                     self._dispatch(delivery)
             self._prune(now)
 
@@ -113,6 +135,27 @@ class InProcessExchange:
             first = offset_of(after[0].position) if after else history.offset + 1
             return History(current, tuple(after), first == since.offset + 1)
 
+    def cached_event(self, channel: str) -> CachedEvent | None:
+        """``channel``'s last event while it is cached (see :meth:`Broker.cached_event`)."""
+        with self._lock:
+            now = time.monotonic()
+            cached = self._cached.get(channel)
+            if cached is None or cached.expires <= now:
+                return None
+            return CachedEvent(cached.payload, cached.position, round(cached.expires - now))
+
+    def claim_cache_miss(self, channel: str) -> bool:
+        """Whether a ``cache_miss`` of ``channel`` is to be reported now: none was within
+        :data:`~.base.CACHE_MISS_INTERVAL` (this call counts as the report)."""
+        with self._lock:
+            now = time.monotonic()
+            self._prune(now)
+            reported = self._misses.get(channel)
+            if reported is not None and now - reported < CACHE_MISS_INTERVAL:
+                return False
+            self._misses[channel] = now
+            return True
+
     def _history_of(self, channel: str, now: float) -> _ChannelHistory:
         history = self._histories.get(channel)
         if history is None or now - history.touched > self.limits.ttl:
@@ -120,13 +163,20 @@ class InProcessExchange:
         return history
 
     def _prune(self, now: float) -> None:
-        """Forget channels quiet for longer than the history is kept (bounded memory)."""
+        """Forget channels quiet for longer than the history is kept, expired cached
+        events and past cache misses (bounded memory)."""
         if now - self._pruned_at < self.limits.ttl:
             return
         self._pruned_at = now
         for channel, history in list(self._histories.items()):
             if now - history.touched > self.limits.ttl:
                 del self._histories[channel]
+        for channel, cached in list(self._cached.items()):
+            if cached.expires <= now:
+                del self._cached[channel]
+        for channel, reported in list(self._misses.items()):
+            if now - reported >= CACHE_MISS_INTERVAL:
+                del self._misses[channel]
 
     def warn_if_unserved(self) -> None:
         """Log once per process that nothing here serves sockets, so publishes reach no one."""
@@ -300,6 +350,13 @@ class InProcessBroker(Broker):
 
     async def history(self, channel: str, since: Position | None) -> History:
         return self.exchange.history(channel, since)
+
+    async def cached_event(self, channel: str) -> CachedEvent | None:
+        return self.exchange.cached_event(channel)
+
+    async def report_cache_miss(self, channel: str) -> None:
+        if self.exchange.claim_cache_miss(channel):
+            self.report([LifecycleEvent("cache_miss", channel)])
 
     async def close(self) -> None:
         for channel in list(self._listened):

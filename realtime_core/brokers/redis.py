@@ -2,8 +2,9 @@
 
 Publishes go through one Lua script call (:data:`~.redis_schema.PUBLISH_SCRIPT`): each
 (message, channel) is appended to the channel's stream, which assigns its position, and
-published on the channel's pub/sub key. A server subscribes only to the channels its
-connections listen to, plus the app's control channel (user terminations).
+published on the channel's pub/sub key; on a cache channel it also replaces the
+channel's cached event. A server subscribes only to the channels its connections
+listen to, plus the app's control channel (user terminations).
 
 Presence members and subscription counts live in Redis, changed atomically by scripts.
 Every server is a *node* that heartbeats into a sorted set; on each heartbeat it sweeps
@@ -37,7 +38,9 @@ from .. import frames
 from ..messages import Message
 from ..positions import DEFAULT_HISTORY_SIZE, DEFAULT_HISTORY_TTL, HistoryLimits, Position
 from .base import (
+    CACHE_MISS_INTERVAL,
     Broker,
+    CachedEvent,
     ConnectionCounter,
     DeliveryHandler,
     History,
@@ -51,6 +54,7 @@ from .base import (
 )
 from .redis_pubsub import REDIS_ERRORS, Subscriber
 from .redis_schema import (
+    CACHED_EVENT_SCRIPT,
     COUNTS_SCRIPT,
     DEFAULT_KEY_PREFIX,
     FORGET_NODE_SCRIPT,
@@ -66,6 +70,7 @@ from .redis_schema import (
     encode_delivery,
     encode_terminate,
     history_arguments,
+    parse_cached_event,
     parse_history,
     parse_presence_entry,
     presence_entry,
@@ -141,6 +146,7 @@ class RedisBroker(Broker):
         )
         self._publish = self._redis.register_script(PUBLISH_SCRIPT)
         self._history = self._redis.register_script(HISTORY_SCRIPT)
+        self._cached_event = self._redis.register_script(CACHED_EVENT_SCRIPT)
         self._join = self._redis.register_script(JOIN_SCRIPT)
         self._leave = self._redis.register_script(LEAVE_SCRIPT)
         self._heartbeat_script = self._redis.register_script(HEARTBEAT_SCRIPT)
@@ -238,6 +244,18 @@ class RedisBroker(Broker):
         reply = await self._history(keys=keys, args=arguments)
         self._subscriber.wake()
         return parse_history(channel, since, reply)
+
+    async def cached_event(self, channel: str) -> CachedEvent | None:
+        reply = await self._cached_event(keys=[self.keys.cache(channel)])
+        return parse_cached_event(reply)
+
+    async def report_cache_miss(self, channel: str) -> None:
+        # The first server to set the key in an interval reports; the others see it set.
+        first = await self._redis.set(
+            self.keys.cache_miss(channel), b"1", nx=True, ex=CACHE_MISS_INTERVAL
+        )
+        if first:
+            self.report([LifecycleEvent("cache_miss", channel)])
 
     async def _reconnected(self) -> None:
         """Pub/sub is back: fill what was missed, and see at once if Redis lost our state."""

@@ -14,6 +14,10 @@ apps and deployments can share one Redis::
     {p}stream:{channel}          stream of the channel's published frames (field ``f``, and
                                  ``t``: Redis time in ms); entry id ``{offset}-0``; trimmed
                                  to about the history size, expiring with the meta hash
+    {p}cache:{channel}           string ``{position}\\n{frame}``: a cache channel's last event,
+                                 its frame without the position; expires after CACHE_TTL
+    {p}cache_miss:{channel}      string: a ``cache_miss`` was reported; expires after
+                                 CACHE_MISS_INTERVAL (one report per interval, cluster-wide)
     {p}channel:{channel}         pub/sub: ``{position}\\n{except_socket_id}\\n{frame}``
                                  (empty position for presence changes and client events)
     {p}control                   pub/sub: ``terminate\\n{user_id}``
@@ -43,9 +47,11 @@ from collections.abc import Sequence
 from .. import frames
 from ..messages import Message
 from ..positions import HistoryLimits, Position, new_epoch
-from .base import Delivery, History
+from ..protocol import CACHE_TTL, is_cache_channel
+from .base import CachedEvent, Delivery, History
 
 __all__ = [
+    "CACHED_EVENT_SCRIPT",
     "COUNTS_SCRIPT",
     "DEFAULT_KEY_PREFIX",
     "FORGET_NODE_SCRIPT",
@@ -61,6 +67,7 @@ __all__ = [
     "encode_delivery",
     "encode_terminate",
     "history_arguments",
+    "parse_cached_event",
     "parse_history",
     "parse_presence_entry",
     "presence_entry",
@@ -86,6 +93,12 @@ class RedisKeys:
 
     def meta(self, channel: str) -> str:
         return f"{self.base}meta:{channel}"
+
+    def cache(self, channel: str) -> str:
+        return f"{self.base}cache:{channel}"
+
+    def cache_miss(self, channel: str) -> str:
+        return f"{self.base}cache_miss:{channel}"
 
     def channel(self, channel: str) -> str:
         """The pub/sub channel that carries ``channel``'s deliveries."""
@@ -168,10 +181,14 @@ def publish_arguments(
     for message in messages:
         for channel in message.channels:
             script_keys += (keys.meta(channel), keys.stream(channel))
+            cached = is_cache_channel(channel)
+            if cached:
+                script_keys.append(keys.cache(channel))
             arguments += (
                 keys.channel(channel),
                 message.socket_id or "",
                 frames.unpositioned_channel_event(channel, message.name, message.data),
+                CACHE_TTL if cached else 0,
             )
     return script_keys, arguments
 
@@ -197,6 +214,18 @@ def parse_history(channel: str, since: Position | None, reply: Sequence[object])
         entry_offset = entry_id.decode().partition("-")[0]
         deliveries.append(Delivery(channel, frame, f"{position.epoch}:{entry_offset}"))
     return History(position, tuple(deliveries), since is None or bool(complete))
+
+
+def parse_cached_event(reply: Sequence[object]) -> CachedEvent | None:
+    """The :data:`CACHED_EVENT_SCRIPT` reply ``{value, ttl}`` as a CachedEvent."""
+    value, ttl = reply
+    if not isinstance(value, bytes):
+        return None
+    assert isinstance(ttl, int)
+    position, _, payload = value.partition(b"\n")
+    parsed = Position.parse(position.decode())
+    assert parsed is not None, f"a cached event without a position: {value!r}"
+    return CachedEvent(payload, parsed, max(ttl, 0))
 
 
 # Scripts -------------------------------------------------------------------------------
@@ -241,24 +270,34 @@ PUBLISH_SCRIPT = (
     _NOW_MS
     + _EPOCH
     + """
--- KEYS: per (message, channel): its meta hash, its stream.
+-- KEYS: per (message, channel): its meta hash, its stream, and its cache key when it is
+-- a cache channel.
 -- ARGV: history size, history TTL, a new epoch for channels without one, then per
--- (message, channel): pub/sub channel, except socket id, frame without its position.
+-- (message, channel): pub/sub channel, except socket id, frame without its position,
+-- cache TTL (s; 0 when it is not a cache channel).
 local size, ttl, candidate = ARGV[1], ARGV[2], ARGV[3]
 local now = now_ms()
-for i = 1, #KEYS, 2 do
-  local meta, stream = KEYS[i], KEYS[i + 1]
-  local at = 4 + 3 * (i - 1) / 2
+local k, published = 1, 0
+for at = 4, #ARGV, 4 do
+  local meta, stream = KEYS[k], KEYS[k + 1]
+  k = k + 2
   local epoch = epoch_of(meta, stream, candidate, ttl)
   local offset = redis.call('HINCRBY', meta, 'o', 1)
   local position = epoch .. ':' .. offset
-  local frame = string.sub(ARGV[at + 2], 1, -2) .. ',"position":"' .. position .. '"}'
+  local unpositioned = ARGV[at + 2]
+  local frame = string.sub(unpositioned, 1, -2) .. ',"position":"' .. position .. '"}'
   redis.call('XADD', stream, 'MAXLEN', '~', size, offset .. '-0', 'f', frame, 't', now)
   redis.call('EXPIRE', stream, ttl)
   redis.call('EXPIRE', meta, ttl)
+  local cache_ttl = tonumber(ARGV[at + 3])
+  if cache_ttl > 0 then
+    redis.call('SET', KEYS[k], position .. '\\n' .. unpositioned, 'EX', cache_ttl)
+    k = k + 1
+  end
   redis.call('PUBLISH', ARGV[at], position .. '\\n' .. ARGV[at + 1] .. '\\n' .. frame)
+  published = published + 1
 end
-return #KEYS / 2
+return published
 """
 )
 
@@ -298,6 +337,11 @@ if first == since + 1 and last == latest then complete = 1 end
 return {epoch, latest, complete, found}
 """
 )
+
+CACHED_EVENT_SCRIPT = """
+-- KEYS: a cache channel's cache key. Returns {its value or false, its TTL in seconds}.
+return {redis.call('GET', KEYS[1]), redis.call('TTL', KEYS[1])}
+"""
 
 JOIN_SCRIPT = """
 -- KEYS: presence sockets, users, info; the node's presence set.

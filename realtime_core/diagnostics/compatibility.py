@@ -2,12 +2,15 @@
 
 What the project relies on is read from the project itself, never guessed:
 
-* presence and end-to-end encrypted channels: the patterns registered for channel
-  authorization (``realtime.py``), ``presence-...`` and ``private-encrypted-...``;
+* presence, end-to-end encrypted and cache channels: the patterns registered for
+  channel authorization (``realtime.py``), ``presence-...``, ``private-encrypted-...``
+  and those with a cache prefix (``private-cache-...``, ``presence-cache-...``,
+  ``private-encrypted-cache-...``);
 * client events: ``CLIENT_EVENTS = True`` in the configured backend's options;
 * before a switch (``--backend`` names another backend than ``REALTIME_BACKEND``): the
   other capabilities of the configured backend (signin, recovery, multi-process
-  delivery), which the project may use without declaring it, and its ``MAX_*`` limits,
+  delivery, cache channels: public ``cache-`` channels need no pattern), which the
+  project may use without declaring it, and its ``MAX_*`` limits,
   which events published today stay within.
 
 Each gap is one ``WARNING`` result; none found is one ``OK`` result. Nothing here
@@ -19,7 +22,7 @@ import time
 
 from ..authorization import ChannelRegistry
 from ..backends.base import Backend, Capabilities, CheckResult, CheckStatus
-from ..protocol import ENCRYPTED_PREFIX, PRESENCE_PREFIX, Limits
+from ..protocol import ENCRYPTED_PREFIX, PRESENCE_PREFIX, Limits, is_cache_channel
 
 __all__ = ["compatibility"]
 
@@ -28,6 +31,7 @@ CAPABILITY_NAMES = {
     "client_events": "client events",
     "user_signin": "user signin",
     "encrypted_channels": "end-to-end encrypted channels",
+    "cache_channels": "cache channels (the last event replayed to new subscribers)",
     "recovery": "recovery (missed events replayed after a reconnect)",
     "multi_process": "multi-process delivery (publishes from any process reach the sockets)",
 }
@@ -76,6 +80,8 @@ def _needs(configured: Backend | None, registry: ChannelRegistry) -> dict[str, l
             needs.setdefault("encrypted_channels", []).append(
                 f"channel pattern {pattern!r} needs it"
             )
+        if is_cache_channel(pattern):
+            needs.setdefault("cache_channels", []).append(f"channel pattern {pattern!r} needs it")
     if configured is not None:
         for field in dataclasses.fields(Capabilities):
             if field.name in DECLARED_BY_THE_PROJECT:

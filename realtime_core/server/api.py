@@ -11,9 +11,10 @@ the caller may retry (the outage is logged once, not per request).
 ``info`` attributes: ``user_count`` (presence channels) and ``subscription_count``
 (other channels). ``GET .../channels`` supports only ``user_count``, and only with a
 ``filter_by_prefix`` starting with ``presence-``; ``GET .../channels/{name}`` rejects
-an attribute that does not apply to the channel; ``/events`` and ``/batch_events``
-report each attribute for the channels it applies to (the others get ``{}``).
-``info=cache`` is refused: this server keeps no cache channels.
+an attribute that does not apply to the channel, and also answers ``cache`` for cache
+channels: ``{"data": ..., "ttl": <seconds left>}`` while an event is cached, absent
+when none is; ``/events`` and ``/batch_events`` report each attribute for the channels
+it applies to (the others get ``{}``).
 """
 
 import json
@@ -27,7 +28,14 @@ from tornado.web import HTTPError, stream_request_body
 from ..brokers.base import Broker
 from ..exceptions import DataTooLarge, InvalidMessage
 from ..messages import Message
-from ..protocol import PRESENCE_PREFIX, Limits, is_user_id, validate_channel_name
+from ..protocol import (
+    CACHE_PREFIXES,
+    PRESENCE_PREFIX,
+    Limits,
+    is_cache_channel,
+    is_user_id,
+    validate_channel_name,
+)
 from .api_auth import AuthenticationFailed, verify_request
 from .config import ServerConfig
 from .log_budget import LogBudget
@@ -335,8 +343,9 @@ class ChannelHandler(ApiHandler):
         check_channel(channel, self.limits)
         info = parse_info(params.get("info"), CHANNEL_INFO)
         presence = channel.startswith(PRESENCE_PREFIX)
-        if "cache" in info:
-            raise ApiError(400, "info=cache is not supported: this server keeps no cache channels.")
+        if "cache" in info and not is_cache_channel(channel):
+            prefixes = ", ".join(CACHE_PREFIXES)
+            raise ApiError(400, f"info=cache applies only to cache channels ({prefixes}).")
         if "user_count" in info and not presence:
             raise ApiError(400, "info=user_count applies only to presence- channels.")
         if "subscription_count" in info and presence:
@@ -346,7 +355,17 @@ class ChannelHandler(ApiHandler):
         counts = await self.broker.subscription_counts()
         body: dict[str, Any] = {"occupied": counts.get(channel, 0) > 0}
         body.update(await self.attributes(channel, info, counts))
+        if "cache" in info:
+            body.update(await self.cache_attribute(channel))
         self.write_json(body)
+
+    async def cache_attribute(self, channel: str) -> dict[str, Any]:
+        """``{"cache": {"data", "ttl"}}`` while ``channel`` has a cached event, else ``{}``."""
+        cached = await self.broker.cached_event(channel)
+        if cached is None:
+            return {}
+        data = json.loads(cached.payload)["data"]
+        return {"cache": {"data": data, "ttl": cached.ttl}}
 
 
 class ChannelUsersHandler(ApiHandler):

@@ -14,7 +14,9 @@ first connection anywhere subscribes, ``channel_vacated`` when the last one leav
 dead server's too, when the others sweep it), ``member_added`` / ``member_removed`` for
 a user's first and last connection in a presence channel. ``client_event`` is sent by
 the server that accepted it. ``subscription_count`` (off unless listed) follows every
-change of a channel's count.
+change of a channel's count. ``cache_miss``: a subscriber found a cache channel empty,
+sent by one server at most once per channel every
+:data:`~realtime_core.brokers.base.CACHE_MISS_INTERVAL` seconds.
 """
 
 from collections.abc import Mapping

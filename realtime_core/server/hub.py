@@ -27,6 +27,7 @@ from .. import frames
 from ..brokers.base import Broker, Delivery, LifecycleEvent
 from ..positions import Position, offset_of
 from ..protocol import PRESENCE_PREFIX, SERVER_TO_USER_PREFIX, ErrorCode
+from .cache_replay import read_cache
 from .config import ServerConfig
 from .events import EventSink
 from .fanout import FlushScheduler, text_frame
@@ -222,13 +223,19 @@ class Hub:
         Without ``since`` it starts at the position this node has delivered; with it,
         the events after ``since`` come first from the broker's history, in order and
         once, when the history still has them all (``recovered`` true), else none.
+        A cache channel's cached event (or ``pusher:cache_miss``) comes right after
+        the success frame (:mod:`.cache_replay`).
         """
         stream = self._streams[channel]
         receivers = self._receivers.get(channel, set())
+        receiving = connection in receivers
         receivers.discard(connection)  # resuming on a live subscription starts it again
         deadline = time.monotonic() + CATCH_UP_WAIT
         while True:
             history = None if since is None else await self.broker.history(channel, since)
+            read_at = stream.position
+            assert read_at is not None, "subscribe() waits for the position"
+            cache = await read_cache(self.broker, channel, read_at, history, receiving)
             unsubscribed = not self._subscribed(connection, channel)
             if unsubscribed or self._streams.get(channel) is not stream:
                 return  # unsubscribed meanwhile
@@ -247,12 +254,35 @@ class Hub:
                     continue
                 last = delivered.offset
                 replay = [d for d in history.deliveries if offset_of(d.position) <= last]
+            if cache is not None and not cache.fits(delivered):
+                if time.monotonic() < deadline:
+                    await asyncio.sleep(0.02)  # read it again once this node caught up
+                    continue
+                cache = None  # what this node has not delivered yet arrives live
             recovered = None if history is None else history.complete
             connection.send(success(delivered, recovered))
             for delivery in replay:
                 connection.send(delivery.payload)
+            cached = None if cache is None else cache.frame(since)
+            if cached is not None:
+                connection.send(cached)
             self._receivers.setdefault(channel, set()).add(connection)
+            if cache is not None and cache.event is None:
+                await self._report_cache_miss(channel)
             return
+
+    async def _report_cache_miss(self, channel: str) -> None:
+        """Have the broker report ``cache_miss`` (once per channel and interval across
+        servers) when it goes anywhere; the subscription succeeded whatever happens."""
+        if self.events is None or "cache_miss" not in self.config.webhook_events:
+            return
+        try:
+            await self.broker.report_cache_miss(channel)
+        except Exception as exc:
+            if isinstance(exc, self.broker.unavailable_errors):
+                self.outage.failed(f"reporting a cache miss on {channel}", exc)
+            else:
+                logger.exception("Reporting a cache miss on %s failed", channel)
 
     async def unsubscribe(self, connection: Subscriber, channel: str) -> None:
         """Forget ``connection`` as a subscriber of ``channel`` (and as its presence

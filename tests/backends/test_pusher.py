@@ -112,6 +112,7 @@ class TestPusherBackend(BackendContract):
             client_events=True,
             user_signin=True,
             encrypted_channels=True,
+            cache_channels=True,
             recovery=False,
             multi_process=True,
         )

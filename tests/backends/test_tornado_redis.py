@@ -88,6 +88,7 @@ class TestTornadoRedisBackend(BackendContract):
             client_events=True,
             user_signin=True,
             encrypted_channels=False,
+            cache_channels=True,
             recovery=True,
             multi_process=True,
         )

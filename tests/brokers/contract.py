@@ -18,6 +18,7 @@ import pytest
 from realtime_core import frames
 from realtime_core.brokers.base import (
     Broker,
+    CachedEvent,
     Delivery,
     LifecycleEvent,
     PresenceFull,
@@ -25,6 +26,7 @@ from realtime_core.brokers.base import (
 )
 from realtime_core.messages import Message
 from realtime_core.positions import HistoryLimits, Position
+from realtime_core.protocol import CACHE_PREFIXES, CACHE_TTL
 
 Connect = Callable[[HistoryLimits], Broker]
 """Makes one more broker on the test's store; every broker of a test gets the same limits."""
@@ -341,6 +343,78 @@ class BrokerContract:
                 assert history.deliveries == ()
                 assert history.position.epoch != before.epoch
                 assert history.position.offset == 0
+
+        run(scenario())
+
+    # Cache channels -------------------------------------------------------------------
+
+    def test_a_cache_channel_keeps_its_last_event_for_every_server(self, connect: Connect) -> None:
+        async def scenario() -> None:
+            async with self.nodes(connect, 2) as (server, publisher):
+                await server.broker.listen("cache-a")
+                await publisher.broker.publish(
+                    [event(("cache-a", "b"), data='"1"'), event(("cache-a",), "last", '"2"')]
+                )
+                await eventually(lambda: len(server.deliveries) == 2)
+                cached = await server.broker.cached_event("cache-a")
+                assert cached is not None
+                assert cached.payload == frames.unpositioned_channel_event("cache-a", "last", '"2"')
+                assert str(cached.position) == server.deliveries[-1].position
+                assert CACHE_TTL - 5 <= cached.ttl <= CACHE_TTL
+                assert await publisher.broker.cached_event("cache-a") == cached
+                assert await server.broker.cached_event("b") is None
+                assert await server.broker.cached_event("cache-never") is None
+
+        run(scenario())
+
+    def test_every_kind_of_cache_channel_is_cached_and_no_other(self, connect: Connect) -> None:
+        cached_kinds = [f"{prefix}x" for prefix in CACHE_PREFIXES]
+        others = ["x", "cachex", "private-x", "presence-x", "private-encrypted-x", "a-cache-x"]
+
+        async def scenario() -> None:
+            async with self.nodes(connect, 1) as (node,):
+                for channel in cached_kinds + others:
+                    await node.broker.publish([event((channel,))])
+                found = {
+                    channel: await node.broker.cached_event(channel)
+                    for channel in cached_kinds + others
+                }
+                assert [channel for channel, cached in found.items() if cached] == cached_kinds
+
+        run(scenario())
+
+    def test_the_cache_outlives_the_history(self, connect: Connect) -> None:
+        async def scenario() -> None:
+            async with self.nodes(connect, 1, HistoryLimits(size=1, ttl=1)) as (node,):
+                await node.broker.publish([event(("cache-a",), "old"), event(("cache-a",), "new")])
+                before = await node.broker.cached_event("cache-a")
+                assert isinstance(before, CachedEvent)
+                assert b'"new"' in before.payload
+                await asyncio.sleep(1.3)
+                history = await node.broker.history("cache-a", None)
+                assert history.position.epoch != before.position.epoch
+                after = await node.broker.cached_event("cache-a")
+                assert isinstance(after, CachedEvent)
+                assert (after.payload, after.position) == (before.payload, before.position)
+
+        run(scenario())
+
+    def test_a_cache_miss_is_reported_once_across_servers(self, connect: Connect) -> None:
+        async def scenario() -> None:
+            async with self.nodes(connect, 3) as nodes:
+                await asyncio.gather(
+                    *(node.broker.report_cache_miss("cache-a") for node in nodes for _ in range(5))
+                )
+                await nodes[0].broker.report_cache_miss("cache-b")
+                everywhere = [event for node in nodes for event in node.reported("cache_miss")]
+                assert sorted(everywhere, key=lambda e: e.channel) == [
+                    LifecycleEvent("cache_miss", "cache-a"),
+                    LifecycleEvent("cache_miss", "cache-b"),
+                ]
+                assert LifecycleEvent("cache_miss", "cache-a").as_webhook_event() == {
+                    "name": "cache_miss",
+                    "channel": "cache-a",
+                }
 
         run(scenario())
 

@@ -4,14 +4,17 @@ import asyncio
 import json
 import threading
 import time
+import types
 
 import pytest
 
-from realtime_core.brokers.base import Delivery
+from realtime_core.brokers import in_process
+from realtime_core.brokers.base import CACHE_MISS_INTERVAL, Delivery
 from realtime_core.brokers.in_process import InProcessBroker, InProcessExchange
 from realtime_core.inspection import NodeState
 from realtime_core.messages import Message
 from realtime_core.positions import HistoryLimits, Position
+from realtime_core.protocol import CACHE_TTL
 
 from .contract import BrokerContract, Connect
 
@@ -145,3 +148,38 @@ def test_the_exchange_tells_each_servers_connections_and_channels() -> None:
     ]
     asyncio.run(counted.close())
     assert [node.id for node in exchange.nodes()] == [uncounted.node_id]
+
+def test_cached_events_and_reported_misses_expire(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = [1000.0]
+    monkeypatch.setattr(in_process, "time", types.SimpleNamespace(monotonic=lambda: clock[0]))
+    exchange = InProcessExchange(HistoryLimits(size=10, ttl=60))
+    exchange.send([make_message("cache-a", 1)])
+    cached = exchange.cached_event("cache-a")
+    assert cached is not None
+    assert cached.ttl == CACHE_TTL
+    clock[0] += CACHE_TTL - 1
+    cached = exchange.cached_event("cache-a")
+    assert cached is not None
+    assert cached.ttl == 1
+    clock[0] += 1
+    assert exchange.cached_event("cache-a") is None
+    assert exchange.claim_cache_miss("cache-a")
+    clock[0] += CACHE_MISS_INTERVAL - 0.5
+    assert not exchange.claim_cache_miss("cache-a")
+    clock[0] += 0.5
+    assert exchange.claim_cache_miss("cache-a")
+
+
+def test_expired_cache_entries_are_forgotten(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Memory stays bounded: what expired goes with the next prune."""
+    clock = [1000.0]
+    monkeypatch.setattr(in_process, "time", types.SimpleNamespace(monotonic=lambda: clock[0]))
+    exchange = InProcessExchange(HistoryLimits(size=10, ttl=60))
+    for n in range(100):
+        exchange.send([make_message(f"cache-{n}", n)])
+        assert exchange.claim_cache_miss(f"cache-empty-{n}")
+    clock[0] += CACHE_TTL
+    exchange.send([make_message("cache-new", 0)])
+    assert exchange.cached_event("cache-0") is None
+    assert len(exchange._cached) == 1
+    assert exchange._misses == {}

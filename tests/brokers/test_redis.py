@@ -19,11 +19,12 @@ import pytest
 import redis.asyncio
 
 from realtime_core import frames
-from realtime_core.brokers.base import Delivery, LifecycleEvent
+from realtime_core.brokers.base import CACHE_MISS_INTERVAL, Delivery, LifecycleEvent
 from realtime_core.brokers.redis import RedisBroker
 from realtime_core.brokers.redis_schema import RedisKeys, decode_delivery, encode_delivery
 from realtime_core.brokers.redis_urls import redact_url
 from realtime_core.positions import HistoryLimits, Position
+from realtime_core.protocol import CACHE_TTL
 
 from ..redis_server import RedisProcess
 from .contract import BrokerContract, Connect, Node, event, eventually, run
@@ -172,6 +173,30 @@ def test_apps_and_prefixes_do_not_hear_each_other(redis_url: str) -> None:
             await eventually(lambda: len(server.deliveries) == 1)
             await asyncio.sleep(0.2)
             assert other_app.deliveries == other_prefix.deliveries == []
+
+    run(scenario())
+
+
+def test_cached_events_and_reported_misses_are_keys_that_expire(redis_url: str) -> None:
+    keys = RedisKeys.for_app(APP_ID)
+
+    async def scenario() -> None:
+        async with running(redis_url) as server, raw_redis(redis_url) as client:
+            await server.broker.publish([event(("cache-a",), data='"x"')])
+            value = await client.get(keys.cache("cache-a"))
+            cached = await server.broker.cached_event("cache-a")
+            assert cached is not None
+            assert value == b"%s\n%s" % (str(cached.position).encode(), cached.payload)
+            assert CACHE_TTL - 5 <= await client.ttl(keys.cache("cache-a")) <= CACHE_TTL
+            await client.pexpire(keys.cache("cache-a"), 1)
+            await asyncio.sleep(0.05)
+            assert await server.broker.cached_event("cache-a") is None
+            await server.broker.report_cache_miss("cache-a")
+            assert 0 < await client.ttl(keys.cache_miss("cache-a")) <= CACHE_MISS_INTERVAL
+            await server.broker.report_cache_miss("cache-a")
+            await client.delete(keys.cache_miss("cache-a"))  # as after the interval
+            await server.broker.report_cache_miss("cache-a")
+            assert server.reported("cache_miss") == [LifecycleEvent("cache_miss", "cache-a")] * 2
 
     run(scenario())
 

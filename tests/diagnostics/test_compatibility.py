@@ -1,8 +1,14 @@
 """The ``compatibility`` step, before a switch (``--backend``) and on the configured backend."""
 
+import dataclasses
 from collections.abc import Callable
 
 import pytest
+
+from realtime_core.authorization import ChannelRegistry
+from realtime_core.backends.base import Capabilities, CheckStatus
+from realtime_core.backends.memory import MemoryBackend
+from realtime_core.diagnostics.compatibility import compatibility
 
 from .conftest import realtime_check
 
@@ -89,3 +95,42 @@ def test_capabilities_the_project_never_declared_are_not_missed(
     details = " ".join(s["detail"] for s in steps if s["step"] == "compatibility")
     assert "encrypted" not in details
     assert "presence" not in details
+
+
+class NoCacheBackend(MemoryBackend):
+    """A backend that has everything the memory backend has but cache channels."""
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return dataclasses.replace(super().capabilities, cache_channels=False)
+
+
+def allow(user: object, **kwargs: object) -> bool:
+    return True
+
+
+def test_cache_channel_patterns_need_cache_channels() -> None:
+    registry = ChannelRegistry()
+    registry.register("private-cache-scores-<int:match>", allow)
+    registry.register("presence-room-<int:id>", allow)
+    (result,) = compatibility(NoCacheBackend({}, name="no-cache"), None, registry)
+    assert result.status is CheckStatus.WARNING
+    assert result.detail == (
+        "'no-cache' lacks cache channels (the last event replayed to new subscribers): "
+        "channel pattern 'private-cache-scores-<int:match>' needs it"
+    )
+    (ok,) = compatibility(MemoryBackend({}, name="memory"), None, registry)
+    assert ok.status is CheckStatus.OK
+    assert "cache channels" in ok.detail
+
+
+def test_a_switch_away_from_cache_channels_is_warned_about() -> None:
+    """Public cache- channels need no pattern: the configured backend having them is
+    reason enough."""
+    configured = MemoryBackend({}, name="memory")
+    results = compatibility(NoCacheBackend({}, name="no-cache"), configured, ChannelRegistry())
+    details = [result.detail for result in results]
+    assert (
+        "'no-cache' lacks cache channels (the last event replayed to new subscribers): "
+        "'memory' (REALTIME_BACKEND) delivers it today"
+    ) in details

@@ -23,9 +23,13 @@ from typing import Any
 
 import pusher
 import pytest
+from django.test import override_settings
 
+import realtime_core
 from tests.server.conftest import Server
 from tests.server.pusher_client import PusherTestClient
+from tests.server.test_cluster import CONFIG as CLUSTER
+from tests.server.test_cluster import Node as ClusterNode
 from tests.server_harness import ServerThread, free_port, pipe
 
 NODE_DIR = Path(__file__).resolve().parent / "node"
@@ -565,3 +569,58 @@ def test_pusher_js_reconnects_at_once_to_the_next_server_behind_the_address(
     finally:
         client.close()
         balancer.close()
+
+
+def handed(client: PusherJs) -> list[str]:
+    """The kinds of what pusher-js handed the app's bindings, in order."""
+    kinds = ("subscription_succeeded", "cache_miss", "event")
+    return [line["type"] for line in client.lines if line["type"] in kinds]
+
+
+@pytest.mark.parametrize("channel", ["cache-scores", "private-cache-scores", "presence-cache-room"])
+def test_pusher_js_binds_cache_miss_then_gets_the_cached_event(
+    server: Server, pusher_js: Any, channel: str
+) -> None:
+    member = {"user_id": "ann"} if channel.startswith("presence-") else None
+    first = pusher_js(server, channels=(channel,), authorize=sdk_authorizer(server, member))
+    first.wait_for("cache_miss", channel=channel)
+    server.publish(channel, "goal", '{"home": 1}')
+    assert first.wait_for("event", event="goal")["data"] == {"home": 1}
+
+    second = pusher_js(server, channels=(channel,), authorize=sdk_authorizer(server, member))
+    assert second.wait_for("event", event="goal", channel=channel)["data"] == {"home": 1}
+    server.publish(channel, "goal", '{"home": 2}')
+    second.wait_for("event", event="goal", count=2)
+    first.wait_for("event", event="goal", count=2)
+    assert handed(first) == ["subscription_succeeded", "cache_miss", "event", "event"]
+    assert handed(second) == ["subscription_succeeded", "event", "event"]
+
+
+def test_pusher_js_on_two_redis_nodes_gets_the_event_published_through_the_backend(
+    redis_url: str,
+) -> None:
+    first, second = ClusterNode(redis_url), ClusterNode(redis_url)
+    early = PusherJs(first.port, CLUSTER.key, channels=("cache-scores",))
+    late: PusherJs | None = None
+    try:
+        early.wait_for("cache_miss", channel="cache-scores")
+        options = {
+            "REDIS_URL": redis_url,
+            "APP_ID": CLUSTER.app_id,
+            "KEY": CLUSTER.key,
+            "SECRET": CLUSTER.secret,
+        }
+        with override_settings(
+            REALTIME_BACKEND="tornado_redis", REALTIME_OPTIONS={"tornado_redis": options}
+        ):
+            realtime_core.publish("cache-scores", "goal", {"home": 1})
+        assert early.wait_for("event", event="goal")["data"] == {"home": 1}
+        late = PusherJs(second.port, CLUSTER.key, channels=("cache-scores",))
+        assert late.wait_for("event", event="goal")["data"] == {"home": 1}
+        assert handed(late) == ["subscription_succeeded", "event"]
+    finally:
+        for client in (early, late):
+            if client is not None:
+                client.close()
+        first.stop()
+        second.stop()

@@ -271,12 +271,29 @@ def test_channel_info_counts_users_or_subscriptions(api: ApiServer) -> None:
     }
 
 
+def test_channel_info_answers_the_cached_event_and_its_ttl(api: ApiServer) -> None:
+    client = api.sdk()
+    client.trigger("cache-scores", "goal", {"home": 1})
+    client.trigger("cache-scores", "goal", {"home": 2})
+    client.trigger("presence-cache-room", "topic", "rust")
+    api.join("presence-cache-room", "1.1", "7")
+    info = client.channel_info("cache-scores", ["cache"])
+    assert info["occupied"] is False
+    assert json.loads(info["cache"]["data"]) == {"home": 2}
+    assert 1790 <= info["cache"]["ttl"] <= 1800
+    presence = client.channel_info("presence-cache-room", ["user_count", "cache"])
+    assert presence["user_count"] == 1
+    assert presence["cache"]["data"] == "rust"
+    assert client.channel_info("cache-empty", ["cache"]) == {"occupied": False}
+
+
 @pytest.mark.parametrize(
     ("channel", "attributes", "reason"),
     [
         ("public", ["user_count"], "user_count applies only to presence- channels"),
         ("presence-room", ["subscription_count"], "does not apply to presence- channels"),
-        ("public", ["cache"], "info=cache is not supported"),
+        ("public", ["cache"], r"info=cache applies only to cache channels \(cache-, private-"),
+        ("private-room", ["cache"], "info=cache applies only to cache channels"),
         ("public", ["members"], "Unsupported info attribute.*'members'"),
     ],
 )

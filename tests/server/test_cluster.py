@@ -163,3 +163,37 @@ def test_sigterm_on_one_server_leaves_the_other_serving(nodes: tuple[Node, Node]
         "user_id": "leave"
     }
     assert first.process.wait(10) == 0
+
+
+def test_a_cache_channel_replays_its_last_event_on_every_server(
+    nodes: tuple[Node, Node], redis_url: str
+) -> None:
+    first, second = nodes
+    early = first.client()
+    early.subscribe("cache-scores")
+    assert early.recv() == {"event": "pusher:cache_miss", "channel": "cache-scores"}
+    options = {
+        "REDIS_URL": redis_url,
+        "APP_ID": CONFIG.app_id,
+        "KEY": CONFIG.key,
+        "SECRET": CONFIG.secret,
+    }
+    with override_settings(
+        REALTIME_BACKEND="tornado_redis", REALTIME_OPTIONS={"tornado_redis": options}
+    ):
+        realtime_core.publish("cache-scores", "goal", {"home": 1})
+    second.api().trigger(["private-cache-room"], "topic", "rust")
+    assert early.expect("goal")["data"] == '{"home":1}'
+    for node in nodes:
+        newcomer = node.client()
+        newcomer.subscribe("cache-scores")
+        assert newcomer.recv() == {"event": "goal", "channel": "cache-scores", "data": '{"home":1}'}
+        newcomer.subscribe("private-cache-room")
+        assert newcomer.recv() == {
+            "event": "topic",
+            "channel": "private-cache-room",
+            "data": "rust",
+        }
+        info = node.api().channel_info("cache-scores", ["cache"])
+        assert info["cache"]["data"] == '{"home":1}'
+        assert 1790 <= info["cache"]["ttl"] <= 1800

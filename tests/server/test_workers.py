@@ -2,6 +2,7 @@
 
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -50,9 +51,11 @@ def accepted_on(pid: int, port: int) -> int:
 
 
 def consecutive_free_ports(count: int) -> int:
-    """The first of ``count`` consecutive ports nothing listens on now."""
-    for _attempt in range(50):
-        first = free_port()
+    """The first of ``count`` consecutive ports nothing listens on now, below the
+    ephemeral range (there, the ports next to a free one are often some connection's)."""
+    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    for _attempt in range(200):
+        first = random.randrange(10_000, low - count)
         probes = []
         try:
             for port in range(first, first + count):

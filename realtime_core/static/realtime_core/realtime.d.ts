@@ -11,6 +11,13 @@
  * presence channels) and `pusher:subscription_error` (data: the server's
  * `{type, error, status}`, or an {@link AuthError}).
  *
+ * Cache channels (`cache-`, `private-cache-`, `presence-cache-`), as pusher-js sees
+ * them: right after `pusher:subscription_succeeded`, the channel's last event of the
+ * past 30 minutes reaches its binding like any event, or `pusher:cache_miss` (no data)
+ * says there is none. The replayed event carries no position: it is neither dropped as
+ * already seen nor taken for a gap (the position the subscription started at counts
+ * it). After a reconnect that recovers, the missed events come instead of the replay.
+ *
  * Message recovery, when the server announces the "recovery" extension (the
  * self-hosted server; never hosted Pusher): the channel keeps its `position` in the
  * channel's history, sends it when it subscribes again (after a reconnect), and the

@@ -14,6 +14,7 @@
 //   subscription_error     {channel, error}
 //   member_added / member_removed {channel, id, info}
 //   event                  {channel, event, data}         what channel.bind_global() hands the app
+//   cache_miss             {channel}                      channel.bind('pusher:cache_miss') fired
 //   signed_in              {user_data}                    pusher.user.user_data after signin
 //   signin_error           {error}
 //   user_event             {event, data}                  what pusher.user.bind_global() hands the app
@@ -118,6 +119,7 @@ function subscribe(name) {
   channel.bind('pusher:member_removed', (member) =>
     emit('member_removed', { channel: name, id: member.id, info: member.info }),
   );
+  channel.bind('pusher:cache_miss', () => emit('cache_miss', { channel: name }));
   channel.bind_global((event, data) => {
     if (!event.startsWith('pusher:')) emit('event', { channel: name, event, data });
   });

@@ -33,6 +33,7 @@ from ..positions import Position
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "DEFAULT_COUNT_THROTTLE",
     "Broker",
     "CountAnnouncement",
     "CountThrottle",
@@ -128,6 +129,10 @@ class CountThrottle:
     def __post_init__(self) -> None:
         if self.above < 0 or self.interval <= 0:
             raise ValueError(f"a count throttle needs above >= 0 and interval > 0, got {self}")
+
+
+DEFAULT_COUNT_THROTTLE = CountThrottle()
+"""Pusher's throttle of subscription count events."""
 
 
 class CountAnnouncement(enum.Enum):

@@ -2,6 +2,7 @@
 
 import dataclasses
 
+from ..brokers.base import DEFAULT_COUNT_THROTTLE, CountThrottle
 from ..protocol import APP_ID_RE, DEFAULT_LIMITS, DEFAULT_WEBHOOK_EVENTS, WEBHOOK_EVENTS, Limits
 
 __all__ = ["ServerConfig"]
@@ -62,6 +63,19 @@ class ServerConfig:
     ``realtime_core:webhooks``); None: no webhooks."""
     webhook_events: frozenset[str] = DEFAULT_WEBHOOK_EVENTS
     """The kinds of event sent (see :mod:`.events`)."""
+    subscription_count_events: bool = False
+    """Send the subscribers of every channel but presence ones
+    ``pusher_internal:subscription_count`` when its count changes, on any server (Pusher's
+    subscription counting, which an app turns on)."""
+    subscription_count_throttle: CountThrottle = DEFAULT_COUNT_THROTTLE
+    """How often: after every change up to ``above`` subscribers, at most once per
+    ``interval`` seconds beyond (Pusher's 100 and 5 s); shared by every server."""
+    watchlist_events: bool = False
+    """Tell a signed-in connection who of its ``user_data`` watchlist is online, and
+    each change (Pusher's watchlist events, which an app turns on)."""
+    max_watchlist_size: int = 100
+    """User ids of a watchlist that are watched; past it the first ones are kept and the
+    client gets ``pusher:error`` 4302."""
 
     def __post_init__(self) -> None:
         if not APP_ID_RE.match(self.app_id):
@@ -90,3 +104,5 @@ class ServerConfig:
             raise ValueError("webhook_url must be an http:// or https:// URL")
         if self.header_timeout <= 0 or self.body_timeout <= 0:
             raise ValueError("header_timeout and body_timeout must be positive")
+        if self.max_watchlist_size < 1:
+            raise ValueError(f"max_watchlist_size must be positive, got {self.max_watchlist_size}")

@@ -10,6 +10,7 @@ from realtime_core.brokers.base import (
     Delivery,
     DeliveryHandler,
     LifecycleHandler,
+    OnlineHandler,
     ResyncHandler,
     TerminateHandler,
 )
@@ -144,13 +145,14 @@ class LossyBroker(InProcessBroker):
         terminate: TerminateHandler,
         resync: ResyncHandler,
         lifecycle: LifecycleHandler | None = None,
+        online: OnlineHandler | None = None,
     ) -> None:
         def lossy(delivery: Delivery) -> None:
             if json.loads(delivery.payload).get("data") not in self.lost:
                 deliver(delivery)
 
         self.resync = resync
-        await super().start(lossy, terminate, resync, lifecycle)
+        await super().start(lossy, terminate, resync, lifecycle, online)
 
 
 @pytest.fixture

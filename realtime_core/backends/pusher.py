@@ -285,7 +285,8 @@ class PusherBackend(Backend):
 
     @property
     def capabilities(self) -> Capabilities:
-        # Client events also need "Enable client events" in the app's dashboard settings.
+        # Client events, subscription counting and watchlist events are Pusher's own:
+        # each also needs its switch in the app's settings on Pusher's dashboard.
         return Capabilities(
             presence=True,
             client_events=True,
@@ -293,6 +294,8 @@ class PusherBackend(Backend):
             encrypted_channels=True,
             recovery=False,
             multi_process=True,
+            subscription_counts=True,
+            watchlists=True,
         )
 
     @property

@@ -114,6 +114,8 @@ class TestPusherBackend(BackendContract):
             encrypted_channels=True,
             recovery=False,
             multi_process=True,
+            subscription_counts=True,
+            watchlists=True,
         )
         assert backend.credentials == Credentials("pusher-key", SECRET)
 

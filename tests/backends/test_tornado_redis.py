@@ -90,6 +90,8 @@ class TestTornadoRedisBackend(BackendContract):
             encrypted_channels=False,
             recovery=True,
             multi_process=True,
+            subscription_counts=True,
+            watchlists=True,
         )
 
     def test_every_server_delivers_to_its_own_subscribers(

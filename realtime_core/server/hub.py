@@ -384,6 +384,10 @@ class Hub:
     def _resync_all(self, _: None) -> None:
         if self.watchlists is not None:
             self.watchlists.refresh()
+        if self.subscription_counts is not None:
+            # A count sent meanwhile may be lost too: announce each channel's again.
+            for channel in self._channels:
+                self.subscription_counts.changed(channel)
         for channel, stream in self._streams.items():
             if stream.held is not None:
                 stream.refill = True  # the fill under way may have read too early

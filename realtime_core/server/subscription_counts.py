@@ -11,7 +11,8 @@ A count the throttle holds back is owed: this server asks again once the wait is
 and the broker sends the channel's count then unless another server sent a newer one
 meanwhile, so the last count always arrives. A server that stops sends what it still
 owes at once. While the broker cannot be reached, announcing is retried after the
-throttle's interval.
+throttle's interval; after the broker may have missed deliveries, the hub announces
+every channel of this server again.
 """
 
 import asyncio

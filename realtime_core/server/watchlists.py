@@ -80,8 +80,11 @@ class Watchlists:
 
     def changed(self, user_id: str, online: bool) -> None:
         """``user_id`` came online or went offline (on any server): tell its watchers."""
+        watchers = self._watchers.get(user_id)
+        if not watchers:
+            return
         frame = frames.watchlist_events([user_id] if online else [], [] if online else [user_id])
-        for connection in self._watchers.get(user_id, ()):
+        for connection in watchers:
             watch = self._watches[connection]
             if watch.held is not None:
                 watch.held.append((user_id, online))

@@ -7,7 +7,15 @@ from collections.abc import Callable
 
 import pytest
 
-from realtime_core.brokers.base import CountThrottle
+from realtime_core.brokers.base import (
+    CountThrottle,
+    Delivery,
+    DeliveryHandler,
+    LifecycleHandler,
+    OnlineHandler,
+    ResyncHandler,
+    TerminateHandler,
+)
 from realtime_core.brokers.in_process import InProcessBroker, InProcessExchange
 from tests.server_harness import TEST_CONFIG, ServerThread
 
@@ -102,3 +110,55 @@ def test_a_server_that_stops_sends_the_count_it_owes() -> None:
     finally:
         watcher.close()
         staying.stop()
+
+
+class DeafBroker(InProcessBroker):
+    """Loses subscription counts while ``deaf``, as a lost pub/sub link would."""
+
+    def __init__(self, exchange: InProcessExchange) -> None:
+        super().__init__(exchange)
+        self.deaf = False
+        self.resync: ResyncHandler | None = None
+
+    async def start(
+        self,
+        deliver: DeliveryHandler,
+        terminate: TerminateHandler,
+        resync: ResyncHandler,
+        lifecycle: LifecycleHandler | None = None,
+        online: OnlineHandler | None = None,
+    ) -> None:
+        def deaf_to_counts(delivery: Delivery) -> None:
+            if not (self.deaf and b"pusher_internal:subscription_count" in delivery.payload):
+                deliver(delivery)
+
+        self.resync = resync
+        await super().start(deaf_to_counts, terminate, resync, lifecycle, online)
+
+
+def test_after_a_resync_each_channel_is_told_its_count_again() -> None:
+    exchange = InProcessExchange()
+    brokers: list[DeafBroker] = []
+
+    def make_broker() -> DeafBroker:
+        brokers.append(DeafBroker(exchange))
+        return brokers[-1]
+
+    config = dataclasses.replace(TEST_CONFIG, subscription_count_events=True)
+    thread = ServerThread(config, make_broker)
+    watcher, joiner = (PusherTestClient(thread.ws_url, config) for _ in range(2))
+    try:
+        watcher.subscribe("room")
+        assert count(watcher, "room") == 1
+        (broker,) = brokers
+        broker.deaf = True
+        joiner.subscribe("room")
+        watcher.nothing_more()
+        broker.deaf = False
+        assert broker.resync is not None
+        broker.resync()
+        assert count(watcher, "room") == count(joiner, "room") == 2
+    finally:
+        watcher.close()
+        joiner.close()
+        thread.stop()

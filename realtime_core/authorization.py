@@ -25,12 +25,14 @@ are imported in ``INSTALLED_APPS`` order.
 Signin (``pusher.signin()`` in the browser) ties a connection to a user so the server
 can send to ``#server-to-user-{id}``. By default an authenticated user signs in as
 ``Member(id=str(user.pk))``, without info (a username may be an e-mail address), and
-an anonymous user is refused; :func:`authorize_user` replaces that rule.
+an anonymous user is refused; :func:`authorize_user` replaces that rule. A signed-in
+:class:`Member` may carry a ``watchlist``: the users whose online state it is told
+(watchlist events).
 """
 
 import dataclasses
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from asgiref.sync import iscoroutinefunction
@@ -62,6 +64,8 @@ _MAX_MEMBER_ID_LENGTH = 128
 """Pusher's limit on a presence member's (and a signed-in user's) id."""
 _MAX_MEMBER_INFO_BYTES = 1024
 """Pusher's limit on a member's info, measured as compact UTF-8 JSON."""
+_MAX_WATCHLIST = 100
+"""Pusher's limit on a signed-in user's watchlist (its servers keep the first 100)."""
 
 RequestUser: TypeAlias = "AbstractBaseUser | AnonymousUser"
 """What ``request.user`` is: a user, or ``AnonymousUser``."""
@@ -111,10 +115,16 @@ class Member:
     any JSON value every other member of the channel receives, so put in it only what
     they may see. Pusher's limits apply: an id of at most 128 characters and at most
     1 KB of info.
+
+    ``watchlist`` counts at signin only: the ids of the users (at most 100, Pusher's
+    limit) whose coming online and going offline the signed-in user is told, when the
+    backend sends watchlist events (``WATCHLIST_EVENTS``, or Pusher's app setting). It
+    reaches the user's own connection only, never the other members of a channel.
     """
 
     id: str
     info: Any = None
+    watchlist: Sequence[str] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.id, str) or not self.id:
@@ -132,19 +142,43 @@ class Member:
             raise ValueError(
                 f"Member info is {size} bytes as JSON; the limit is {_MAX_MEMBER_INFO_BYTES}."
             )
+        self._check_watchlist()
 
-    def _with_info(self, fields: dict[str, Any]) -> str:
+    def _check_watchlist(self) -> None:
+        """A tuple of user ids, at most Pusher's 100 (kept as a tuple: members are frozen)."""
+        watchlist = self.watchlist
+        if isinstance(watchlist, str) or not isinstance(watchlist, Sequence):
+            raise TypeError(f"Member watchlist must be a list of user ids, got {watchlist!r}.")
+        for user_id in watchlist:
+            if not isinstance(user_id, str) or not is_user_id(user_id, _MAX_MEMBER_ID_LENGTH):
+                raise ValueError(
+                    f"Member watchlist holds {user_id!r}; a user id is a string of 1 to "
+                    f"{_MAX_MEMBER_ID_LENGTH} letters, digits or _-=@,.;"
+                )
+        if len(watchlist) > _MAX_WATCHLIST:
+            raise ValueError(
+                f"Member watchlist has {len(watchlist)} user ids; the limit is {_MAX_WATCHLIST}."
+            )
+        object.__setattr__(self, "watchlist", tuple(watchlist))
+
+    def _identified(self, id_key: str) -> dict[str, Any]:
+        """``{id_key: id}``, with ``user_info`` when there is info."""
+        fields: dict[str, Any] = {id_key: self.id}
         if self.info is not None:
             fields["user_info"] = self.info
-        return compact_json(fields, allow_nan=False)
+        return fields
 
     def channel_data(self) -> str:
         """The presence ``channel_data`` JSON string: ``{"user_id":…,"user_info":…}``."""
-        return self._with_info({"user_id": self.id})
+        return compact_json(self._identified("user_id"), allow_nan=False)
 
     def user_data(self) -> str:
-        """The signin ``user_data`` JSON string: ``{"id":…,"user_info":…}``."""
-        return self._with_info({"id": self.id})
+        """The signin ``user_data`` JSON string: ``{"id":…,"user_info":…,"watchlist":[…]}``
+        (without an empty watchlist)."""
+        fields = self._identified("id")
+        if self.watchlist:
+            fields["watchlist"] = list(self.watchlist)
+        return compact_json(fields, allow_nan=False)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

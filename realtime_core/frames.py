@@ -7,6 +7,7 @@ never carry a ``channel`` key.
 """
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from .protocol import ErrorCode
@@ -25,9 +26,12 @@ __all__ = [
     "ping",
     "position_only",
     "signin_success",
+    "subscription_count",
+    "subscription_count_parts",
     "subscription_error",
     "subscription_succeeded",
     "unpositioned_channel_event",
+    "watchlist_events",
     "with_position",
 ]
 
@@ -149,3 +153,31 @@ def member_removed(channel: str, user_id: str) -> bytes:
 
 def signin_success(user_data: str) -> bytes:
     return _encode({"event": "pusher:signin_success", "data": {"user_data": user_data}})
+
+
+def subscription_count(channel: str, count: int) -> bytes:
+    """``pusher_internal:subscription_count``: the channel's connections on every server
+    (pusher-js hands it to ``pusher:subscription_count`` bindings)."""
+    prefix, suffix = subscription_count_parts(channel)
+    return b"%s%d%s" % (prefix, count, suffix)
+
+
+def subscription_count_parts(channel: str) -> tuple[bytes, bytes]:
+    """:func:`subscription_count` before and after the count, which Lua puts between."""
+    event = "pusher_internal:subscription_count"
+    frame = _encode({"event": event, "channel": channel, "data": "{}"})
+    # No channel name holds braces or quotes: the data string is the only "{}".
+    before, _, after = frame.rpartition(b'"{}"')
+    return before + b'"{\\"subscription_count\\":', b'}"' + after
+
+
+def watchlist_events(online: Sequence[str], offline: Sequence[str]) -> bytes:
+    """``pusher_internal:watchlist_events`` (a connection-level frame): which users of
+    the signed-in user's watchlist came online and went offline; an empty kind is left out."""
+    events = [
+        {"name": name, "user_ids": list(user_ids)}
+        for name, user_ids in (("online", online), ("offline", offline))
+        if user_ids
+    ]
+    data = compact_json({"events": events})
+    return _encode({"event": "pusher_internal:watchlist_events", "data": data})

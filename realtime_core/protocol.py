@@ -181,7 +181,9 @@ _DESCRIPTIONS: Mapping[ErrorCode, str] = {
     ErrorCode.LIMIT_REACHED: (
         "A request over a limit: client events per second, channels, or user_info size"
     ),
-    ErrorCode.WATCHLIST_LIMIT: "A watchlist of over 100 user ids: the first 100 are kept",
+    ErrorCode.WATCHLIST_LIMIT: (
+        "A watchlist over its limit (100 user ids): the first ones are watched, the sign-in holds"
+    ),
 }
 
 

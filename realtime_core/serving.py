@@ -45,6 +45,8 @@ def server_config(backend: SelfHostedBackend) -> ServerConfig:
         limits=backend.limits,
         webhook_url=options.get("WEBHOOK_URL"),
         webhook_events=frozenset(options["WEBHOOK_EVENTS"]),
+        subscription_count_events=options["SUBSCRIPTION_COUNT_EVENTS"],
+        watchlist_events=options["WATCHLIST_EVENTS"],
     )
 
 

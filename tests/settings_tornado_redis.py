@@ -12,5 +12,7 @@ REALTIME_OPTIONS = {
         "KEY": "settings-key",
         "SECRET": "settings-secret",
         "CLIENT_EVENTS": True,
+        "SUBSCRIPTION_COUNT_EVENTS": True,
+        "WATCHLIST_EVENTS": True,
     }
 }

@@ -536,6 +536,27 @@ def test_server_accepts_signin(client: Client, ann: User, socket: PusherTestClie
     )
 
 
+def test_a_watchlist_signed_at_signin_is_watched_by_the_server(
+    client: Client, ann: User, registry: ChannelRegistry, credentials: Credentials
+) -> None:
+    registry.register_user(lambda user: Member(id=str(user.pk), watchlist=["bob"]))
+    config = ServerConfig(
+        app_id="1", key=credentials.key, secret=credentials.secret, watchlist_events=True
+    )
+    thread = ServerThread(config, lambda: InProcessBroker(InProcessExchange()))
+    socket = PusherTestClient(thread.ws_url, config)
+    try:
+        answer = client.post(USER_URL, {"socket_id": socket.socket_id}).json()
+        assert json.loads(answer["user_data"])["watchlist"] == ["bob"]
+        socket.send("pusher:signin", answer)
+        socket.expect("pusher:signin_success")
+        watched = json.loads(socket.expect("pusher_internal:watchlist_events")["data"])
+        assert watched == {"events": [{"name": "offline", "user_ids": ["bob"]}]}
+    finally:
+        socket.close()
+        thread.stop()
+
+
 def test_request_user_is_passed_unchanged(client: Client, registry: ChannelRegistry) -> None:
     seen: list[object] = []
     registry.register("private-seen", lambda user: seen.append(user) or True)

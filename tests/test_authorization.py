@@ -64,7 +64,32 @@ def test_member_is_validated_when_built(
 
 
 def test_member_at_the_limits_is_accepted() -> None:
-    Member(id="x" * 128, info="a" * 1022)
+    Member(id="x" * 128, info="a" * 1022, watchlist=[str(n) for n in range(100)])
+
+
+def test_a_watchlist_goes_in_the_user_data_only() -> None:
+    member = Member(id="7", info={"name": "Zoë"}, watchlist=["8", "9"])
+    assert member.watchlist == ("8", "9")
+    assert member.user_data() == '{"id":"7","user_info":{"name":"Zoë"},"watchlist":["8","9"]}'
+    assert member.channel_data() == '{"user_id":"7","user_info":{"name":"Zoë"}}'
+    assert Member(id="7", watchlist=[]).user_data() == '{"id":"7"}'
+
+
+@pytest.mark.parametrize(
+    ("watchlist", "error", "message"),
+    [
+        ("8", TypeError, "must be a list of user ids"),
+        ({"8"}, TypeError, "must be a list of user ids"),
+        ([8], ValueError, "holds 8; a user id is a string"),
+        (["ann smith"], ValueError, "holds 'ann smith'"),
+        ([str(n) for n in range(101)], ValueError, "101 user ids; the limit is 100"),
+    ],
+)
+def test_a_watchlist_is_user_ids_within_pushers_limit(
+    watchlist: Any, error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        Member(id="7", watchlist=watchlist)
 
 
 # Registration errors ----------------------------------------------------------------

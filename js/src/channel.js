@@ -21,8 +21,10 @@ import { POSITION_EVENT, RECOVERY_EVENT, formatPosition, parsePosition } from '.
  * argument (`metadata`) carries `user_id` for client events on presence channels.
  *
  * Events of its own: `pusher:subscription_succeeded` (data: `{}`, or the members on
- * presence channels) and `pusher:subscription_error` (data: the server's
- * `{type, error, status}`, or an {@link AuthError}).
+ * presence channels), `pusher:subscription_error` (data: the server's
+ * `{type, error, status}`, or an {@link AuthError}) and `pusher:subscription_count`
+ * (data: `{subscription_count}`, the channel's connections, sent when the app enables
+ * subscription counting; never on presence channels).
  *
  * Cache channels (`cache-`, `private-cache-`, `presence-cache-`), as pusher-js sees
  * them: right after `pusher:subscription_succeeded`, the channel's last event of the
@@ -55,6 +57,12 @@ export class Channel extends Emitter {
     this.name = name;
     /** True once the server confirmed the subscription on the current connection. */
     this.subscribed = false;
+    /**
+     * The channel's number of connections (on every server), as last told by
+     * `pusher:subscription_count`; null until then.
+     * @type {number|null}
+     */
+    this.subscriptionCount = null;
     /** @protected */
     this._subscriptions = subscriptions;
     /**
@@ -285,6 +293,7 @@ export class Channel extends Emitter {
         this._failed(frame.data);
         return;
       case 'pusher_internal:subscription_count':
+        if (frame.data && Number.isInteger(frame.data.subscription_count)) this.subscriptionCount = frame.data.subscription_count;
         this._emit('pusher:subscription_count', frame.data);
         return;
       case POSITION_EVENT:

@@ -30,9 +30,10 @@
  *
  * In short: `realtime.ready()`, `.state`, `.socketId`, `.bind('state_change' | 'connected'
  * | 'error', fn)`, `.subscribe(name)` → Channel (`bind`, `unbind`, `trigger`, `subscribed`,
- * `members` on presence channels), `.unsubscribe(name)`, `.signin()` → `realtime.user`,
- * `.fetch(url, init)` (adds X-Socket-ID and the CSRF header), `.disconnect()`,
- * `.connect()`; and `new DataMapper(items).bind(channel)`.
+ * `subscriptionCount`, `members` on presence channels), `.unsubscribe(name)`, `.signin()`
+ * → `realtime.user` (its `watchlist` emits `online` and `offline`), `.fetch(url, init)`
+ * (adds X-Socket-ID and the CSRF header), `.disconnect()`, `.connect()`; and
+ * `new DataMapper(items).bind(channel)`.
  *
  * Routers (django-realtime-core's `ModelRouter`s, at the URLs of `config.routers`), all
  * returning promises that reject with a `RouterError` (`status`, `message`, `errors` by

@@ -350,11 +350,12 @@ export class Realtime extends Emitter {
 
   /**
    * @private A frame that is not about the connection: the sign-in's answer, the
-   * user's events, or a channel's.
+   * user's watchlist or events, or a channel's.
    * @param {Frame} frame
    */
   _dispatch(frame) {
     if (frame.event === 'pusher:signin_success') this._signin.succeeded(frame.data);
+    else if (frame.event === 'pusher_internal:watchlist_events') this._signin.watchlistEvents(frame.data);
     else if (typeof frame.channel !== 'string') return;
     else if (frame.channel.startsWith(SERVER_TO_USER_PREFIX)) this._signin.deliver(frame);
     else this._subscriptions.route(frame);

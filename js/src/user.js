@@ -1,7 +1,7 @@
 /**
  * The signed-in user (`realtime.user`) and the sign-in: authorized by the
- * `userAuthentication` endpoint, repeated on every connection, and the events the
- * server sends to the user (Pusher's `#server-to-user-{id}`).
+ * `userAuthentication` endpoint, repeated on every connection, the events the
+ * server sends to the user (Pusher's `#server-to-user-{id}`) and its watchlist's.
  */
 
 import { authorize } from './auth.js';
@@ -20,6 +20,7 @@ import { SERVER_TO_USER_PREFIX, decodeData, isUserId } from './protocol.js';
  * server sends to this user (Pusher's `#server-to-user-{id}`) are emitted here.
  * Its own events: `pusher:signin_success` (data: the user data) and
  * `pusher:signin_error` (an {@link AuthError}, or the server's `pusher:error`).
+ * Who of the user data's `watchlist` is online arrives on {@link User#watchlist}.
  */
 export class User extends Emitter {
   constructor() {
@@ -41,6 +42,14 @@ export class User extends Emitter {
     this.data = null;
     /** Whether the server accepted the sign-in on the current connection. */
     this.signedIn = false;
+    /**
+     * Watchlist events, when the app enables them: bind `online` and `offline`, whose
+     * data is `{name, user_ids}`, as pusher-js's `pusher.user.watchlist`. After each
+     * sign-in the server says who of the watchlist is online and who is not, then
+     * each change.
+     * @type {Emitter}
+     */
+    this.watchlist = new Emitter();
   }
 
   /**
@@ -120,6 +129,17 @@ export class SignIn {
     Object.assign(this._user, { id: String(userData.id), info: userData.user_info === undefined ? null : userData.user_info, data: userData, signedIn: true });
     this._connection.send({ event: 'pusher:subscribe', data: { channel: SERVER_TO_USER_PREFIX + this._user.id } });
     this._user._emit('pusher:signin_success', userData);
+  }
+
+  /**
+   * `pusher_internal:watchlist_events`: each event on the user's watchlist, by name.
+   * @param {*} data `{events: [{name, user_ids}, ...]}`
+   */
+  watchlistEvents(data) {
+    const events = data && Array.isArray(data.events) ? data.events : [];
+    for (const event of events) {
+      if (event && typeof event.name === 'string') this._user.watchlist._emit(event.name, event);
+    }
   }
 
   /**

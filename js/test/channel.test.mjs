@@ -68,6 +68,19 @@ describe('Channel', () => {
     assert.equal(empty.channel.position, 'e:0');
   });
 
+  it('keeps the subscription count it was last told', () => {
+    const channel = new Channel('news', host({ recovers: false }));
+    assert.equal(channel.subscriptionCount, null);
+    const counts = [];
+    channel.bind('pusher:subscription_count', (data) => counts.push([data, channel.subscriptionCount]));
+    channel._handle({ event: 'pusher_internal:subscription_count', data: { subscription_count: 120 } });
+    channel._handle({ event: 'pusher_internal:subscription_count', data: { subscription_count: 'many' } });
+    assert.deepEqual(counts, [
+      [{ subscription_count: 120 }, 120],
+      [{ subscription_count: 'many' }, 120],
+    ]);
+  });
+
   it('moves its position with each event and drops what it has seen', () => {
     const { channel, events } = subscribed('news', 'e:4');
     assert.equal(channel.position, 'e:4');

@@ -22,10 +22,12 @@ const live: Promise<LiveList> = realtime.live('todo-item', { todo_list: 1 }, { k
 const mapper: DataMapper = new Realtime.DataMapper([]);
 mapper.bind(news);
 realtime.ready().then((connected) => connected.socketId?.toUpperCase());
+const count: number | null = news.subscriptionCount;
+realtime.signin().watchlist.bind('online', (event: { user_ids: string[] }) => event.user_ids);
 const caughtUp: Promise<CatchUpAnswer> = catchUp('news', { endpoint: '/realtime/history/' });
 // @ts-expect-error the parts the facade composes are private
 realtime._connection;
 // @ts-expect-error what the modules use among themselves is not declared
 news._handle;
 
-export { caughtUp, live, page, routed };
+export { caughtUp, count, live, page, routed };

@@ -81,6 +81,16 @@ describe('Realtime', () => {
     assert.deepEqual(notes, ['hi']);
   });
 
+  it("routes watchlist events, which name no channel, to realtime.user.watchlist", () => {
+    const realtime = client();
+    FakeSocket.last.establish();
+    const online = [];
+    realtime.user.watchlist.bind('online', (event) => online.push(event.user_ids));
+    const events = JSON.stringify({ events: [{ name: 'online', user_ids: ['5'] }] });
+    FakeSocket.last.receive({ event: 'pusher_internal:watchlist_events', data: events });
+    assert.deepEqual(online, [['5']]);
+  });
+
   it("fetch() goes through the configured fetch with the socket id", async () => {
     const seen = [];
     const realtime = client({ fetch: async (url, init) => { seen.push([url, init.headers.get('X-Socket-ID')]); return answer(200, {}); } });

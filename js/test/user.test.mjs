@@ -51,6 +51,19 @@ describe('SignIn', () => {
     assert.deepEqual(events.slice(1), [['note', 1]]);
   });
 
+  it("emits each watchlist event on user.watchlist, by name", () => {
+    const { flow, user, events } = signin();
+    const seen = [];
+    user.watchlist.bind('online', (event) => seen.push(event));
+    user.watchlist.bind('offline', (event) => seen.push(event));
+    flow.watchlistEvents({ events: [{ name: 'online', user_ids: ['1'] }, { name: 'offline', user_ids: ['2', '3'] }] });
+    flow.watchlistEvents({ events: 'garbled' });
+    flow.watchlistEvents(null);
+    flow.watchlistEvents({ events: [null, { user_ids: ['4'] }] });
+    assert.deepEqual(seen, [{ name: 'online', user_ids: ['1'] }, { name: 'offline', user_ids: ['2', '3'] }]);
+    assert.deepEqual(events, [], 'nothing on the user itself');
+  });
+
   it('reports a failed authorization, or a 4009 answering the sign-in', async () => {
     const refused = signin({ reply: () => answer(200, { auth: 'k:sig' }) });
     refused.flow.start();

@@ -66,6 +66,12 @@ class Capabilities:
     """Missed messages are replayed to a client that reconnects."""
     multi_process: bool
     """Publishes from one process reach sockets served by another."""
+    subscription_counts: bool
+    """Subscribers hear their channel's number of connections as it changes
+    (``pusher:subscription_count``), when the app enables it."""
+    watchlists: bool
+    """A signed-in user hears who of its watchlist comes online and goes offline
+    (watchlist events), when the app enables them."""
 
 
 class CheckStatus(enum.Enum):

@@ -287,7 +287,8 @@ class PusherBackend(Backend):
 
     @property
     def capabilities(self) -> Capabilities:
-        # Client events also need "Enable client events" in the app's dashboard settings.
+        # Client events, subscription counting and watchlist events are Pusher's own:
+        # each also needs its switch in the app's settings on Pusher's dashboard.
         return Capabilities(
             presence=True,
             client_events=True,
@@ -296,6 +297,8 @@ class PusherBackend(Backend):
             cache_channels=True,
             recovery=False,
             multi_process=True,
+            subscription_counts=True,
+            watchlists=True,
         )
 
     @property

@@ -93,8 +93,8 @@ _ORIGIN_RE = re.compile(r"\Ahttps?://[^/\s]+\Z")
 
 def server_options(allowed_origins: tuple[str, ...]) -> dict[str, Option]:
     """What the socket servers take from Django's settings besides the credentials:
-    ``ALLOWED_ORIGINS`` (default ``allowed_origins``), the connection caps and the
-    history kept for recovery."""
+    ``ALLOWED_ORIGINS`` (default ``allowed_origins``), the connection caps, the events
+    they send and the history kept for recovery."""
     return {
         "ALLOWED_ORIGINS": Option(
             "a list of origins ('https://example.com'), '*' for any or 'self' for the host "
@@ -136,6 +136,27 @@ def server_options(allowed_origins: tuple[str, ...]) -> dict[str, Option]:
             help="The kinds of lifecycle event the socket servers send, as the signals of "
             "``realtime_core.signals`` (in-process with ``memory``; as webhooks with "
             "``tornado_redis``, when ``WEBHOOK_URL`` is set).",
+        ),
+        "SUBSCRIPTION_COUNT_EVENTS": Option(
+            "True or False",
+            lambda value: isinstance(value, bool),
+            False,
+            help="The socket servers send the subscribers of every channel but presence ones "
+            "``pusher_internal:subscription_count`` when its number of connections changes "
+            "(pusher-js and realtime.js: ``pusher:subscription_count``), as Pusher does for "
+            "an app that enables subscription counting: after every change up to 100 "
+            "subscribers, at most every 5 seconds beyond, the last count always sent.",
+        ),
+        "WATCHLIST_EVENTS": Option(
+            "True or False",
+            lambda value: isinstance(value, bool),
+            False,
+            help="The socket servers tell a signed-in connection which users of the "
+            "``watchlist`` in its ``user_data`` (at most 100 user ids) are online, then "
+            "each change (``realtime.user.watchlist`` and pusher-js's "
+            "``pusher.user.watchlist``: ``online`` and ``offline``), as Pusher does for an "
+            "app that enables watchlist events. A user is online while signed in on at "
+            "least one connection.",
         ),
         **_history_options(),
     }
@@ -184,6 +205,8 @@ class SelfHostedBackend(Backend):
             cache_channels=True,
             recovery=True,
             multi_process=self.multi_process,
+            subscription_counts=True,
+            watchlists=True,
         )
 
     @property

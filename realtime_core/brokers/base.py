@@ -4,7 +4,8 @@ A socket server process starts its broker with a :data:`DeliveryHandler`, then s
 which channels it is interested in (:meth:`Broker.listen`); the broker calls the
 handler once per (message, channel) for those channels only. Presence members and
 subscription counts live in the broker too, so every server process sharing a
-broker sees the same members and counts.
+broker sees the same members and counts; so do the users signed in anywhere (who is
+online, for watchlist events) and the throttle of subscription count events.
 
 Two implementations: :class:`~realtime_core.brokers.in_process.InProcessBroker` (one
 process, the embedded default) and :class:`~realtime_core.brokers.redis.RedisBroker`
@@ -24,8 +25,9 @@ for every server sharing the broker, whatever the history's own size and age.
 
 import abc
 import dataclasses
+import enum
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import ClassVar
 
 from .. import frames
@@ -36,14 +38,18 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "CACHE_MISS_INTERVAL",
+    "DEFAULT_COUNT_THROTTLE",
     "Broker",
     "CachedEvent",
     "ConnectionCounter",
+    "CountAnnouncement",
+    "CountThrottle",
     "Delivery",
     "DeliveryHandler",
     "History",
     "LifecycleEvent",
     "LifecycleHandler",
+    "OnlineHandler",
     "PresenceFull",
     "PresenceJoin",
     "ResyncHandler",
@@ -77,7 +83,9 @@ TerminateHandler = Callable[[str], None]
 
 ResyncHandler = Callable[[], None]
 """Called when the broker may have missed deliveries (its link to the shared store was
-down): the server fills every listened channel's gap from :meth:`Broker.history`."""
+down): the server fills every listened channel's gap from :meth:`Broker.history`, and
+reads again who is online (:meth:`Broker.online_users`): ``online`` calls may have been
+missed too."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -115,6 +123,43 @@ ConnectionCounter = Callable[[], int]
 """Counts the server process's open connections; cheap, and safe to call from any
 thread. A broker reports the count to whoever inspects the servers sharing it (the
 backends' ``inspect()``): the Redis broker with each heartbeat."""
+
+
+OnlineHandler = Callable[[str, bool], None]
+"""Called on every server with a user id that came online (True: its first signed-in
+connection on any server, :meth:`Broker.count_sign_in`) or went offline (False: its
+last one is gone), in the order the broker decided them. The in-process broker calls it
+on the thread that signed in or out, like :data:`DeliveryHandler`."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class CountThrottle:
+    """How often a channel's subscribers are told its subscription count (Pusher's rule):
+    after every change while the channel has at most ``above`` connections, at most once
+    per ``interval`` seconds beyond that."""
+
+    above: int = 100
+    interval: float = 5.0
+
+    def __post_init__(self) -> None:
+        if self.above < 0 or self.interval <= 0:
+            raise ValueError(f"a count throttle needs above >= 0 and interval > 0, got {self}")
+
+
+DEFAULT_COUNT_THROTTLE = CountThrottle()
+"""Pusher's throttle of subscription count events."""
+
+
+class CountAnnouncement(enum.Enum):
+    """Why :meth:`Broker.announce_subscription_count` is called."""
+
+    CHANGED = "changed"
+    """The count changed: send it now unless throttled; throttled, it is owed."""
+    OWED = "owed"
+    """The wait a throttled count was given is over: send it if still owed (no other
+    server sent a newer one meanwhile), unless throttled again."""
+    FINAL = "final"
+    """The server that owes it is stopping: send an owed count now, throttled or not."""
 
 
 def occupancy_events(channel: str, before: int, after: int) -> list[LifecycleEvent]:
@@ -195,14 +240,16 @@ class Broker(abc.ABC):
         terminate: TerminateHandler,
         resync: ResyncHandler,
         lifecycle: LifecycleHandler | None = None,
+        *,
         connections: ConnectionCounter | None = None,
+        online: OnlineHandler | None = None,
     ) -> None:
         """Begin calling ``deliver`` for listened channels, ``terminate`` for user
         terminations requested anywhere, ``resync`` after deliveries may have been
-        missed and ``lifecycle`` for the occupancy and presence changes this process
-        made (or found, sweeping a dead server's); ``connections`` counts this
-        process's connections, for inspection. A server calls this once before
-        serving."""
+        missed, ``lifecycle`` for the occupancy and presence changes this process
+        made (or found, sweeping a dead server's) and ``online`` for the users who
+        came online or went offline anywhere; ``connections`` counts this process's
+        connections, for inspection. A server calls this once before serving."""
 
     @abc.abstractmethod
     async def history(self, channel: str, since: Position | None) -> History:
@@ -252,6 +299,38 @@ class Broker(abc.ABC):
     @abc.abstractmethod
     async def subscription_counts(self) -> dict[str, int]:
         """Occupied channels across every live server: name to number of connections."""
+
+    @abc.abstractmethod
+    async def announce_subscription_count(
+        self, channel: str, throttle: CountThrottle, why: CountAnnouncement
+    ) -> float | None:
+        """Send ``pusher_internal:subscription_count`` with ``channel``'s current count
+        across every server to its subscribers on every server, as ``throttle`` allows
+        (the throttle is shared by every server: one channel is told at most once per
+        interval, whichever servers changed its count).
+
+        Returns None when the count was sent or nothing is to be sent (the channel is
+        empty; ``why`` is not CHANGED and nothing is owed), else the seconds after
+        which to call again with OWED: the count is owed, and the last one must not
+        be lost. Raises when the backing store cannot be reached.
+        """
+
+    @abc.abstractmethod
+    async def count_sign_in(self, socket_id: str, user_id: str) -> None:
+        """Count ``socket_id`` as signed in as ``user_id`` (counting it twice is
+        harmless). The user's first signed-in connection on any server makes it online:
+        every server's ``online`` handler is told. What the backing store cannot take
+        now is written once it can (this never raises for an outage)."""
+
+    @abc.abstractmethod
+    async def count_sign_out(self, socket_id: str) -> None:
+        """Forget a signed-in connection; the user's last one on any server makes it
+        offline: every server's ``online`` handler is told. Like :meth:`count_sign_in`,
+        it never raises for an outage. Closing the broker signs out its connections."""
+
+    @abc.abstractmethod
+    async def online_users(self, user_ids: Collection[str]) -> set[str]:
+        """Those of ``user_ids`` signed in on at least one connection of any live server."""
 
     @abc.abstractmethod
     async def join_presence(

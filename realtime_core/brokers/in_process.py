@@ -1,10 +1,10 @@
 """Internal: the in-process broker: fan-out and shared state for the socket servers of one process.
 
 An :class:`InProcessExchange` holds everything (listeners, each channel's recent
-history, cache channels' last events, presence members, which servers are attached)
-behind one lock, so publishers on any thread and servers on their event loops share
-it; each socket server reaches it through its own :class:`InProcessBroker`. Nothing
-leaves the process: the ``memory`` backend publishes into one exchange per process
+history, cache channels' last events, presence members, signed-in users, which servers
+are attached) behind one lock, so publishers on any thread and servers on their event
+loops share it; each socket server reaches it through its own :class:`InProcessBroker`.
+Nothing leaves the process: the ``memory`` backend publishes into one exchange per process
 (:data:`realtime_core.backends.memory.exchange`) and ``realtime-server`` without Redis
 serves from its own.
 """
@@ -16,7 +16,7 @@ import threading
 import time
 import uuid
 from collections import defaultdict, deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 from .. import frames
@@ -29,11 +29,14 @@ from .base import (
     Broker,
     CachedEvent,
     ConnectionCounter,
+    CountAnnouncement,
+    CountThrottle,
     Delivery,
     DeliveryHandler,
     History,
     LifecycleEvent,
     LifecycleHandler,
+    OnlineHandler,
     PresenceFull,
     PresenceJoin,
     ResyncHandler,
@@ -67,6 +70,14 @@ class _Cached:
     expires: float
 
 
+@dataclasses.dataclass(slots=True)
+class _CountSent:
+    """When a channel's subscription count was last sent, and whether one is owed."""
+
+    at: float
+    owed: bool = False
+
+
 class InProcessExchange:
     """Thread-safe fan-out and shared state for everything in one process.
 
@@ -93,6 +104,11 @@ class InProcessExchange:
         # presence channel -> socket id -> user id, and user id -> (connections, info)
         self._sockets: dict[str, dict[str, str]] = defaultdict(dict)
         self._members: dict[str, dict[str, list[Any]]] = defaultdict(dict)
+        # signed-in socket id -> user id, and user id -> its signed-in connections
+        self._signed_in: dict[str, str] = {}
+        self._online: dict[str, int] = {}
+        # channel -> when its subscription count was last sent, and whether one is owed
+        self._count_sent: dict[str, _CountSent] = {}
 
     def send(self, messages: Sequence[Message]) -> None:
         """Deliver published messages to the listeners of their channels."""
@@ -238,8 +254,11 @@ class InProcessExchange:
                     self._totals[channel] = after
                 else:
                     self._totals.pop(channel, None)
+                    self._count_sent.pop(channel, None)
                 changes.append((channel, before, after))
             broker.counts.clear()
+            for socket_id in list(broker.signed_in):
+                self.count_sign_out(broker, socket_id)
             return changes
 
     def subscription_counts(self) -> dict[str, int]:
@@ -271,6 +290,7 @@ class InProcessExchange:
                 self._totals[channel] = after
             else:
                 self._totals.pop(channel, None)
+                self._count_sent.pop(channel, None)
             return before, after
 
     def join_presence(
@@ -316,6 +336,62 @@ class InProcessExchange:
         for broker in brokers:
             broker.terminated(user_id)
 
+    def announce_count(
+        self, channel: str, throttle: CountThrottle, why: CountAnnouncement
+    ) -> float | None:
+        """Send ``channel``'s subscription count to its listeners as ``throttle`` allows
+        (see :meth:`Broker.announce_subscription_count`)."""
+        with self._lock:
+            now = time.monotonic()
+            sent = self._count_sent.get(channel)
+            if why is not CountAnnouncement.CHANGED and not (sent and sent.owed):
+                return None
+            total = self._totals.get(channel, 0)
+            if total <= 0:
+                self._count_sent.pop(channel, None)
+                return None
+            wait = 0.0 if sent is None else sent.at + throttle.interval - now
+            throttled = total > throttle.above and wait > 0
+            if throttled and why is not CountAnnouncement.FINAL:
+                assert sent is not None
+                sent.owed = True
+                return wait
+            self._count_sent[channel] = _CountSent(now)
+            self._dispatch(Delivery(channel, frames.subscription_count(channel, total), ""))
+            return None
+
+    def count_sign_in(self, broker: "InProcessBroker", socket_id: str, user_id: str) -> None:
+        with self._lock:
+            if socket_id in self._signed_in:
+                return
+            self._signed_in[socket_id] = user_id
+            broker.signed_in.add(socket_id)
+            connections = self._online[user_id] = self._online.get(user_id, 0) + 1
+            if connections == 1:
+                self._tell_online(user_id, True)
+
+    def count_sign_out(self, broker: "InProcessBroker", socket_id: str) -> None:
+        with self._lock:
+            broker.signed_in.discard(socket_id)
+            user_id = self._signed_in.pop(socket_id, None)
+            if user_id is None:
+                return
+            connections = self._online[user_id] - 1
+            if connections > 0:
+                self._online[user_id] = connections
+                return
+            del self._online[user_id]
+            self._tell_online(user_id, False)
+
+    def online_users(self, user_ids: Collection[str]) -> set[str]:
+        with self._lock:
+            return {user_id for user_id in user_ids if user_id in self._online}
+
+    def _tell_online(self, user_id: str, online: bool) -> None:
+        """Tell every attached broker, under the lock: each sees the changes in one order."""
+        for broker in self._brokers:
+            broker.online_changed(user_id, online)
+
 
 class InProcessBroker(Broker):
     """One socket server's handle onto an :class:`InProcessExchange` (embedded mode)."""
@@ -330,6 +406,9 @@ class InProcessBroker(Broker):
         self._terminate: TerminateHandler | None = None
         self._listened: set[str] = set()
         self._presence: set[tuple[str, str]] = set()
+        self.signed_in: set[str] = set()
+        """The socket ids this server counted as signed in."""
+        self._online: OnlineHandler | None = None
 
     async def start(
         self,
@@ -337,11 +416,14 @@ class InProcessBroker(Broker):
         terminate: TerminateHandler,
         resync: ResyncHandler,
         lifecycle: LifecycleHandler | None = None,
+        *,
         connections: ConnectionCounter | None = None,
+        online: OnlineHandler | None = None,
     ) -> None:
         # Nothing in process is ever missed: resync is never needed.
         self._deliver, self._terminate, self._lifecycle = deliver, terminate, lifecycle
         self._connections = connections
+        self._online = online
         self.exchange.attach(self)
 
     def open_connections(self) -> int | None:
@@ -394,6 +476,20 @@ class InProcessBroker(Broker):
     async def subscription_counts(self) -> dict[str, int]:
         return self.exchange.subscription_counts()
 
+    async def announce_subscription_count(
+        self, channel: str, throttle: CountThrottle, why: CountAnnouncement
+    ) -> float | None:
+        return self.exchange.announce_count(channel, throttle, why)
+
+    async def count_sign_in(self, socket_id: str, user_id: str) -> None:
+        self.exchange.count_sign_in(self, socket_id, user_id)
+
+    async def count_sign_out(self, socket_id: str) -> None:
+        self.exchange.count_sign_out(self, socket_id)
+
+    async def online_users(self, user_ids: Collection[str]) -> set[str]:
+        return self.exchange.online_users(user_ids)
+
     async def join_presence(
         self, channel: str, socket_id: str, user_id: str, user_info: object, max_members: int
     ) -> PresenceJoin:
@@ -422,3 +518,12 @@ class InProcessBroker(Broker):
     def terminated(self, user_id: str) -> None:
         if self._terminate is not None:
             self._terminate(user_id)
+
+    def online_changed(self, user_id: str, online: bool) -> None:
+        """The exchange's word that ``user_id`` came online or went offline."""
+        if self._online is None:
+            return
+        try:
+            self._online(user_id, online)
+        except Exception:
+            logger.exception("The online handler failed on %r", user_id)

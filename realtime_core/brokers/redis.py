@@ -9,8 +9,9 @@ listen to, plus the app's control channel (user terminations).
 Presence members and subscription counts live in Redis, changed atomically by scripts.
 Every server is a *node* that heartbeats into a sorted set; on each heartbeat it sweeps
 nodes silent for longer than ``node_timeout``, removing their presence members (the
-channels get ``member_removed``) and counts. So the members of a server killed without
-warning disappear within ``node_timeout + heartbeat_interval``.
+channels get ``member_removed``), counts and signed-in connections (their users go
+offline). So the members of a server killed without warning disappear within
+``node_timeout + heartbeat_interval``.
 
 Redis outages never stop the server: the pub/sub connection reconnects with backoff
 and re-subscribes every listened channel, then asks the server to fill what it missed
@@ -28,7 +29,7 @@ import json
 import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from redis.asyncio.retry import Retry
@@ -42,10 +43,13 @@ from .base import (
     Broker,
     CachedEvent,
     ConnectionCounter,
+    CountAnnouncement,
+    CountThrottle,
     DeliveryHandler,
     History,
     LifecycleEvent,
     LifecycleHandler,
+    OnlineHandler,
     PresenceFull,
     PresenceJoin,
     ResyncHandler,
@@ -55,16 +59,21 @@ from .base import (
 from .redis_pubsub import REDIS_ERRORS, Subscriber
 from .redis_schema import (
     CACHED_EVENT_SCRIPT,
+    COUNT_EVENT_SCRIPT,
     COUNTS_SCRIPT,
     DEFAULT_KEY_PREFIX,
     FORGET_NODE_SCRIPT,
+    FORGET_SIGNINS_SCRIPT,
     HEARTBEAT_SCRIPT,
     HISTORY_SCRIPT,
     JOIN_SCRIPT,
     LEAVE_SCRIPT,
     LIVE_NODES_SCRIPT,
     PUBLISH_SCRIPT,
+    SIGN_IN_SCRIPT,
+    SIGN_OUT_SCRIPT,
     RedisKeys,
+    count_event_arguments,
     decode_control,
     decode_delivery,
     encode_delivery,
@@ -83,7 +92,8 @@ __all__ = ["RedisBroker"]
 logger = logging.getLogger(__name__)
 
 _FORGET_CHUNK = 500
-"""Presence entries removed per script call when a node is forgotten."""
+"""Presence entries (or signed-in connections) removed per script call when a node is
+forgotten."""
 
 
 class _Membership(NamedTuple):
@@ -153,9 +163,14 @@ class RedisBroker(Broker):
         self._live_nodes = self._redis.register_script(LIVE_NODES_SCRIPT)
         self._forget = self._redis.register_script(FORGET_NODE_SCRIPT)
         self._counts_script = self._redis.register_script(COUNTS_SCRIPT)
+        self._count_event = self._redis.register_script(COUNT_EVENT_SCRIPT)
+        self._sign_in = self._redis.register_script(SIGN_IN_SCRIPT)
+        self._sign_out = self._redis.register_script(SIGN_OUT_SCRIPT)
+        self._forget_signins_script = self._redis.register_script(FORGET_SIGNINS_SCRIPT)
         self._control = self.keys.control.encode()
         self._channel_key_start = len(self.keys.channel(""))
         self._node_presence = self.keys.node_presence(self.node_id)
+        self._node_signins = self.keys.node_signins(self.node_id)
         self._subscriber = Subscriber(
             self._redis,
             url=self.url,
@@ -170,6 +185,7 @@ class RedisBroker(Broker):
         self._terminate: TerminateHandler | None = None
         self._resync: ResyncHandler | None = None
         self._connections: ConnectionCounter | None = None
+        self._online: OnlineHandler | None = None
         self._heartbeats: asyncio.Task[None] | None = None
         self._closed = False
         self._registered = False
@@ -185,6 +201,10 @@ class RedisBroker(Broker):
         self._counts_version = 0
         self._counts_written = 0
         self._counts_writer: asyncio.Task[None] | None = None
+        # Signed-in connections (socket id -> user id), and those Redis has not taken yet.
+        self._signins: dict[str, str] = {}
+        self._unwritten_signins: set[str] = set()
+        self._unfinished_signouts: set[str] = set()
 
     # Lifecycle ------------------------------------------------------------------------
 
@@ -194,12 +214,14 @@ class RedisBroker(Broker):
         terminate: TerminateHandler,
         resync: ResyncHandler,
         lifecycle: LifecycleHandler | None = None,
+        *,
         connections: ConnectionCounter | None = None,
+        online: OnlineHandler | None = None,
     ) -> None:
         if self._deliver is not None or self._closed:
             raise RuntimeError("a RedisBroker is started once")
         self._deliver, self._terminate, self._resync = deliver, terminate, resync
-        self._lifecycle, self._connections = lifecycle, connections
+        self._lifecycle, self._connections, self._online = lifecycle, connections, online
         await self._subscriber.start()
         await self._heartbeat_now()
         self._heartbeats = asyncio.create_task(self._beat_forever(), name="redis-heartbeat")
@@ -290,6 +312,8 @@ class RedisBroker(Broker):
             command, argument = decode_control(data)
             if command == "terminate" and self._terminate is not None:
                 self._terminate(argument)
+            elif command in ("online", "offline") and self._online is not None:
+                self._online(argument, command == "online")
         elif self._deliver is not None:
             channel = key[self._channel_key_start :].decode()
             self._deliver(decode_delivery(channel, data))
@@ -349,11 +373,86 @@ class RedisBroker(Broker):
         self._counts_written = max(self._counts_written, version)
         self._report_counts(changed)
 
+    async def announce_subscription_count(
+        self, channel: str, throttle: CountThrottle, why: CountAnnouncement
+    ) -> float | None:
+        keys, arguments = count_event_arguments(self.keys, channel, throttle, why)
+        wait_ms = await self._count_event(keys=keys, args=arguments)
+        return None if wait_ms < 0 else wait_ms / 1000
+
     def _report_counts(self, changed: Sequence[Any]) -> None:
         """Report a counts script's ``{channel, total before, total after, ...}``."""
         for index in range(0, len(changed), 3):
             channel, before, after = changed[index : index + 3]
             self.report(occupancy_events(channel.decode(), int(before), int(after)))
+
+    # Signed-in users ------------------------------------------------------------------
+
+    async def count_sign_in(self, socket_id: str, user_id: str) -> None:
+        """Count the sign-in in Redis; while Redis cannot be reached, the next heartbeat
+        does (the user may look offline meanwhile)."""
+        self._signins[socket_id] = user_id
+        self._unfinished_signouts.discard(socket_id)
+        try:
+            await self._write_sign_in(socket_id, user_id)
+        except REDIS_ERRORS as exc:
+            self._unwritten_signins.add(socket_id)
+            logger.debug("Counting a sign-in failed (%s); retried later", exc)
+
+    async def count_sign_out(self, socket_id: str) -> None:
+        """Withdraw the sign-in from Redis; while Redis cannot be reached, the next
+        heartbeat does."""
+        self._signins.pop(socket_id, None)
+        self._unwritten_signins.discard(socket_id)
+        try:
+            await self._write_sign_out(socket_id)
+        except REDIS_ERRORS as exc:
+            self._unfinished_signouts.add(socket_id)
+            logger.debug("Withdrawing a sign-in failed (%s); retried later", exc)
+
+    async def online_users(self, user_ids: Collection[str]) -> set[str]:
+        wanted = list(dict.fromkeys(user_ids))
+        if not wanted:
+            return set()
+        counts = await self._redis.hmget(self.keys.online, wanted)
+        return {
+            user_id
+            for user_id, count in zip(wanted, counts, strict=True)
+            if count is not None and int(count) > 0
+        }
+
+    async def _write_sign_in(self, socket_id: str, user_id: str) -> None:
+        keys = [self._node_signins, self.keys.online]
+        await self._sign_in(keys=keys, args=[socket_id, user_id, self.keys.control])
+
+    async def _write_sign_out(self, socket_id: str) -> None:
+        keys = [self._node_signins, self.keys.online]
+        await self._sign_out(keys=keys, args=[socket_id, self.keys.control])
+
+    async def _finish_signins(self) -> None:
+        """Write what an outage held back: sign-ins first, then sign-outs."""
+        for socket_id in list(self._unwritten_signins):
+            user_id = self._signins.get(socket_id)
+            if user_id is not None:
+                await self._write_sign_in(socket_id, user_id)
+            self._unwritten_signins.discard(socket_id)
+        for socket_id in list(self._unfinished_signouts):
+            await self._write_sign_out(socket_id)
+            self._unfinished_signouts.discard(socket_id)
+
+    async def _forget_signins(self, node_id: str, *, check_alive: bool) -> bool:
+        """Sign out every connection a node signed in (their users may go offline);
+        False when the node turned out alive (only with ``check_alive``)."""
+        node_signins = self.keys.node_signins(node_id)
+        found = await self._redis.hkeys(node_signins)
+        sockets = sorted(key if isinstance(key, str) else key.decode() for key in found)
+        keys = [self.keys.nodes, node_signins, self.keys.online]
+        for start in range(0, len(sockets), _FORGET_CHUNK):
+            timeout = self._node_timeout_ms if check_alive else ""
+            args = [node_id, timeout, self.keys.control, *sockets[start : start + _FORGET_CHUNK]]
+            if await self._forget_signins_script(keys=keys, args=args) == -1:
+                return False
+        return True
 
     # Presence -------------------------------------------------------------------------
 
@@ -462,6 +561,7 @@ class RedisBroker(Broker):
         elif self._dirty_counts or self._rewrite_counts:  # left over by a failed write
             await self._sync_counts()
         await self._finish_leaves()
+        await self._finish_signins()
         for node_id in dead:
             await self._forget_node(node_id.decode(), check_alive=True)
 
@@ -481,11 +581,16 @@ class RedisBroker(Broker):
                 await self.publish_frame(channel, frame, except_socket_id=socket_id)
         self._rewrite_counts = True
         await self._sync_counts()
+        for socket_id, user_id in list(self._signins.items()):
+            await self._write_sign_in(socket_id, user_id)
 
     async def _forget_node(self, node_id: str, *, check_alive: bool) -> int:
-        """Remove a node's presence entries, telling their channels about users gone, then
-        (once it has none) the node. Returns 1 when forgotten, 0 when entries remain,
-        -1 when the node turned out alive (only with ``check_alive``)."""
+        """Remove a node's signed-in connections and presence entries, telling their
+        channels about users gone, then (once it has none) the node. Returns 1 when
+        forgotten, 0 when entries remain, -1 when the node turned out alive (only with
+        ``check_alive``)."""
+        if not await self._forget_signins(node_id, check_alive=check_alive):
+            return -1
         node_presence = self.keys.node_presence(node_id)
         entries = sorted(map(parse_presence_entry, await self._redis.smembers(node_presence)))
         status = 0

@@ -20,7 +20,10 @@ apps and deployments can share one Redis::
                                  CACHE_MISS_INTERVAL (one report per interval, cluster-wide)
     {p}channel:{channel}         pub/sub: ``{position}\\n{except_socket_id}\\n{frame}``
                                  (empty position for presence changes and client events)
-    {p}control                   pub/sub: ``terminate\\n{user_id}``
+    {p}control                   pub/sub: ``terminate\\n{user_id}``, and ``online\\n{user_id}``
+                                 / ``offline\\n{user_id}`` when a user's first signed-in
+                                 connection opens or its last one closes (published by
+                                 :data:`SIGN_IN_SCRIPT` and the scripts signing out)
     {p}nodes                     sorted set: server node id -> last heartbeat (Redis time, ms)
     {p}node:{id}:presence        set of ``{socket_id}\\n{channel}``: the node's presence entries
     {p}node:{id}:subscriptions   hash: channel -> the node's connections subscribed to it
@@ -33,6 +36,12 @@ apps and deployments can share one Redis::
     {p}presence:{channel}:sockets  hash: socket id -> user id
     {p}presence:{channel}:users    hash: user id -> that user's connections in the channel
     {p}presence:{channel}:info     hash: user id -> user info as JSON
+    {p}node:{id}:signins         hash: socket id -> user id: the node's signed-in connections
+    {p}online                    hash: user id -> its signed-in connections on every node
+                                 (the sum of the nodes' hashes, changed with them)
+    {p}subscription-count:{channel}  hash: ``at`` when the channel's count was last sent
+                                 (Redis time, ms), ``owed`` 1 while a throttled one is due;
+                                 expires a minute after the throttle's interval
 
 Channel names cannot contain ``:`` or newlines, so keys and payloads are unambiguous.
 Times come from Redis (``TIME``), never from the servers' clocks. The scripts never
@@ -48,20 +57,25 @@ from .. import frames
 from ..messages import Message
 from ..positions import HistoryLimits, Position, new_epoch
 from ..protocol import CACHE_TTL, is_cache_channel
-from .base import CachedEvent, Delivery, History
+from .base import CachedEvent, CountAnnouncement, CountThrottle, Delivery, History
 
 __all__ = [
     "CACHED_EVENT_SCRIPT",
     "COUNTS_SCRIPT",
+    "COUNT_EVENT_SCRIPT",
     "DEFAULT_KEY_PREFIX",
     "FORGET_NODE_SCRIPT",
+    "FORGET_SIGNINS_SCRIPT",
     "HEARTBEAT_SCRIPT",
     "HISTORY_SCRIPT",
     "JOIN_SCRIPT",
     "LEAVE_SCRIPT",
     "LIVE_NODES_SCRIPT",
     "PUBLISH_SCRIPT",
+    "SIGN_IN_SCRIPT",
+    "SIGN_OUT_SCRIPT",
     "RedisKeys",
+    "count_event_arguments",
     "decode_control",
     "decode_delivery",
     "encode_delivery",
@@ -124,6 +138,17 @@ class RedisKeys:
     @property
     def occupancy(self) -> str:
         return f"{self.base}occupancy"
+
+    def node_signins(self, node_id: str) -> str:
+        return f"{self.base}node:{node_id}:signins"
+
+    @property
+    def online(self) -> str:
+        return f"{self.base}online"
+
+    def subscription_count(self, channel: str) -> str:
+        """When ``channel``'s subscription count was last sent (the throttle's state)."""
+        return f"{self.base}subscription-count:{channel}"
 
     def presence(self, channel: str) -> tuple[str, str, str]:
         """The ``sockets``, ``users`` and ``info`` hashes of a presence channel."""
@@ -191,6 +216,24 @@ def publish_arguments(
                 CACHE_TTL if cached else 0,
             )
     return script_keys, arguments
+
+
+def count_event_arguments(
+    keys: RedisKeys, channel: str, throttle: CountThrottle, why: CountAnnouncement
+) -> tuple[list[str], list[str | int | bytes]]:
+    """``KEYS`` and ``ARGV`` of a :data:`COUNT_EVENT_SCRIPT` call."""
+    before, after = frames.subscription_count_parts(channel)
+    interval_ms = max(1, round(throttle.interval * 1000))
+    arguments: list[str | int | bytes] = [
+        channel,
+        throttle.above,
+        interval_ms,
+        why.value,
+        keys.channel(channel),
+        before,
+        after,
+    ]
+    return [keys.occupancy, keys.subscription_count(channel)], arguments
 
 
 def history_arguments(
@@ -477,5 +520,87 @@ end
 redis.call('DEL', KEYS[3])
 redis.call('ZREM', KEYS[1], ARGV[1])
 return {1, gone, changed}
+"""
+)
+
+COUNT_EVENT_SCRIPT = (
+    _NOW_MS
+    + """
+-- KEYS: the occupancy hash, the channel's subscription-count hash.
+-- ARGV: channel, the throttle's subscriber threshold and interval (ms), why ('changed',
+-- 'owed' or 'final'), the channel's pub/sub channel, the frame before and after the count.
+-- Publishes pusher_internal:subscription_count with the channel's total unless the
+-- throttle holds it back: then it is owed, and the reply is the wait (ms) before it may go.
+-- Returns -1 when sent or when there is nothing to send.
+local why = ARGV[4]
+local owed = redis.call('HGET', KEYS[2], 'owed') == '1'
+if why ~= 'changed' and not owed then return -1 end
+local total = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
+if total <= 0 then
+  redis.call('DEL', KEYS[2])
+  return -1
+end
+local now = now_ms()
+local interval = tonumber(ARGV[3])
+local at = tonumber(redis.call('HGET', KEYS[2], 'at') or '')
+local keep = interval + 60000
+if why ~= 'final' and at and total > tonumber(ARGV[2]) and now - at < interval then
+  redis.call('HSET', KEYS[2], 'owed', 1)
+  redis.call('PEXPIRE', KEYS[2], keep)
+  return at + interval - now
+end
+redis.call('HSET', KEYS[2], 'at', now, 'owed', 0)
+redis.call('PEXPIRE', KEYS[2], keep)
+redis.call('PUBLISH', ARGV[5], '\\n\\n' .. ARGV[6] .. total .. ARGV[7])
+return -1
+"""
+)
+
+# Forgets one signed-in connection of a node; when it was its user's last one on every
+# node, the user is offline: published on the control channel. Returns the user id then,
+# false otherwise (and when the socket was not signed in).
+_SIGN_OUT = """
+local function sign_out(signins, online, control, socket_id)
+  local user = redis.call('HGET', signins, socket_id)
+  if not user then return false end
+  redis.call('HDEL', signins, socket_id)
+  if redis.call('HINCRBY', online, user, -1) > 0 then return false end
+  redis.call('HDEL', online, user)
+  redis.call('PUBLISH', control, 'offline\\n' .. user)
+  return user
+end
+"""
+
+SIGN_IN_SCRIPT = """
+-- KEYS: the node's signins hash, the online hash. ARGV: socket id, user id, control channel.
+-- Returns 1 when this made the user online (then published on the control channel).
+if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
+if redis.call('HINCRBY', KEYS[2], ARGV[2], 1) > 1 then return 0 end
+redis.call('PUBLISH', ARGV[3], 'online\\n' .. ARGV[2])
+return 1
+"""
+
+SIGN_OUT_SCRIPT = (
+    _SIGN_OUT
+    + """
+-- KEYS: the node's signins hash, the online hash. ARGV: socket id, control channel.
+return sign_out(KEYS[1], KEYS[2], ARGV[2], ARGV[1])
+"""
+)
+
+FORGET_SIGNINS_SCRIPT = (
+    _NOW_MS
+    + _SIGN_OUT
+    + """
+-- KEYS: nodes, the node's signins hash, the online hash.
+-- ARGV: node id, node timeout in ms ('' to forget them even if alive), control channel,
+-- then socket ids.
+-- Returns -1 if the node is alive after all, else its signed-in connections left.
+if ARGV[2] ~= '' then
+  local seen = redis.call('ZSCORE', KEYS[1], ARGV[1])
+  if seen and tonumber(seen) >= now_ms() - tonumber(ARGV[2]) then return -1 end
+end
+for i = 4, #ARGV do sign_out(KEYS[2], KEYS[3], ARGV[3], ARGV[i]) end
+return redis.call('HLEN', KEYS[2])
 """
 )

@@ -6,7 +6,9 @@ What the project relies on is read from the project itself, never guessed:
   channel authorization (``realtime.py``), ``presence-...``, ``private-encrypted-...``
   and those with a cache prefix (``private-cache-...``, ``presence-cache-...``,
   ``private-encrypted-cache-...``);
-* client events: ``CLIENT_EVENTS = True`` in the configured backend's options;
+* client events, subscription count events and watchlist events: ``CLIENT_EVENTS``,
+  ``SUBSCRIPTION_COUNT_EVENTS`` and ``WATCHLIST_EVENTS`` set to True in the configured
+  backend's options (on Pusher, each is a switch of the app's dashboard instead);
 * before a switch (``--backend`` names another backend than ``REALTIME_BACKEND``): the
   other capabilities of the configured backend (signin, recovery, multi-process
   delivery, cache channels: public ``cache-`` channels need no pattern), which the
@@ -34,8 +36,41 @@ CAPABILITY_NAMES = {
     "cache_channels": "cache channels (the last event replayed to new subscribers)",
     "recovery": "recovery (missed events replayed after a reconnect)",
     "multi_process": "multi-process delivery (publishes from any process reach the sockets)",
+    "subscription_counts": "subscription count events (pusher:subscription_count)",
+    "watchlists": "watchlist events (who of a signed-in user's watchlist is online)",
 }
-DECLARED_BY_THE_PROJECT = {"presence", "encrypted_channels", "client_events"}
+
+
+@dataclasses.dataclass(frozen=True)
+class _Switch:
+    """A capability the app turns on: an option of the self-hosted backends, a switch of
+    the app's settings on Pusher."""
+
+    option: str
+    what: str
+    enable_elsewhere: str
+    """The hint for a backend whose switch is outside Django's settings."""
+
+
+SWITCHES = {
+    "client_events": _Switch(
+        "CLIENT_EVENTS",
+        "client events",
+        "Enable client events for the app (Pusher: the app's settings).",
+    ),
+    "subscription_counts": _Switch(
+        "SUBSCRIPTION_COUNT_EVENTS",
+        "subscription count events",
+        "Enable subscription counting for the app (Pusher: the app's settings).",
+    ),
+    "watchlists": _Switch(
+        "WATCHLIST_EVENTS",
+        "watchlist events",
+        "Enable watchlist events for the app (Pusher: the app's settings).",
+    ),
+}
+"""By capability name."""
+DECLARED_BY_THE_PROJECT = {"presence", "encrypted_channels", *SWITCHES}
 """Capabilities the project uses only by declaring it (channel patterns, options): that
 the configured backend offers one says nothing about its use."""
 
@@ -55,7 +90,7 @@ def compatibility(
         for capability, reasons in needs.items()
         if not getattr(backend.capabilities, capability)
     ]
-    gaps += _client_events_gaps(backend, needs)
+    gaps += _switch_gaps(backend, needs)
     gaps += _encryption_gaps(backend, needs)
     if configured is not None:
         gaps += _limit_gaps(backend, configured)
@@ -90,10 +125,11 @@ def _needs(configured: Backend | None, registry: ChannelRegistry) -> dict[str, l
                 needs.setdefault(field.name, []).append(
                     f"{configured.name!r} (REALTIME_BACKEND) delivers it today"
                 )
-        if configured.options.get("CLIENT_EVENTS") is True:
-            needs.setdefault("client_events", []).append(
-                f"REALTIME_OPTIONS[{configured.name!r}]['CLIENT_EVENTS'] enables them today"
-            )
+        for capability, switch in SWITCHES.items():
+            if configured.options.get(switch.option) is True:
+                needs.setdefault(capability, []).append(
+                    f"REALTIME_OPTIONS[{configured.name!r}][{switch.option!r}] enables them today"
+                )
     return needs
 
 
@@ -103,21 +139,24 @@ def _gap(backend: Backend, capability: str, reasons: list[str]) -> tuple[str, st
     return detail, f"Keep a backend with {what}, or stop relying on it first."
 
 
-def _client_events_gaps(backend: Backend, needs: dict[str, list[str]]) -> list[tuple[str, str]]:
-    """Client events the configured backend accepts but the checked one would refuse."""
-    if "client_events" not in needs or not backend.capabilities.client_events:
-        return []
-    settings = f"REALTIME_OPTIONS[{backend.name!r}]"
-    if "CLIENT_EVENTS" not in backend.options:
-        detail = (
-            f"the project uses client events; {backend.name!r} enables them outside Django's "
-            "settings, which this check cannot see"
-        )
-        return [(detail, "Enable client events for the app (Pusher: the app's settings).")]
-    if backend.options["CLIENT_EVENTS"] is not True:
-        detail = f"the project uses client events, but {settings}['CLIENT_EVENTS'] is False"
-        return [(detail, f"Set {settings}['CLIENT_EVENTS'] = True.")]
-    return []
+def _switch_gaps(backend: Backend, needs: dict[str, list[str]]) -> list[tuple[str, str]]:
+    """What the configured backend has switched on but the checked one has off (or
+    switches outside Django's settings)."""
+    gaps = []
+    for capability, switch in SWITCHES.items():
+        if capability not in needs or not getattr(backend.capabilities, capability):
+            continue
+        settings = f"REALTIME_OPTIONS[{backend.name!r}]"
+        if switch.option not in backend.options:
+            detail = (
+                f"the project uses {switch.what}; {backend.name!r} enables them outside "
+                "Django's settings, which this check cannot see"
+            )
+            gaps.append((detail, switch.enable_elsewhere))
+        elif backend.options[switch.option] is not True:
+            detail = f"the project uses {switch.what}, but {settings}[{switch.option!r}] is False"
+            gaps.append((detail, f"Set {settings}[{switch.option!r}] = True."))
+    return gaps
 
 
 def _encryption_gaps(backend: Backend, needs: dict[str, list[str]]) -> list[tuple[str, str]]:

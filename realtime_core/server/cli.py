@@ -2,7 +2,8 @@
 
 Every option can also come from the environment (``REALTIME_APP_ID``, ``REALTIME_KEY``,
 ``REALTIME_SECRET``, ``REALTIME_REDIS_URL``, ``REALTIME_HOST``, ``REALTIME_PORT``,
-``REALTIME_CLIENT_EVENTS``), so a container needs no arguments. With a Redis URL,
+``REALTIME_CLIENT_EVENTS``, ``REALTIME_SUBSCRIPTION_COUNT_EVENTS``,
+``REALTIME_WATCHLIST_EVENTS``...), so a container needs no arguments. With a Redis URL,
 any number of these processes serve one app together; without one, a single
 process serves it from memory.
 """
@@ -29,6 +30,11 @@ __all__ = ["main"]
 
 def _env(name: str, default: str | None = None) -> str | None:
     return os.environ.get(f"REALTIME_{name}", default)
+
+
+def _flag(name: str) -> bool:
+    """A switch from the environment: ``1``, ``true`` or ``yes`` turn it on."""
+    return _env(name, "") in {"1", "true", "yes"}
 
 
 def _optional_int(name: str) -> int | None:
@@ -78,8 +84,24 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--client-events",
         action="store_true",
-        default=_env("CLIENT_EVENTS", "") in {"1", "true", "yes"},
+        default=_flag("CLIENT_EVENTS"),
         help="accept client- events on private and presence channels (REALTIME_CLIENT_EVENTS)",
+    )
+    parser.add_argument(
+        "--subscription-count-events",
+        action="store_true",
+        default=_flag("SUBSCRIPTION_COUNT_EVENTS"),
+        help="send subscribers pusher_internal:subscription_count when their channel's count "
+        "changes, as Pusher does when an app enables it; presence channels excepted "
+        "(REALTIME_SUBSCRIPTION_COUNT_EVENTS; the same on every server)",
+    )
+    parser.add_argument(
+        "--watchlist-events",
+        action="store_true",
+        default=_flag("WATCHLIST_EVENTS"),
+        help="tell signed-in connections who of their user_data watchlist is online, as "
+        "Pusher does when an app enables it (REALTIME_WATCHLIST_EVENTS; the same on every "
+        "server)",
     )
     parser.add_argument(
         "--allowed-origin",
@@ -152,6 +174,8 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
             key=args.key,
             secret=args.secret,
             client_events=args.client_events,
+            subscription_count_events=args.subscription_count_events,
+            watchlist_events=args.watchlist_events,
             allowed_origins=tuple(args.allowed_origins or ("*",)),
             max_connections=args.max_connections,
             max_connections_per_address=args.max_connections_per_address,

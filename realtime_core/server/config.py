@@ -2,6 +2,7 @@
 
 import dataclasses
 
+from ..brokers.base import DEFAULT_COUNT_THROTTLE, CountThrottle
 from ..protocol import APP_ID_RE, DEFAULT_LIMITS, DEFAULT_WEBHOOK_EVENTS, WEBHOOK_EVENTS, Limits
 
 __all__ = ["ServerConfig"]
@@ -65,6 +66,19 @@ class ServerConfig:
     broker_ping_interval: float = 5.0
     """Seconds between pings of the broker, whose round trip ``/metrics`` reports; an
     outage is noticed within this even when no request comes."""
+    subscription_count_events: bool = False
+    """Send the subscribers of every channel but presence ones
+    ``pusher_internal:subscription_count`` when its count changes, on any server (Pusher's
+    subscription counting, which an app turns on)."""
+    subscription_count_throttle: CountThrottle = DEFAULT_COUNT_THROTTLE
+    """How often: after every change up to ``above`` subscribers, at most once per
+    ``interval`` seconds beyond (Pusher's 100 and 5 s); shared by every server."""
+    watchlist_events: bool = False
+    """Tell a signed-in connection who of its ``user_data`` watchlist is online, and
+    each change (Pusher's watchlist events, which an app turns on)."""
+    max_watchlist_size: int = 100
+    """User ids of a watchlist that are watched; past it the first ones are kept and the
+    client gets ``pusher:error`` 4302."""
 
     def __post_init__(self) -> None:
         if not APP_ID_RE.match(self.app_id):
@@ -95,3 +109,5 @@ class ServerConfig:
             raise ValueError("header_timeout and body_timeout must be positive")
         if self.broker_ping_interval <= 0:
             raise ValueError("broker_ping_interval must be positive")
+        if self.max_watchlist_size < 1:
+            raise ValueError(f"max_watchlist_size must be positive, got {self.max_watchlist_size}")

@@ -38,8 +38,10 @@ from .session import Session, new_socket_id
 from .subscriptions import (
     SignInRefused,
     SubscriptionRefused,
+    Watchlist,
     authorize_sign_in,
     authorize_subscription,
+    watchlist_of,
 )
 from .tornado_internals import (
     NoticeBeforeTooBig,
@@ -418,8 +420,11 @@ class PusherConnection(MaskedErrorLog, WebSocketHandler):
 
     async def _sign_in(self, data: Any) -> None:
         session = self.session
+        watchlist: Watchlist | None = None
         try:
             user_id, user_data = authorize_sign_in(self.config, session, data)
+            if self.config.watchlist_events:
+                watchlist = watchlist_of(self.config, user_data)
         except SignInRefused as refused:
             self.send_error_frame(ErrorCode.UNAUTHORIZED, str(refused))
             return
@@ -430,6 +435,19 @@ class PusherConnection(MaskedErrorLog, WebSocketHandler):
                 session.sign_out()
                 raise
         self.send(frames.signin_success(data["user_data"]))
+        if watchlist is not None:
+            self._watch(watchlist)
+
+    def _watch(self, watchlist: Watchlist) -> None:
+        """Watch a signed-in user's watchlist, saying so when it was cut to the limit."""
+        kept = len(watchlist.user_ids)
+        if watchlist.listed > kept:
+            message = (
+                f"Watchlist limit exceeded: only the first {kept} of its {watchlist.listed} "
+                "user ids are watched"
+            )
+            self.send_error_frame(ErrorCode.WATCHLIST_LIMIT, message)
+        self.hub.watch(self, watchlist.user_ids)
 
     async def _client_event(self, event: str, channel: Any, data: Any) -> None:
         self._event_window = count_event(self._event_window, time.monotonic())

@@ -4,7 +4,9 @@ The hub turns broker deliveries into frames on sockets: a delivery for a channel
 reaches that channel's local subscribers (``#server-to-user-`` channels reach every
 connection signed in as that user) except the excluded socket. It tells the broker
 which channels this process is interested in, keeps the subscription counts the
-HTTP API reports, and pings idle connections.
+HTTP API reports, and pings idle connections. When the app enables them, it announces
+subscription counts (:mod:`.subscription_counts`) and tells signed-in connections who
+of their watchlist is online (:mod:`.watchlists`).
 
 Nothing published is lost or doubled between the broker and the sockets: the hub
 knows the last position it delivered on each listened channel, drops a delivery it
@@ -20,7 +22,7 @@ import dataclasses
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
 
 from .. import frames
@@ -35,6 +37,8 @@ from .log_budget import LogBudget
 from .outage import OutageLog
 from .stats import Stats
 from .subscriber import Subscriber
+from .subscription_counts import SubscriptionCounts
+from .watchlists import Watchlists
 
 __all__ = ["Hub"]
 
@@ -81,6 +85,15 @@ class Hub:
         """Where lifecycle events go (webhooks, in-process signals); None: nowhere."""
         self.outage = OutageLog(logger)
         """Logs broker outages once for everything in this process."""
+        self.subscription_counts: SubscriptionCounts | None = None
+        """Announces subscription counts, when ``config.subscription_count_events``."""
+        if config.subscription_count_events:
+            throttle = config.subscription_count_throttle
+            self.subscription_counts = SubscriptionCounts(broker, throttle, self.outage)
+        self.watchlists: Watchlists | None = None
+        """The signed-in connections' watchlists, when ``config.watchlist_events``."""
+        if config.watchlist_events:
+            self.watchlists = Watchlists(broker, self.outage)
         self.connections: dict[str, Subscriber] = {}
         self._addresses: dict[str, int] = {}
         """Open connections per client address."""
@@ -108,13 +121,16 @@ class Hub:
         self._loop = asyncio.get_running_loop()
         self._loop_thread = threading.get_ident()
         self._scheduler = FlushScheduler(self._loop)
-        lifecycle = self._lifecycle if self.events is not None else None
+        wanted = self.events is not None or self.subscription_counts is not None
+        lifecycle = self._lifecycle if wanted else None
+        online = self.user_online if self.watchlists is not None else None
         await self.broker.start(
             self.deliver,
             self.terminate_user,
             self.resync,
             lifecycle,
             connections=lambda: len(self.connections),
+            online=online,
         )
         self._sweeper = asyncio.create_task(self._sweep_idle())
 
@@ -123,9 +139,15 @@ class Hub:
             self._sweeper.cancel()
         for task in list(self._fills):
             task.cancel()
+        if self.subscription_counts is not None:
+            await self.subscription_counts.close()
+        if self.watchlists is not None:
+            await self.watchlists.close()
         await self.broker.close()
 
     def _lifecycle(self, event: LifecycleEvent) -> None:
+        if event.name == "subscription_count" and self.subscription_counts is not None:
+            self.subscription_counts.changed(event.channel)
         self.send_event(event.as_webhook_event())
 
     def send_event(self, event: dict[str, object]) -> None:
@@ -322,12 +344,34 @@ class Hub:
             if not connections:
                 self._users.pop(user_id, None)
             raise
+        if self.watchlists is not None:
+            await self.broker.count_sign_in(connection.socket_id, user_id)
+
+    def watch(self, connection: Subscriber, user_ids: Sequence[str]) -> None:
+        """Tell the signed-in ``connection`` who of ``user_ids`` is online, now and as
+        it changes (when the app enables watchlist events)."""
+        if self.watchlists is not None:
+            self.watchlists.watch(connection, user_ids)
+
+    def user_online(self, user_id: str, online: bool) -> None:
+        """The broker's word that a user came online or went offline; safe from any thread."""
+        self._on_loop(self._tell_watchers, (user_id, online))
+
+    def _tell_watchers(self, change: tuple[str, bool]) -> None:
+        if self.watchlists is not None:
+            self.watchlists.changed(*change)
 
     async def _forget_user(self, connection: Subscriber, user_id: str) -> None:
         connections = self._users.get(user_id, set())
         connections.discard(connection)
-        if not connections and self._users.pop(user_id, None) is not None:
-            await self._unlisten(SERVER_TO_USER_PREFIX + user_id)
+        if self.watchlists is not None:
+            self.watchlists.forget(connection)
+        try:
+            if not connections and self._users.pop(user_id, None) is not None:
+                await self._unlisten(SERVER_TO_USER_PREFIX + user_id)
+        finally:
+            if self.watchlists is not None:
+                await self.broker.count_sign_out(connection.socket_id)
 
     async def _listen(self, channel: str) -> None:
         """Return once the broker delivers ``channel`` here and its position is known,
@@ -384,6 +428,12 @@ class Hub:
         self._on_loop(self._resync_all, None)
 
     def _resync_all(self, _: None) -> None:
+        if self.watchlists is not None:
+            self.watchlists.refresh()
+        if self.subscription_counts is not None:
+            # A count sent meanwhile may be lost too: announce each channel's again.
+            for channel in self._channels:
+                self.subscription_counts.changed(channel)
         for channel, stream in self._streams.items():
             if stream.held is not None:
                 stream.refill = True  # the fill under way may have read too early

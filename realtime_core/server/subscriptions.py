@@ -5,7 +5,7 @@ secret; the server only checks the signature over the exact strings the client
 sends (``docs/explanation/protocol.md``, "Subscribing") and the presence limits.
 """
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..exceptions import InvalidMessage
 from ..frames import compact_json
@@ -22,12 +22,28 @@ from .config import ServerConfig
 from .inbound import loads_text
 from .session import Session
 
-__all__ = ["SignInRefused", "SubscriptionRefused", "authorize_sign_in", "authorize_subscription"]
+__all__ = [
+    "SignInRefused",
+    "SubscriptionRefused",
+    "Watchlist",
+    "authorize_sign_in",
+    "authorize_subscription",
+    "watchlist_of",
+]
 
 Member = tuple[str, object]
 """A presence member: user id and user info."""
 SignIn = tuple[str, dict[str, Any]]
 """A verified sign-in: the user id and the decoded ``user_data`` it came with."""
+
+
+class Watchlist(NamedTuple):
+    """The user ids a sign-in watches (watchlist events)."""
+
+    user_ids: tuple[str, ...]
+    """The first ``ServerConfig.max_watchlist_size`` of the ``user_data`` watchlist."""
+    listed: int
+    """How many the watchlist listed: more than kept, and the client is told (4302)."""
 
 
 class SubscriptionRefused(Exception):
@@ -154,3 +170,22 @@ def authorize_sign_in(config: ServerConfig, session: Session, data: Any) -> Sign
             f"This connection is signed in as {session.user_id}; open a new one for {user_id}"
         )
     return user_id, decoded
+
+
+def watchlist_of(config: ServerConfig, user_data: dict[str, Any]) -> Watchlist:
+    """The watchlist of a verified sign-in's ``user_data``: a list of user ids (none
+    when absent), of which the first ``config.max_watchlist_size`` are kept, as Pusher
+    keeps its first 100."""
+    listed = user_data.get("watchlist")
+    if listed is None:
+        return Watchlist((), 0)
+    kept = listed[: config.max_watchlist_size] if isinstance(listed, list) else None
+    if kept is None or not all(
+        isinstance(user_id, str) and is_user_id(user_id, config.max_user_id_length)
+        for user_id in kept
+    ):
+        raise SignInRefused(
+            "user_data's watchlist must be a list of user ids, each 1-"
+            f"{config.max_user_id_length} letters, digits or _-=@,.;"
+        )
+    return Watchlist(tuple(kept), len(listed))

@@ -115,6 +115,8 @@ class TestPusherBackend(BackendContract):
             cache_channels=True,
             recovery=False,
             multi_process=True,
+            subscription_counts=True,
+            watchlists=True,
         )
         assert backend.credentials == Credentials("pusher-key", SECRET)
 

@@ -91,6 +91,8 @@ class TestTornadoRedisBackend(BackendContract):
             cache_channels=True,
             recovery=True,
             multi_process=True,
+            subscription_counts=True,
+            watchlists=True,
         )
 
     def test_every_server_delivers_to_its_own_subscribers(

@@ -7,6 +7,7 @@ follows what :class:`realtime_core.brokers.base.Broker` promises.
 """
 
 import asyncio
+import functools
 import json
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine
@@ -19,6 +20,8 @@ from realtime_core import frames
 from realtime_core.brokers.base import (
     Broker,
     CachedEvent,
+    CountAnnouncement,
+    CountThrottle,
     Delivery,
     LifecycleEvent,
     PresenceFull,
@@ -42,13 +45,22 @@ class Node:
         self.deliveries: list[Delivery] = []
         self.terminated: list[str] = []
         self.lifecycle: list[LifecycleEvent] = []
+        self.online: list[tuple[str, bool]] = []
+        """(user id, came online) as the online handler heard them."""
         self.resyncs = 0
 
     async def start(self) -> "Node":
         await self.broker.start(
-            self.deliveries.append, self.terminated.append, self._resync, self.lifecycle.append
+            self.deliveries.append,
+            self.terminated.append,
+            self._resync,
+            self.lifecycle.append,
+            online=self._online_changed,
         )
         return self
+
+    def _online_changed(self, user_id: str, online: bool) -> None:
+        self.online.append((user_id, online))
 
     def reported(self, *names: str) -> list[LifecycleEvent]:
         """The lifecycle events of those names (all when none are given), in order."""
@@ -626,5 +638,139 @@ class BrokerContract:
                 assert staying.reported("channel_vacated") == [
                     LifecycleEvent("channel_vacated", "shared")
                 ]
+
+        run(scenario())
+
+    # Subscription count events ---------------------------------------------------------
+
+    def test_a_count_change_is_sent_to_the_channel_on_every_server(
+        self, connect: Connect
+    ) -> None:
+        why = CountAnnouncement.CHANGED
+
+        async def scenario() -> None:
+            async with self.nodes(connect, 2) as (a, b):
+                await a.broker.listen("x")
+                await b.broker.listen("x")
+                await a.broker.count_subscription("x", 1)
+                await b.broker.count_subscription("x", 2)
+                assert await b.broker.announce_subscription_count("x", CountThrottle(), why) is None
+                count = Delivery("x", frames.subscription_count("x", 3), "", None)
+                await eventually(lambda: a.deliveries == b.deliveries == [count])
+                # An empty channel has no one to tell.
+                assert await a.broker.announce_subscription_count("y", CountThrottle(), why) is None
+                await self.settle()
+                assert a.deliveries == [count]
+
+        run(scenario())
+
+    def test_a_throttled_count_is_owed_and_sent_once_the_interval_is_over(
+        self, connect: Connect
+    ) -> None:
+        throttle = CountThrottle(above=1, interval=0.5)
+
+        async def scenario() -> None:
+            async with self.nodes(connect, 2) as (a, b):
+                await a.broker.listen("x")
+                announce = {
+                    node: functools.partial(node.broker.announce_subscription_count, "x", throttle)
+                    for node in (a, b)
+                }
+
+                def counts() -> list[int]:
+                    return [
+                        json.loads(json.loads(d.payload)["data"])["subscription_count"]
+                        for d in a.on("x")
+                    ]
+
+                await a.broker.count_subscription("x", 2)
+                assert await announce[a](CountAnnouncement.CHANGED) is None
+                await eventually(lambda: counts() == [2])
+                # Within the interval, from either server: held back, and owed.
+                await b.broker.count_subscription("x", 1)
+                wait = await announce[b](CountAnnouncement.CHANGED)
+                assert wait is not None
+                assert 0 < wait <= throttle.interval
+                await a.broker.count_subscription("x", 1)
+                second_wait = await announce[a](CountAnnouncement.CHANGED)
+                assert second_wait is not None
+                assert second_wait <= wait
+                assert await announce[a](CountAnnouncement.OWED) is not None  # still too early
+                await self.settle()
+                assert counts() == [2]
+                await asyncio.sleep(wait)
+                # The first server to come back sends the latest count; the other has
+                # nothing left to send.
+                assert await announce[b](CountAnnouncement.OWED) is None
+                assert await announce[a](CountAnnouncement.OWED) is None
+                await eventually(lambda: counts() == [2, 4])
+                await self.settle()
+                assert counts() == [2, 4]
+
+        run(scenario())
+
+    def test_a_small_channel_hears_every_count_and_a_final_one_skips_the_throttle(
+        self, connect: Connect
+    ) -> None:
+        throttle = CountThrottle(above=2, interval=60)
+
+        async def scenario() -> None:
+            async with self.nodes(connect, 1) as (node,):
+                await node.broker.listen("x")
+
+                async def announce(why: CountAnnouncement) -> float | None:
+                    return await node.broker.announce_subscription_count("x", throttle, why)
+
+                for _ in range(2):
+                    await node.broker.count_subscription("x", 1)
+                    assert await announce(CountAnnouncement.CHANGED) is None
+                await node.broker.count_subscription("x", 1)
+                assert await announce(CountAnnouncement.CHANGED) is not None  # 3 > above
+                assert await announce(CountAnnouncement.FINAL) is None
+                assert await announce(CountAnnouncement.FINAL) is None  # no longer owed
+                expected = [frames.subscription_count("x", n) for n in (1, 2, 3)]
+                await eventually(lambda: [d.payload for d in node.deliveries] == expected)
+                await self.settle()
+                assert len(node.deliveries) == 3
+
+        run(scenario())
+
+    # Signed-in users -------------------------------------------------------------------
+
+    def test_a_user_is_online_while_signed_in_on_any_server(self, connect: Connect) -> None:
+        async def scenario() -> None:
+            async with self.nodes(connect, 2) as (a, b):
+                await a.broker.count_sign_in("1.1", "u1")
+                await a.broker.count_sign_in("1.1", "u1")  # counting twice is harmless
+                await b.broker.count_sign_in("2.1", "u1")
+                await b.broker.count_sign_in("2.2", "u2")
+                await eventually(lambda: a.online == b.online == [("u1", True), ("u2", True)])
+                assert await a.broker.online_users(["u1", "u2", "u3"]) == {"u1", "u2"}
+                await a.broker.count_sign_out("1.1")
+                await a.broker.count_sign_out("1.1")
+                await b.broker.count_sign_out("never-signed-in")
+                assert await b.broker.online_users(["u1", "u2"]) == {"u1", "u2"}
+                await b.broker.count_sign_out("2.1")
+                expected = [("u1", True), ("u2", True), ("u1", False)]
+                await eventually(lambda: a.online == b.online == expected)
+                assert await a.broker.online_users(["u1", "u2"]) == {"u2"}
+                assert await a.broker.online_users([]) == set()
+                await self.settle()
+                assert a.online == expected
+
+        run(scenario())
+
+    def test_closing_a_server_signs_its_connections_out(self, connect: Connect) -> None:
+        async def scenario() -> None:
+            async with self.nodes(connect, 1) as (staying,):
+                await staying.broker.count_sign_in("1.1", "both")
+                leaving = await Node(connect(LIMITS)).start()
+                await leaving.broker.count_sign_in("2.1", "both")
+                await leaving.broker.count_sign_in("2.2", "gone")
+                await eventually(lambda: ("gone", True) in staying.online)
+                await leaving.broker.close()
+                await eventually(lambda: ("gone", False) in staying.online)
+                assert await staying.broker.online_users(["both", "gone"]) == {"both"}
+                assert ("both", False) not in staying.online
 
         run(scenario())

@@ -19,7 +19,13 @@ import pytest
 import redis.asyncio
 
 from realtime_core import frames
-from realtime_core.brokers.base import CACHE_MISS_INTERVAL, Delivery, LifecycleEvent
+from realtime_core.brokers.base import (
+    CACHE_MISS_INTERVAL,
+    CountAnnouncement,
+    CountThrottle,
+    Delivery,
+    LifecycleEvent,
+)
 from realtime_core.brokers.redis import RedisBroker
 from realtime_core.brokers.redis_schema import RedisKeys, decode_delivery, encode_delivery
 from realtime_core.brokers.redis_urls import redact_url
@@ -274,6 +280,7 @@ async def main(url, heartbeat, timeout):
     await broker.join_presence("presence-room", "9.2", "shared", None, 100)
     await broker.count_subscription("presence-room", 2)
     await broker.count_subscription("lonely", 1)
+    await broker.count_sign_in("9.1", "ghost")
     print("ready", flush=True)
     await asyncio.Event().wait()
 
@@ -297,6 +304,7 @@ def test_a_killed_servers_members_vanish_within_the_node_timeout(redis_url: str)
             members = {"ghost": {"name": "G"}, "shared": None}
             assert await node.broker.presence_members(room) == members
             assert await node.broker.subscription_counts() == {room: 3, "lonely": 1}
+            assert await node.broker.online_users(["ghost"]) == {"ghost"}
             node.lifecycle.clear()
 
             server.kill()
@@ -310,6 +318,8 @@ def test_a_killed_servers_members_vanish_within_the_node_timeout(redis_url: str)
             ]
             assert await node.broker.presence_members(room) == {"shared": None}
             assert await node.broker.subscription_counts() == {room: 1}
+            assert node.online == [("ghost", False)]
+            assert await node.broker.online_users(["ghost"]) == set()
             # The node that swept the dead one reports what its death changed, once.
             ghost_left, *counts = node.lifecycle
             assert ghost_left == LifecycleEvent("member_removed", room, user_id="ghost")
@@ -367,6 +377,7 @@ def test_close_withdraws_members_counts_and_the_node(redis_url: str) -> None:
             leaving = await Node(redis_broker(redis_url)).start()
             await leaving.broker.join_presence(room, "1.1", "u1", None, 100)
             await leaving.broker.count_subscription(room, 1)
+            await leaving.broker.count_sign_in("1.1", "u1")
             await leaving.broker.close()
             await leaving.broker.close()
             await eventually(lambda: bool(observer.deliveries))
@@ -401,6 +412,7 @@ def test_survives_a_redis_restart_and_puts_its_state_back(
             await node.broker.listen("a")
             await node.broker.join_presence(room, "1.1", "u1", {"n": 1}, 100)
             await node.broker.count_subscription(room, 1)
+            await node.broker.count_sign_in("1.1", "u1")
 
             disposable_redis.stop()
             with pytest.raises(redis.RedisError):
@@ -415,6 +427,7 @@ def test_survives_a_redis_restart_and_puts_its_state_back(
             await eventually(lambda: "restoring 1 presence entries" in caplog.text)
             assert await node.broker.presence_members(room) == {"u1": {"n": 1}}
             assert await node.broker.subscription_counts() == {room: 1}
+            assert await node.broker.online_users(["u1"]) == {"u1"}
 
     run(scenario())
     assert "Lost the Redis pub/sub connection" in caplog.text
@@ -463,6 +476,55 @@ def test_a_leave_lost_to_a_stalled_redis_is_finished_by_a_later_heartbeat(
                 disposable_redis.thaw()
             await eventually(lambda: removed(watcher) == ["gone"])
             assert await watcher.broker.presence_members(room) == {"stays": None}
+
+    run(scenario())
+
+
+def test_sign_ins_and_outs_lost_to_a_stalled_redis_are_written_by_a_later_heartbeat(
+    disposable_redis: RedisProcess,
+) -> None:
+    url = disposable_redis.url
+    options = {"heartbeat_interval": 0.2, "node_timeout": 5.0, "timeout": 0.3}
+
+    async def scenario() -> None:
+        async with running(url, **options) as node, running(url, **options) as watcher:
+            await node.broker.count_sign_in("1.1", "leaving")
+            await eventually(lambda: watcher.online == [("leaving", True)])
+            disposable_redis.freeze()
+            try:
+                await node.broker.count_sign_in("1.2", "arriving")  # does not raise
+                await node.broker.count_sign_out("1.1")
+            finally:
+                disposable_redis.thaw()
+            deadline = time.monotonic() + 5
+            while await watcher.broker.online_users(["leaving", "arriving"]) != {"arriving"}:
+                assert time.monotonic() < deadline, "the heartbeat did not write them"
+                await asyncio.sleep(0.05)
+            # What the watcher heard meanwhile may lack what its pub/sub connection missed
+            # while reconnecting (then it was asked to resync), never more.
+            assert set(watcher.online) <= {
+                ("leaving", True),
+                ("arriving", True),
+                ("leaving", False),
+            }
+
+    run(scenario())
+
+
+def test_throttle_state_expires_and_an_empty_channel_leaves_none(redis_url: str) -> None:
+    keys = RedisKeys.for_app(APP_ID)
+    throttle = CountThrottle(above=0, interval=0.2)
+
+    async def scenario() -> None:
+        async with running(redis_url) as node, raw_redis(redis_url) as client:
+            await node.broker.count_subscription("x", 1)
+            changed = CountAnnouncement.CHANGED
+            assert await node.broker.announce_subscription_count("x", throttle, changed) is None
+            ttl = await client.pttl(keys.subscription_count("x"))
+            assert 0 < ttl <= 60_200
+            await node.broker.count_subscription("x", -1)
+            assert await node.broker.announce_subscription_count("x", throttle, changed) is None
+            assert await client.exists(keys.subscription_count("x")) == 0
 
     run(scenario())
 

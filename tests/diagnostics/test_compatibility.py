@@ -76,6 +76,46 @@ def test_client_events_used_today_are_checked_on_the_target(
     assert any(expected in detail for detail in details), details
 
 
+@pytest.mark.usefixtures("no_channel_patterns")
+@pytest.mark.parametrize(
+    ("option", "what"),
+    [
+        ("SUBSCRIPTION_COUNT_EVENTS", "subscription count events"),
+        ("WATCHLIST_EVENTS", "watchlist events"),
+    ],
+)
+@pytest.mark.parametrize("target", ["pusher", "memory"])
+def test_events_the_app_switched_on_are_checked_on_the_target(
+    realtime_settings: Configure, option: str, what: str, target: str
+) -> None:
+    realtime_settings(
+        "tornado_redis", {**REDIS, option: True}, **{target: PUSHER if target == "pusher" else {}}
+    )
+    outcome = realtime_check("--backend", target, "--json", "--timeout", "0.5")
+    gaps = [s for s in outcome.report()["steps"] if s["step"] == "compatibility"]
+    if target == "pusher":
+        expected = f"the project uses {what}; 'pusher' enables them outside Django's settings"
+        hint = "(Pusher: the app's settings)"
+    else:
+        expected = f"the project uses {what}, but REALTIME_OPTIONS['memory']['{option}'] is False"
+        hint = f"Set REALTIME_OPTIONS['memory']['{option}'] = True."
+    (gap,) = [gap for gap in gaps if expected in gap["detail"]]
+    assert gap["status"] == "warning"
+    assert hint in gap["hint"]
+
+
+@pytest.mark.usefixtures("no_channel_patterns")
+def test_events_switched_on_on_both_sides_are_no_gap(realtime_settings: Configure) -> None:
+    switched = {"SUBSCRIPTION_COUNT_EVENTS": True, "WATCHLIST_EVENTS": True}
+    realtime_settings("tornado_redis", {**REDIS, **switched}, memory=switched)
+    outcome = realtime_check("--backend", "memory", "--json")
+    details = " ".join(
+        s["detail"] for s in outcome.report()["steps"] if s["step"] == "compatibility"
+    )
+    assert "the project uses" not in details
+    assert "lacks multi-process delivery" in details  # what memory does lack
+
+
 def test_the_projects_own_patterns_are_read() -> None:
     # tests.testapp registers private-encrypted-notes-<int:user_id> and presence patterns.
     compatibility = realtime_check("--json").step("compatibility")

@@ -57,9 +57,10 @@ so that the whole of tests/fuzz stays well under its 2-minute budget."""
 WAIT = 5.0
 """Seconds any single reply may take: every wait is bounded."""
 
-IN_SOCKET_CODES = frozenset({None, 4009, 4301})
+IN_SOCKET_CODES = frozenset({None, 4009, 4301, 4302})
 """Codes of a ``pusher:error`` that leaves the socket open: null (bad frame, refused
-request), 4009 (refused sign-in), 4301 (client events over the rate limit)."""
+request), 4009 (refused sign-in), 4301 (client events over the rate limit), 4302 (a
+watchlist cut to its limit)."""
 CLOSE_CODES = frozenset({1009, 4001, 4004, 4006, 4007, 4009, 4100, 4200, 4201})
 """Codes a ``pusher:error`` may carry just before the server closes the socket with the
 same code (1009: a message over the hard limit of ``app.HARD_FRAME_LIMIT``)."""
@@ -337,6 +338,15 @@ def check_reply(frame: dict[str, Any]) -> None:
         assert isinstance(json.loads(frame["data"])["user_id"], str), frame
     elif name == "pusher:pong":
         assert frame == {"event": "pusher:pong", "data": "{}"}, frame
+    elif name == "pusher_internal:watchlist_events":
+        assert set(frame) == {"event", "data"}, frame
+        events = json.loads(frame["data"])["events"]
+        assert events, frame
+        for watchlist_event in events:
+            assert set(watchlist_event) == {"name", "user_ids"}, frame
+            assert watchlist_event["name"] in {"online", "offline"}, frame
+            assert watchlist_event["user_ids"], frame
+            assert all(isinstance(user_id, str) for user_id in watchlist_event["user_ids"])
     elif name.startswith("client-"):
         assert set(frame) <= {"event", "channel", "data", "user_id"}, frame
         assert isinstance(frame["channel"], str), frame

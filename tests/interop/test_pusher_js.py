@@ -393,6 +393,69 @@ def test_signin_then_an_event_for_that_user(server: Server, pusher_js: Any) -> N
     assert client.seen("signin_error") == []
 
 
+def test_pusher_js_hears_subscription_counts(
+    make_server: Callable[..., Server], pusher_js: Any
+) -> None:
+    server = make_server(subscription_count_events=True)
+    client = pusher_js(server, channels=("news",))
+    client.subscribed("news")
+    first = client.wait_for("subscription_count", channel="news")
+    assert (first["data"], first["count"]) == ({"subscription_count": 1}, 1)
+    other = server.client()
+    other.subscribe("news")
+    second = client.wait_for("subscription_count", channel="news", count=2)
+    assert (second["data"], second["count"]) == ({"subscription_count": 2}, 2)
+    other.close()
+    third = client.wait_for("subscription_count", channel="news", count=3)
+    assert (third["data"], third["count"]) == ({"subscription_count": 1}, 1)
+
+
+def test_pusher_js_watchlist_hears_online_and_offline(
+    make_server: Callable[..., Server], pusher_js: Any
+) -> None:
+    server = make_server(watchlist_events=True)
+    sdk = sdk_for(server)
+    user = {"id": "ann", "watchlist": ["bob", "cid"]}
+    client = pusher_js(
+        server,
+        signin=True,
+        authenticate_user=lambda socket_id: sdk.authenticate_user(socket_id, user),
+    )
+    assert client.wait_for("signed_in")["user_data"] == user
+    initial = client.wait_for("watchlist")
+    assert (initial["name"], initial["user_ids"]) == ("offline", ["bob", "cid"])
+    bob = server.client()
+    bob.sign_in("bob")
+    online = client.wait_for("watchlist", count=2)
+    assert (online["name"], online["user_ids"]) == ("online", ["bob"])
+    bob.close()
+    offline = client.wait_for("watchlist", count=3)
+    assert (offline["name"], offline["user_ids"]) == ("offline", ["bob"])
+    assert client.seen("error") == []
+
+
+def test_a_watchlist_over_the_limit_is_cut_and_pusher_js_stays_connected(
+    make_server: Callable[..., Server], pusher_js: Any
+) -> None:
+    server = make_server(watchlist_events=True, max_watchlist_size=2)
+    sdk = sdk_for(server)
+    user = {"id": "ann", "watchlist": ["a", "b", "c"]}
+    client = pusher_js(
+        server,
+        signin=True,
+        authenticate_user=lambda socket_id: sdk.authenticate_user(socket_id, user),
+    )
+    client.wait_for("signed_in")
+    watched = client.wait_for("watchlist")
+    assert (watched["name"], watched["user_ids"]) == ("offline", ["a", "b"])
+    error = client.wait_for("error")["error"]
+    assert error["data"]["code"] == 4302
+    # A 43xx error is not a close: the connection stays, and so does the sign-in.
+    server.publish("#server-to-user-ann", "notice", '"still here"')
+    assert client.wait_for("user_event", event="notice")["data"] == "still here"
+    assert [line["current"] for line in client.seen("state")] == ["connecting", "connected"]
+
+
 def test_a_forged_signin_is_refused_without_closing(server: Server, pusher_js: Any) -> None:
     sdk = sdk_for(server)
 

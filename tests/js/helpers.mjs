@@ -160,12 +160,20 @@ export class ServerProcess {
   }
 }
 
+/** What `/user` signs for a user of the AuthServer's `users`. */
+function userData(user) {
+  const data = { id: user.user_id, user_info: user.user_info };
+  if (user.watchlist) data.watchlist = user.watchlist;
+  return data;
+}
+
 /**
  * The application's authorization endpoints, as a Django view built on the official
  * SDK would answer. Who asks is said by the `X-Test-User` header (a session cookie in
  * real life); `users` maps those names to presence/user data.
  *
- * Paths: `/channel` and `/user` sign (`/user` answers 403 to an unknown user);
+ * Paths: `/channel` and `/user` sign (`/user` answers 403 to an unknown user; a user's
+ * `watchlist`, when it has one, goes in its user data);
  * `/refuse` answers 403; `/forge` answers a well-formed but wrong signature (for
  * channels and users alike). Every request is kept in `requests`.
  */
@@ -208,7 +216,7 @@ export class AuthServer {
       const presence = params.channel_name.startsWith('presence-');
       reply(200, this.sdk.authorizeChannel(params.socket_id, params.channel_name, presence ? user : undefined));
     } else if (request.url === '/user') {
-      if (user) reply(200, this.sdk.authenticateUser(params.socket_id, { id: user.user_id, user_info: user.user_info }));
+      if (user) reply(200, this.sdk.authenticateUser(params.socket_id, userData(user)));
       else reply(403, { detail: 'Not signed in' });
     } else {
       reply(404, { detail: 'not found' });

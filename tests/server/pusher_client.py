@@ -17,12 +17,24 @@ from realtime_core.signing import channel_string_to_sign, sign, user_string_to_s
 
 class PusherTestClient:
     def __init__(
-        self, url: str, config: ServerConfig | None = None, *, handshake: bool = True
+        self,
+        url: str,
+        config: ServerConfig | None = None,
+        *,
+        handshake: bool = True,
+        max_queue: int | None = 16,
     ) -> None:
-        """``config`` holds the credentials to sign with; a browser-like client has none."""
+        """``config`` holds the credentials to sign with; a browser-like client has none.
+
+        ``max_queue``: frames received but not read before the client stops reading (as a
+        slow browser would); None for a client whose frames the test never reads, which
+        can then still close at once.
+        """
         self.config = config
         # Entered by hand: the client lives across calls, not inside one ``with``.
-        self.ws: ClientConnection = connect(url, open_timeout=5, max_size=None).__enter__()
+        self.ws: ClientConnection = connect(
+            url, open_timeout=5, max_size=None, max_queue=max_queue
+        ).__enter__()
         self.socket_id = ""
         if handshake:
             established = self.recv()

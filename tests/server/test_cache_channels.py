@@ -15,6 +15,7 @@ from realtime_core.brokers.base import (
     Delivery,
     DeliveryHandler,
     LifecycleHandler,
+    OnlineHandler,
     ResyncHandler,
     TerminateHandler,
 )
@@ -199,13 +200,16 @@ class LateBroker(InProcessBroker):
         lifecycle: LifecycleHandler | None = None,
         *,
         connections: ConnectionCounter | None = None,
+        online: OnlineHandler | None = None,
     ) -> None:
         loop = asyncio.get_running_loop()
 
         def late(delivery: Delivery) -> None:
             loop.call_soon_threadsafe(loop.call_later, 0.03, deliver, delivery)
 
-        await super().start(late, terminate, resync, lifecycle, connections=connections)
+        await super().start(
+            late, terminate, resync, lifecycle, connections=connections, online=online
+        )
 
 
 def test_subscribers_joining_while_events_pour_in_miss_none_and_get_none_twice() -> None:

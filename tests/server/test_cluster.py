@@ -5,6 +5,7 @@ import signal
 import sys
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pusher
 import pytest
@@ -22,7 +23,8 @@ NODE_TIMEOUT = 1.5
 
 
 class Node:
-    def __init__(self, redis_url: str) -> None:
+    def __init__(self, redis_url: str, **env: str) -> None:
+        """``env``: more ``REALTIME_*`` settings, e.g. ``SUBSCRIPTION_COUNT_EVENTS="1"``."""
         self.port = free_port()
         env = {
             "REALTIME_APP_ID": CONFIG.app_id,
@@ -32,12 +34,15 @@ class Node:
             "REALTIME_PORT": str(self.port),
             "REALTIME_NODE_TIMEOUT": str(NODE_TIMEOUT),
             "REALTIME_LOG_LEVEL": "WARNING",
+            **{f"REALTIME_{name}": value for name, value in env.items()},
         }
         self.process = start([sys.executable, "-m", "realtime_core.server"], self.port, env)
         self.clients: list[PusherTestClient] = []
 
-    def client(self) -> PusherTestClient:
-        client = PusherTestClient(f"ws://127.0.0.1:{self.port}/app/{CONFIG.key}", CONFIG)
+    def client(self, **options: Any) -> PusherTestClient:
+        """A client of this node (``options``: :class:`PusherTestClient`'s)."""
+        url = f"ws://127.0.0.1:{self.port}/app/{CONFIG.key}"
+        client = PusherTestClient(url, CONFIG, **options)
         self.clients.append(client)
         return client
 
@@ -197,3 +202,96 @@ def test_a_cache_channel_replays_its_last_event_on_every_server(
         info = node.api().channel_info("cache-scores", ["cache"])
         assert info["cache"]["data"] == '{"home":1}'
         assert 1790 <= info["cache"]["ttl"] <= 1800
+
+
+@pytest.fixture
+def eventful_nodes(redis_url: str) -> Iterator[tuple[Node, Node]]:
+    """Two nodes sending subscription count and watchlist events."""
+    switched = {"SUBSCRIPTION_COUNT_EVENTS": "1", "WATCHLIST_EVENTS": "1"}
+    first, second = Node(redis_url, **switched), Node(redis_url, **switched)
+    yield first, second
+    first.stop()
+    second.stop()
+
+
+def subscription_count(client: PusherTestClient, timeout: float = 5.0) -> int:
+    number: int = json.loads(client.expect("pusher_internal:subscription_count", timeout)["data"])[
+        "subscription_count"
+    ]
+    return number
+
+
+def test_subscription_counts_are_the_clusters_and_reach_every_server(
+    eventful_nodes: tuple[Node, Node],
+) -> None:
+    first, second = eventful_nodes
+    here = first.client()
+    here.subscribe("room")
+    assert subscription_count(here) == 1
+    there = second.client()
+    there.subscribe("room")
+    assert subscription_count(here) == subscription_count(there) == 2
+    there.close()
+    assert subscription_count(here) == 1
+    here.nothing_more()
+
+
+def test_a_big_channel_is_throttled_across_servers_and_gets_its_last_count(
+    eventful_nodes: tuple[Node, Node],
+) -> None:
+    """Pusher's rule: every change up to 100 subscribers, at most one count per 5 s
+    beyond, whichever servers the changes come through; the last one is never lost."""
+    first, second = eventful_nodes
+    watcher = first.client()
+    watcher.subscribe("crowd")
+    seen = [subscription_count(watcher)]
+    for n in range(2, 101):
+        (first if n % 2 else second).client(max_queue=None).subscribe("crowd")
+        seen.append(subscription_count(watcher))
+    assert seen == list(range(1, 101))
+    started = time.monotonic()
+    for n in range(101, 106):
+        (first if n % 2 else second).client(max_queue=None).subscribe("crowd")
+    assert subscription_count(watcher, timeout=10) == 105
+    waited = time.monotonic() - started
+    assert 4.0 <= waited <= 8.0, f"the trailing count came after {waited:.1f} s"
+    watcher.nothing_more(1.0)
+
+
+def test_users_are_online_while_signed_in_on_any_server(
+    eventful_nodes: tuple[Node, Node],
+) -> None:
+    first, second = eventful_nodes
+    ann = first.client()
+    ann.sign_in("ann", watchlist=["bob"])
+    assert json.loads(ann.expect("pusher_internal:watchlist_events")["data"]) == {
+        "events": [{"name": "offline", "user_ids": ["bob"]}]
+    }
+    bob_there, bob_here = second.client(), first.client()
+    bob_there.sign_in("bob")
+    assert json.loads(ann.expect("pusher_internal:watchlist_events")["data"]) == {
+        "events": [{"name": "online", "user_ids": ["bob"]}]
+    }
+    bob_here.sign_in("bob")
+    bob_there.close()
+    ann.nothing_more(0.5)
+    bob_here.close()
+    assert json.loads(ann.expect("pusher_internal:watchlist_events")["data"]) == {
+        "events": [{"name": "offline", "user_ids": ["bob"]}]
+    }
+
+
+def test_a_killed_servers_users_go_offline_within_the_node_timeout(
+    eventful_nodes: tuple[Node, Node],
+) -> None:
+    survivor, doomed = eventful_nodes
+    doomed.client().sign_in("bob")
+    ann = survivor.client()
+    ann.sign_in("ann", watchlist=["bob"])
+    assert json.loads(ann.expect("pusher_internal:watchlist_events")["data"]) == {
+        "events": [{"name": "online", "user_ids": ["bob"]}]
+    }
+    doomed.process.send_signal(signal.SIGKILL)
+    doomed.process.communicate(timeout=10)
+    offline = ann.expect("pusher_internal:watchlist_events", timeout=NODE_TIMEOUT * 4)
+    assert json.loads(offline["data"]) == {"events": [{"name": "offline", "user_ids": ["bob"]}]}

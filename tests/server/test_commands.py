@@ -153,13 +153,20 @@ def test_console_script_serves_from_environment() -> None:
         "REALTIME_KEY": "cli-key",
         "REALTIME_SECRET": "cli-secret",
         "REALTIME_PORT": str(port),
+        "REALTIME_SUBSCRIPTION_COUNT_EVENTS": "true",
     }
-    process = start(
-        [sys.executable, "-m", "realtime_core.server", "--log-level", "WARNING"], port, env
-    )
+    command = [sys.executable, "-m", "realtime_core.server", "--log-level", "WARNING"]
+    process = start([*command, "--watchlist-events"], port, env)
     config = ServerConfig(app_id="77", key="cli-key", secret="cli-secret")
     client = PusherTestClient(f"ws://127.0.0.1:{port}/app/cli-key?protocol=7", config)
     assert client.subscribe("private-x")["event"] == "pusher_internal:subscription_succeeded"
+    assert json.loads(client.expect("pusher_internal:subscription_count")["data"]) == {
+        "subscription_count": 1
+    }
+    client.sign_in("ann", watchlist=["bob"])
+    assert json.loads(client.expect("pusher_internal:watchlist_events")["data"]) == {
+        "events": [{"name": "offline", "user_ids": ["bob"]}]
+    }
     client.close()
     code, _, stderr = stop(process)
     assert code == 0, stderr
@@ -204,6 +211,10 @@ def test_realtime_server_serves_tornado_redis_from_django_settings(redis_url: st
     config = ServerConfig(app_id="55", key="settings-key", secret="settings-secret")
     client = PusherTestClient(f"ws://127.0.0.1:{port}/app/settings-key?protocol=7", config)
     assert client.subscribe("private-x")["event"] == "pusher_internal:subscription_succeeded"
+    # SUBSCRIPTION_COUNT_EVENTS and WATCHLIST_EVENTS reached the server:
+    assert client.expect("pusher_internal:subscription_count")["channel"] == "private-x"
+    client.sign_in("ann", watchlist=["bob"])
+    client.expect("pusher_internal:watchlist_events")
     options = {"REDIS_URL": redis_url, "APP_ID": "55", "KEY": "settings-key", "SECRET": "s"}
     with override_settings(
         REALTIME_BACKEND="tornado_redis", REALTIME_OPTIONS={"tornado_redis": options}

@@ -59,6 +59,7 @@ def test_every_close_code_in_the_table_is_one_clients_understand() -> None:
         ErrorCode.OVER_CAPACITY,
         ErrorCode.PONG_NOT_RECEIVED,
         ErrorCode.LIMIT_REACHED,
+        ErrorCode.WATCHLIST_LIMIT,
     }
 
 

@@ -11,6 +11,7 @@ from realtime_core.brokers.base import (
     Delivery,
     DeliveryHandler,
     LifecycleHandler,
+    OnlineHandler,
     ResyncHandler,
     TerminateHandler,
 )
@@ -145,14 +146,18 @@ class LossyBroker(InProcessBroker):
         terminate: TerminateHandler,
         resync: ResyncHandler,
         lifecycle: LifecycleHandler | None = None,
+        *,
         connections: ConnectionCounter | None = None,
+        online: OnlineHandler | None = None,
     ) -> None:
         def lossy(delivery: Delivery) -> None:
             if json.loads(delivery.payload).get("data") not in self.lost:
                 deliver(delivery)
 
         self.resync = resync
-        await super().start(lossy, terminate, resync, lifecycle, connections)
+        await super().start(
+            lossy, terminate, resync, lifecycle, connections=connections, online=online
+        )
 
 
 @pytest.fixture

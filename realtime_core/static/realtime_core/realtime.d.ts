@@ -8,8 +8,10 @@
  * argument (`metadata`) carries `user_id` for client events on presence channels.
  *
  * Events of its own: `pusher:subscription_succeeded` (data: `{}`, or the members on
- * presence channels) and `pusher:subscription_error` (data: the server's
- * `{type, error, status}`, or an {@link AuthError}).
+ * presence channels), `pusher:subscription_error` (data: the server's
+ * `{type, error, status}`, or an {@link AuthError}) and `pusher:subscription_count`
+ * (data: `{subscription_count}`, the channel's connections, sent when the app enables
+ * subscription counting; never on presence channels).
  *
  * Cache channels (`cache-`, `private-cache-`, `presence-cache-`), as pusher-js sees
  * them: right after `pusher:subscription_succeeded`, the channel's last event of the
@@ -41,6 +43,12 @@ declare class Channel extends Emitter {
     name: string;
     /** True once the server confirmed the subscription on the current connection. */
     subscribed: boolean;
+    /**
+     * The channel's number of connections (on every server), as last told by
+     * `pusher:subscription_count`; null until then.
+     * @type {number|null}
+     */
+    subscriptionCount: number | null;
     /** @protected */
     protected _subscriptions: ChannelHost;
     /**
@@ -611,6 +619,7 @@ type ConnectionState = "initialized" | "connecting" | "connected" | "unavailable
  * server sends to this user (Pusher's `#server-to-user-{id}`) are emitted here.
  * Its own events: `pusher:signin_success` (data: the user data) and
  * `pusher:signin_error` (an {@link AuthError}, or the server's `pusher:error`).
+ * Who of the user data's `watchlist` is online arrives on {@link User#watchlist}.
  */
 declare class User extends Emitter {
     /**
@@ -630,6 +639,14 @@ declare class User extends Emitter {
     data: any;
     /** Whether the server accepted the sign-in on the current connection. */
     signedIn: boolean;
+    /**
+     * Watchlist events, when the app enables them: bind `online` and `offline`, whose
+     * data is `{name, user_ids}`, as pusher-js's `pusher.user.watchlist`. After each
+     * sign-in the server says who of the watchlist is online and who is not, then
+     * each change.
+     * @type {Emitter}
+     */
+    watchlist: Emitter;
 }
 
 // js/src/presence.js
@@ -923,7 +940,7 @@ declare class Realtime extends Emitter {
     live(route: string, params?: RouteParams, options?: LiveOptions): Promise<LiveList>;
     /**
      * @private A frame that is not about the connection: the sign-in's answer, the
-     * user's events, or a channel's.
+     * user's watchlist or events, or a channel's.
      * @param {Frame} frame
      */
     private _dispatch;

@@ -32,9 +32,10 @@
  *
  * In short: `realtime.ready()`, `.state`, `.socketId`, `.bind('state_change' | 'connected'
  * | 'error', fn)`, `.subscribe(name)` → Channel (`bind`, `unbind`, `trigger`, `subscribed`,
- * `members` on presence channels), `.unsubscribe(name)`, `.signin()` → `realtime.user`,
- * `.fetch(url, init)` (adds X-Socket-ID and the CSRF header), `.disconnect()`,
- * `.connect()`; and `new DataMapper(items).bind(channel)`.
+ * `subscriptionCount`, `members` on presence channels), `.unsubscribe(name)`, `.signin()`
+ * → `realtime.user` (its `watchlist` emits `online` and `offline`), `.fetch(url, init)`
+ * (adds X-Socket-ID and the CSRF header), `.disconnect()`, `.connect()`; and
+ * `new DataMapper(items).bind(channel)`.
  *
  * Routers (django-realtime-core's `ModelRouter`s, at the URLs of `config.routers`), all
  * returning promises that reject with a `RouterError` (`status`, `message`, `errors` by
@@ -234,6 +235,7 @@ var Channel = class extends Emitter {
     super();
     this.name = name;
     this.subscribed = false;
+    this.subscriptionCount = null;
     this._subscriptions = subscriptions;
     this._requested = false;
     this._onUnsubscribe = /* @__PURE__ */ new Set();
@@ -418,6 +420,7 @@ var Channel = class extends Emitter {
         this._failed(frame.data);
         return;
       case "pusher_internal:subscription_count":
+        if (frame.data && Number.isInteger(frame.data.subscription_count)) this.subscriptionCount = frame.data.subscription_count;
         this._emit("pusher:subscription_count", frame.data);
         return;
       case POSITION_EVENT:
@@ -1787,6 +1790,7 @@ var User = class extends Emitter {
     this.info = null;
     this.data = null;
     this.signedIn = false;
+    this.watchlist = new Emitter();
   }
   /**
    * The connection is gone: signed out until the next sign-in.
@@ -1852,6 +1856,16 @@ var SignIn = class {
     Object.assign(this._user, { id: String(userData.id), info: userData.user_info === void 0 ? null : userData.user_info, data: userData, signedIn: true });
     this._connection.send({ event: "pusher:subscribe", data: { channel: SERVER_TO_USER_PREFIX + this._user.id } });
     this._user._emit("pusher:signin_success", userData);
+  }
+  /**
+   * `pusher_internal:watchlist_events`: each event on the user's watchlist, by name.
+   * @param {*} data `{events: [{name, user_ids}, ...]}`
+   */
+  watchlistEvents(data) {
+    const events = data && Array.isArray(data.events) ? data.events : [];
+    for (const event of events) {
+      if (event && typeof event.name === "string") this._user.watchlist._emit(event.name, event);
+    }
   }
   /**
    * A frame on a `#server-to-user-` channel: emitted on the user if it is this user's.
@@ -2161,11 +2175,12 @@ var Realtime = class _Realtime extends Emitter {
   }
   /**
    * @private A frame that is not about the connection: the sign-in's answer, the
-   * user's events, or a channel's.
+   * user's watchlist or events, or a channel's.
    * @param {Frame} frame
    */
   _dispatch(frame) {
     if (frame.event === "pusher:signin_success") this._signin.succeeded(frame.data);
+    else if (frame.event === "pusher_internal:watchlist_events") this._signin.watchlistEvents(frame.data);
     else if (typeof frame.channel !== "string") return;
     else if (frame.channel.startsWith(SERVER_TO_USER_PREFIX)) this._signin.deliver(frame);
     else this._subscriptions.route(frame);

@@ -13,11 +13,15 @@
 //   subscription_succeeded {channel, members?, count?, me?}
 //   subscription_error     {channel, error}
 //   member_added / member_removed {channel, id, info}
+//   subscription_count     {channel, data, count}         pusher:subscription_count's data, and
+//                                                         channel.subscriptionCount after it
 //   event                  {channel, event, data}         what channel.bind_global() hands the app
 //   cache_miss             {channel}                      channel.bind('pusher:cache_miss') fired
 //   signed_in              {user_data}                    pusher.user.user_data after signin
 //   signin_error           {error}
 //   user_event             {event, data}                  what pusher.user.bind_global() hands the app
+//   watchlist              {name, user_ids}               what pusher.user.watchlist's online
+//                                                         and offline bindings get
 //   triggered              {channel, event, ok}
 //   exiting                {}
 // Commands on stdin, one JSON object per line, with a "cmd":
@@ -89,6 +93,9 @@ pusher.connection.bind('message', (message) => {
 });
 pusher.user.bind('pusher:signin_error', (error) => emit('signin_error', { error: plain(error) }));
 pusher.user.bind_global((event, data) => emit('user_event', { event, data }));
+for (const name of ['online', 'offline']) {
+  pusher.user.watchlist.bind(name, (event) => emit('watchlist', { name: event.name, user_ids: event.user_ids }));
+}
 
 function membersOf(channel) {
   const members = {};
@@ -120,6 +127,9 @@ function subscribe(name) {
     emit('member_removed', { channel: name, id: member.id, info: member.info }),
   );
   channel.bind('pusher:cache_miss', () => emit('cache_miss', { channel: name }));
+  channel.bind('pusher:subscription_count', (data) =>
+    emit('subscription_count', { channel: name, data, count: channel.subscriptionCount }),
+  );
   channel.bind_global((event, data) => {
     if (!event.startsWith('pusher:')) emit('event', { channel: name, event, data });
   });

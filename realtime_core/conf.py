@@ -9,6 +9,10 @@ side by side::
         "memory": {"MAX_CHANNELS": 50},
         "pusher": {"APP_ID": "123", "KEY": "...", "SECRET": "...", "CLUSTER": "eu"},
     }
+
+``REALTIME_ALSO_PUBLISH_TO`` lists the backends a switch moves away from (or towards):
+while it is set, every publish goes to ``REALTIME_BACKEND`` and to them too, so pages
+still connected to them miss nothing (see :mod:`realtime_core.publishing`).
 """
 
 import dataclasses
@@ -20,10 +24,12 @@ from django.conf import settings
 from .exceptions import RealtimeConfigurationError
 
 __all__ = [
+    "ALSO_PUBLISH_TO_SETTING",
     "BACKEND_SETTING",
     "DEFAULT_BACKEND",
     "OPTIONS_SETTING",
     "Option",
+    "also_publish_to",
     "backend_name",
     "backend_options",
     "configured_option_names",
@@ -35,6 +41,9 @@ BACKEND_SETTING = "REALTIME_BACKEND"
 """The setting naming the backend that delivers events: the one switch."""
 OPTIONS_SETTING = "REALTIME_OPTIONS"
 """The setting holding each backend's options, a dict keyed by backend name."""
+ALSO_PUBLISH_TO_SETTING = "REALTIME_ALSO_PUBLISH_TO"
+"""During a switch, the backends every publish also goes to (a list of names), so that
+pages still connected to them miss nothing until they move; empty outside a switch."""
 DEFAULT_BACKEND = "memory"
 
 _REQUIRED: Any = object()
@@ -82,6 +91,33 @@ def backend_name() -> str:
             f"{BACKEND_SETTING} must be a backend name such as {DEFAULT_BACKEND!r}, got {name!r}."
         )
     return name
+
+
+def also_publish_to() -> tuple[str, ...]:
+    """The backend names ``REALTIME_ALSO_PUBLISH_TO`` lists (default: none), in order.
+
+    A list or tuple of distinct, non-empty names; anything else raises
+    ``RealtimeConfigurationError``. Whether each name is an installed backend is the
+    registry's to say.
+    """
+    names = getattr(settings, ALSO_PUBLISH_TO_SETTING, ())
+    example = f'e.g. {ALSO_PUBLISH_TO_SETTING} = ["tornado_redis"]'
+    if not isinstance(names, list | tuple):
+        raise RealtimeConfigurationError(
+            f"{ALSO_PUBLISH_TO_SETTING} must be a list of backend names ({example}); "
+            f"got {type(names).__name__}."
+        )
+    for name in names:
+        if not isinstance(name, str) or not name:
+            raise RealtimeConfigurationError(
+                f"{ALSO_PUBLISH_TO_SETTING} must hold backend names ({example}); got {name!r}."
+            )
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise RealtimeConfigurationError(
+            f"{ALSO_PUBLISH_TO_SETTING} lists {', '.join(map(repr, repeated))} more than once."
+        )
+    return tuple(names)
 
 
 def _options_setting() -> Mapping[str, Any]:

@@ -7,7 +7,9 @@ webhook sends the :mod:`realtime_core.signals` of its events, with the configure
 backend's name as ``sender``.
 
 It is exempt from CSRF (the signature authenticates the sender, not a session) and is
-checked against the configured backend's key and secret.
+checked against the configured backend's key and secret; during a switch, against
+those of the backend of ``REALTIME_ALSO_PUBLISH_TO`` whose key it names, and its
+signals then have that backend's name as ``sender``.
 
 ==========  =================================================================================
 Status      Body
@@ -27,7 +29,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from .json_views import json_error, json_errors
-from .publishing import get_backend
+from .transition import backend_with_key
 from .webhooks import WebhookRefused, dispatch, verify
 
 __all__ = ["webhooks"]
@@ -38,13 +40,11 @@ __all__ = ["webhooks"]
 @json_errors
 def webhooks(request: HttpRequest) -> HttpResponse:
     """Verify a webhook and send its events' signals."""
-    backend = get_backend()
+    key = request.headers.get("X-Pusher-Key")
+    backend = backend_with_key(key)
     try:
         webhook = verify(
-            request.body,
-            request.headers.get("X-Pusher-Key"),
-            request.headers.get("X-Pusher-Signature"),
-            backend.credentials,
+            request.body, key, request.headers.get("X-Pusher-Signature"), backend.credentials
         )
         dispatch(webhook, sender=backend.name)
     except WebhookRefused as refused:

@@ -32,7 +32,11 @@ def shown_default(option: Option) -> str:
 def test_every_setting_is_on_the_settings_page(site: Build) -> None:
     rows = site.page("reference/settings").table("Setting", "Default")
     read = {value for name, value in vars(conf).items() if name.endswith("_SETTING")}
-    assert {row[0] for row in rows} == read == {"REALTIME_BACKEND", "REALTIME_OPTIONS"}
+    assert {row[0] for row in rows} == read == {
+        "REALTIME_BACKEND",
+        "REALTIME_OPTIONS",
+        "REALTIME_ALSO_PUBLISH_TO",
+    }
     assert dict(row[:2] for row in rows)["REALTIME_BACKEND"] == f'"{conf.DEFAULT_BACKEND}"'
 
 

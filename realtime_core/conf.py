@@ -12,7 +12,7 @@ side by side::
 
 ``REALTIME_ALSO_PUBLISH_TO`` lists the backends a switch moves away from (or towards):
 while it is set, every publish goes to ``REALTIME_BACKEND`` and to them too, so pages
-still connected to them miss nothing (see :mod:`realtime_core.publishing`).
+still connected to them miss nothing (see :func:`realtime_core.mirror_failures`).
 """
 
 import dataclasses

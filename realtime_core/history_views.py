@@ -9,8 +9,8 @@ It answers the events of ``channel`` published after the position ``since`` (the
 ``position`` of the last event the client processed, see
 :mod:`realtime_core.positions`), as the configured backend keeps them
 (:meth:`~realtime_core.backends.base.Backend.history`; during a switch, the backend the
-page is still connected to, when its request names it in ``X-Realtime-Deployment``:
-see :mod:`realtime_core.transition`)::
+page is still connected to, when its request names it in ``X-Realtime-Deployment``
+and ``REALTIME_ALSO_PUBLISH_TO`` still lists it)::
 
     {"channel": "private-todo-list-1", "position": "3f9a1c2b7d4e:43", "recovered": true,
      "events": [{"event": "updated", "channel": "private-todo-list-1",

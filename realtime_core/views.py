@@ -6,8 +6,8 @@ They are ordinary Django views: the session says who the user is and CSRF protec
 applies (the browser client sends ``X-CSRFToken``). Bodies may be form-encoded (what
 pusher-js posts) or JSON. The answer is signed with the configured backend's
 credentials, so the same endpoint serves every backend; during a switch, with those of
-the backend the page is still connected to, when its request names it
-(``X-Realtime-Deployment``, see :mod:`realtime_core.transition`).
+the backend the page is still connected to, when its request names it in its
+``X-Realtime-Deployment`` header and ``REALTIME_ALSO_PUBLISH_TO`` still lists it.
 
 ``realtime/config/`` (``realtime_core:client-config``) answers ``GET`` with the
 connection config ``{% realtime_client %}`` renders, as JSON: where a page that

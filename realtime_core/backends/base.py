@@ -179,9 +179,9 @@ class Backend(abc.ABC):
     ) -> None:
         """Send messages :meth:`prepare` returned, when :meth:`publish` would send them.
 
-        A switch's transition sends the primary backend's messages to the other backends
-        this way (:mod:`realtime_core.publishing`): the same bytes, after the same
-        commit. With ``on_failure``, a transport failure is handed to it instead of being
+        A switch's transition sends the configured backend's messages to those of
+        ``REALTIME_ALSO_PUBLISH_TO`` this way: the same bytes, after the same commit.
+        With ``on_failure``, a transport failure is handed to it instead of being
         raised (or, after commit, logged).
         """
         if self._defer_until_commit(messages, using, on_failure):

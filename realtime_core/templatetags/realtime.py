@@ -18,8 +18,8 @@ The config also names the deployment the page connects to, ``deployment.id``, an
 where the current config is served, ``deployment.endpoint``
 (``realtime_core:client-config``): after a switch, realtime.js learns from the
 endpoints' ``X-Realtime-Deployment`` header that the deployment changed and moves the
-page to the new one (see :mod:`realtime_core.transition`). The page's requests to the
-authorization endpoints carry its own deployment in that header.
+page to the new one. The page's requests to the authorization endpoints carry its own
+deployment in that header.
 """
 
 from typing import Any

@@ -4,6 +4,8 @@
 //   realtime_core/static/realtime_core/realtime.d.ts  tsc's declarations of src/index.js
 //   realtime_core/static/realtime_core/catch-up.js    the same for src/catch-up.js
 //   realtime_core/static/realtime_core/catch-up.d.ts
+//   realtime_core/static/realtime_core/console.js     the debug console page's script
+//                                                     (src/console.js; no API, no .d.ts)
 //
 // Each bundle is one file that works without a build step: a classic <script> (it
 // defines one global) and a CommonJS file whose `module.exports` is a static object
@@ -27,13 +29,14 @@ const STATIC = path.join(REPO, 'realtime_core', 'static', 'realtime_core');
 const ESBUILD_VERSION = esbuild.version;
 
 /**
- * The bundles: `entry` (under src/), the file it becomes (and its .d.ts beside it),
- * and the global a classic script defines: `global` names it, `value` is the export
- * it holds (`null`: an object of all the exports).
+ * The bundles: `entry` (under src/), the file it becomes (and, with `types`, its .d.ts
+ * beside it), and the global a classic script defines: `global` names it, `value` is
+ * the export it holds (`null`: an object of all the exports).
  */
 const BUNDLES = [
-  { entry: 'index.js', output: 'realtime.js', global: 'Realtime', value: 'Realtime' },
-  { entry: 'catch-up.js', output: 'catch-up.js', global: 'RealtimeCatchUp', value: null },
+  { entry: 'index.js', output: 'realtime.js', global: 'Realtime', value: 'Realtime', types: true },
+  { entry: 'catch-up.js', output: 'catch-up.js', global: 'RealtimeCatchUp', value: null, types: true },
+  { entry: 'console.js', output: 'console.js', global: 'RealtimeConsole', value: null, types: false },
 ];
 
 /** The browsers the bundles must run in: what the sources' syntax already needs. */
@@ -315,7 +318,7 @@ async function build() {
   const files = new Map();
   for (const target of BUNDLES) {
     files.set(path.join(STATIC, target.output), await bundle(target));
-    files.set(path.join(STATIC, target.output.replace(/\.js$/, '.d.ts')), declarations(target));
+    if (target.types) files.set(path.join(STATIC, target.output.replace(/\.js$/, '.d.ts')), declarations(target));
   }
   return files;
 }

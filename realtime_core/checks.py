@@ -9,9 +9,12 @@ They import the configured backend's module and validate its options and every
 ``realtime_core.E003``     the configured backend's options are invalid
 ``realtime_core.E004``     a ``SelfPublishModel`` has no ``ModelSerializer`` as ``serializer_class``
 ``realtime_core.E005``     a ``SelfPublishModel``'s serializer is misconfigured
-``realtime_core.E006``     ``REALTIME_ALSO_PUBLISH_TO`` is not a list of distinct backend names
-``realtime_core.E007``     a backend ``REALTIME_ALSO_PUBLISH_TO`` lists cannot be loaded
-``realtime_core.E008``     the options of a backend ``REALTIME_ALSO_PUBLISH_TO`` lists are invalid
+``realtime_core.E006``     ``REALTIME_CONSOLE`` is not True or False
+``realtime_core.E007``     a channel rule registered before realtime_core's decides who
+                           reads the debug console's live log
+``realtime_core.E008``     ``REALTIME_ALSO_PUBLISH_TO`` is not a list of distinct backend names
+``realtime_core.E009``     a backend ``REALTIME_ALSO_PUBLISH_TO`` lists cannot be loaded
+``realtime_core.E010``     the options of a backend ``REALTIME_ALSO_PUBLISH_TO`` lists are invalid
 ``realtime_core.W001``     ``REALTIME_OPTIONS`` has an entry for a backend that is not installed
 ``realtime_core.W002``     a ``SelfPublishModel``'s serializer serializes another model
 ``realtime_core.W003``     with ``memory``, ``manage.py runserver`` is another app's and
@@ -28,7 +31,7 @@ from django.apps import AppConfig, apps
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
-from . import conf, deployment
+from . import authorization, conf, console, console_feed, deployment
 from .backends.self_hosted import SelfHostedBackend
 from .exceptions import RealtimeConfigurationError
 from .models import SelfPublishModel
@@ -39,6 +42,7 @@ from .serializers import ModelSerializer
 def register() -> None:
     """Register the checks (called from ``AppConfig.ready``)."""
     checks.register(check_settings, "realtime_core")
+    checks.register(check_console, "realtime_core")
     checks.register(check_self_publish_models, checks.Tags.models)
 
 
@@ -91,7 +95,7 @@ def _check_transition(primary: str) -> list[checks.CheckMessage]:
     try:
         names = conf.also_publish_to()
     except RealtimeConfigurationError as exc:
-        return [checks.Error(str(exc), id="realtime_core.E006")]
+        return [checks.Error(str(exc), id="realtime_core.E008")]
     messages: list[checks.CheckMessage] = []
     for name in names:
         if name == primary:
@@ -109,12 +113,36 @@ def _check_transition(primary: str) -> list[checks.CheckMessage]:
         try:
             backend_class = load_backend_class(name, conf.ALSO_PUBLISH_TO_SETTING)
         except RealtimeConfigurationError as exc:
-            messages.append(checks.Error(str(exc), id="realtime_core.E007"))
+            messages.append(checks.Error(str(exc), id="realtime_core.E009"))
             continue
         try:
             conf.validate_options(name, backend_class.option_spec(), conf.backend_options(name))
         except RealtimeConfigurationError as exc:
-            messages.append(checks.Error(str(exc), id="realtime_core.E008"))
+            messages.append(checks.Error(str(exc), id="realtime_core.E010"))
+    return messages
+
+
+def check_console(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[checks.CheckMessage]:
+    """``REALTIME_CONSOLE`` is a bool, and only staff may read the console's live log."""
+    messages: list[checks.CheckMessage] = []
+    try:
+        conf.console_enabled()
+    except RealtimeConfigurationError as exc:
+        messages.append(checks.Error(str(exc), id="realtime_core.E006"))
+    match = authorization.default_registry.match(console_feed.CHANNEL)
+    if match is None or match.function is not console.may_read:
+        decided_by = "no rule" if match is None else f"the pattern {match.pattern.pattern!r}"
+        messages.append(
+            checks.Error(
+                f"{console_feed.CHANNEL!r}, the debug console's live log, is decided by "
+                f"{decided_by} instead of realtime_core's staff-only rule.",
+                hint="Register that pattern in a realtime.py module (imported after "
+                "realtime_core's rule), not in an AppConfig.ready() or at import time.",
+                id="realtime_core.E007",
+            )
+        )
     return messages
 
 

@@ -2,13 +2,14 @@
 
 ``REALTIME_BACKEND`` names the backend (the one switch); ``REALTIME_OPTIONS`` holds
 each backend's options keyed by backend name, so several backends stay configured
-side by side::
+side by side; ``REALTIME_CONSOLE`` turns on the debug console's live log::
 
     REALTIME_BACKEND = "memory"
     REALTIME_OPTIONS = {
         "memory": {"MAX_CHANNELS": 50},
         "pusher": {"APP_ID": "123", "KEY": "...", "SECRET": "...", "CLUSTER": "eu"},
     }
+    REALTIME_CONSOLE = True
 
 ``REALTIME_ALSO_PUBLISH_TO`` lists the backends a switch moves away from (or towards):
 while it is set, every publish goes to ``REALTIME_BACKEND`` and to them too, so pages
@@ -26,6 +27,7 @@ from .exceptions import RealtimeConfigurationError
 __all__ = [
     "ALSO_PUBLISH_TO_SETTING",
     "BACKEND_SETTING",
+    "CONSOLE_SETTING",
     "DEFAULT_BACKEND",
     "OPTIONS_SETTING",
     "Option",
@@ -33,6 +35,7 @@ __all__ = [
     "backend_name",
     "backend_options",
     "configured_option_names",
+    "console_enabled",
     "int_option",
     "validate_options",
 ]
@@ -41,6 +44,10 @@ BACKEND_SETTING = "REALTIME_BACKEND"
 """The setting naming the backend that delivers events: the one switch."""
 OPTIONS_SETTING = "REALTIME_OPTIONS"
 """The setting holding each backend's options, a dict keyed by backend name."""
+CONSOLE_SETTING = "REALTIME_CONSOLE"
+"""True: every publish and lifecycle event is also sent to the debug console's live log
+(``realtime_core:console``), which doubles what is published; False (the default): the
+console shows the sockets' state only."""
 ALSO_PUBLISH_TO_SETTING = "REALTIME_ALSO_PUBLISH_TO"
 """During a switch, the backends every publish also goes to (a list of names), so that
 pages still connected to them miss nothing until they move; empty outside a switch."""
@@ -91,6 +98,16 @@ def backend_name() -> str:
             f"{BACKEND_SETTING} must be a backend name such as {DEFAULT_BACKEND!r}, got {name!r}."
         )
     return name
+
+
+def console_enabled() -> bool:
+    """Whether the debug console's live log is on (``REALTIME_CONSOLE``, default False)."""
+    enabled = getattr(settings, CONSOLE_SETTING, False)
+    if not isinstance(enabled, bool):
+        raise RealtimeConfigurationError(
+            f"{CONSOLE_SETTING} must be True or False, got {enabled!r}."
+        )
+    return enabled
 
 
 def also_publish_to() -> tuple[str, ...]:

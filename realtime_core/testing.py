@@ -24,6 +24,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from . import console_feed
 from .messages import Message
 
 __all__ = ["Outbox", "PublishedEvent", "RealtimeTestMixin", "outbox"]
@@ -51,13 +52,18 @@ class Outbox:
         self._captures = 0
 
     def record(self, messages: Iterable[Message]) -> None:
-        """Called by the memory backend for every publish; ignored unless capturing."""
+        """Called by the memory backend for every publish; ignored unless capturing.
+
+        The debug console's records (``REALTIME_CONSOLE``) are not the app's publishes:
+        they are left out, so turning the console on changes no test's outbox.
+        """
         with self._lock:
             if not self._captures:
                 return
             self._events.extend(
                 PublishedEvent(m.channels, m.name, json.loads(m.data), m.data, m.socket_id)
                 for m in messages
+                if m.channels != (console_feed.CHANNEL,)
             )
 
     @property

@@ -7,13 +7,15 @@ pages that follow a switch (see :mod:`realtime_core.transition`);
 ``realtime_core:history`` (``history/``) answers what a channel missed, for clients that
 cannot resume (see :mod:`realtime_core.history_views`); ``realtime_core:webhooks``
 (``webhooks/``) turns webhooks into signals (see :mod:`realtime_core.webhook_views`);
-the routers' verbs are served
+``realtime_core:console`` (``console/``) is the staff-only debug console and
+``realtime_core:console-snapshot`` the state it reads (see
+:mod:`realtime_core.console_views`); the routers' verbs are served
 under ``routes/`` and ``subscriptions/`` (see :mod:`realtime_core.routers.urls`).
 """
 
 from django.urls import include, path
 
-from . import history_views, views, webhook_views
+from . import console_views, history_views, views, webhook_views
 
 app_name = "realtime_core"
 
@@ -23,5 +25,7 @@ urlpatterns = [
     path("config/", views.connection_config, name="client-config"),
     path("history/", history_views.history, name="history"),
     path("webhooks/", webhook_views.webhooks, name="webhooks"),
+    path("console/", console_views.console, name="console"),
+    path("console/snapshot/", console_views.console_snapshot, name="console-snapshot"),
     path("", include("realtime_core.routers.urls")),
 ]

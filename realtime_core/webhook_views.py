@@ -9,7 +9,8 @@ backend's name as ``sender``.
 It is exempt from CSRF (the signature authenticates the sender, not a session) and is
 checked against the configured backend's key and secret; during a switch, against
 those of the backend of ``REALTIME_ALSO_PUBLISH_TO`` whose key it names, and its
-signals then have that backend's name as ``sender``.
+signals then have that backend's name as ``sender``. With ``REALTIME_CONSOLE`` on,
+the debug console's live log shows each request and what it was answered.
 
 ==========  =================================================================================
 Status      Body
@@ -24,10 +25,14 @@ Status      Body
 ==========  =================================================================================
 """
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from . import console
 from .json_views import json_error, json_errors
 from .transition import backend_with_key
 from .webhooks import WebhookRefused, dispatch, verify
@@ -42,11 +47,18 @@ def webhooks(request: HttpRequest) -> HttpResponse:
     """Verify a webhook and send its events' signals."""
     key = request.headers.get("X-Pusher-Key")
     backend = backend_with_key(key)
+    events: Sequence[Mapping[str, Any]] = ()
     try:
         webhook = verify(
             request.body, key, request.headers.get("X-Pusher-Signature"), backend.credentials
         )
+        events = webhook.events
         dispatch(webhook, sender=backend.name)
     except WebhookRefused as refused:
+        console.record_webhook(refused.status, refused.reason, events)
         return json_error(refused.status, refused.reason)
+    except Exception:
+        console.record_webhook(500, "A receiver raised: the sender retries later.", events)
+        raise
+    console.record_webhook(200, "", events)
     return JsonResponse({})

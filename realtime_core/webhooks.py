@@ -22,7 +22,7 @@ from typing import Any
 from django.db import close_old_connections
 from django.dispatch import Signal
 
-from . import signals
+from . import console, signals
 from .signing import Credentials, constant_time_equal, hmac_sha256_hex
 
 __all__ = ["MAX_AGE", "InProcessSignals", "Webhook", "WebhookRefused", "dispatch", "verify"]
@@ -111,7 +111,8 @@ def _is_event(event: object) -> bool:
 
 
 def dispatch(webhook: Webhook, *, sender: str) -> int:
-    """Send the signal of each event; return how many were sent.
+    """Send the signal of each event; return how many were sent. The debug console
+    records the events first (:func:`realtime_core.console.record_lifecycle`).
 
     An event of a kind this version does not know is logged and skipped (Pusher may add
     kinds); an event lacking a field its signal passes on is refused before any signal
@@ -130,6 +131,7 @@ def dispatch(webhook: Webhook, *, sender: str) -> int:
             raise WebhookRefused(400, f"{event['name']} event lacks {', '.join(missing)}.")
         arguments = {name: event.get(name) for name in fields}
         calls.append((signal, {"channel": event["channel"], "time": happened, **arguments}))
+    console.record_lifecycle(webhook.events, webhook.time_ms)
     for signal, arguments in calls:
         signal.send(sender=sender, **arguments)
     return len(calls)

@@ -25,7 +25,13 @@ from pathlib import Path
 
 import pytest
 
-__all__ = ["RedisProcess", "disposable_redis", "redis_server_binary", "redis_url"]
+__all__ = [
+    "RedisProcess",
+    "SentinelProcess",
+    "disposable_redis",
+    "redis_server_binary",
+    "redis_url",
+]
 
 START_TIMEOUT = 10.0
 
@@ -68,8 +74,10 @@ def _command(port: int, *args: str, timeout: float = 1.0) -> bytes:
 class RedisProcess:
     """One ``redis-server`` on ``127.0.0.1``, started and stopped by the test suite."""
 
-    def __init__(self, binary: str) -> None:
+    def __init__(self, binary: str, *extra: str) -> None:
+        """``extra``: more ``redis-server`` arguments (``--replicaof host port``, ...)."""
         self.binary = binary
+        self.extra = extra
         self.port = _free_port()
         self.directory = Path(tempfile.mkdtemp(prefix="realtime-redis-"))
         self._process: subprocess.Popen[bytes] | None = None
@@ -103,6 +111,7 @@ class RedisProcess:
                 *("--port", str(self.port), "--bind", "127.0.0.1"),
                 *("--save", "", "--appendonly", "no"),
                 *("--dir", str(self.directory), "--logfile", str(log)),
+                *self.extra,
             ],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
@@ -135,6 +144,66 @@ class RedisProcess:
 
     def close(self) -> None:
         self.stop()
+        shutil.rmtree(self.directory, ignore_errors=True)
+        atexit.unregister(self.close)
+
+
+class SentinelProcess:
+    """One Redis Sentinel (``redis-server --sentinel``) watching ``service`` on a primary.
+
+    Quick to act, for tests: a primary silent for ``down_after`` ms is failed over (a
+    quorum of one).
+    """
+
+    def __init__(
+        self, binary: str, service: str, primary_port: int, down_after: int = 1000
+    ) -> None:
+        self.binary = binary
+        self.service = service
+        self.port = _free_port()
+        self.directory = Path(tempfile.mkdtemp(prefix="realtime-sentinel-"))
+        self.config = self.directory / "sentinel.conf"
+        self.config.write_text(
+            f"port {self.port}\nbind 127.0.0.1\ndir {self.directory}\n"
+            f"sentinel monitor {service} 127.0.0.1 {primary_port} 1\n"
+            f"sentinel down-after-milliseconds {service} {down_after}\n"
+            f"sentinel failover-timeout {service} 5000\n"
+            f"sentinel parallel-syncs {service} 1\n"
+        )
+        log = self.directory / "sentinel.log"
+        self._process = subprocess.Popen(
+            [binary, str(self.config), "--sentinel", "--logfile", str(log)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+        )
+        atexit.register(self.close)
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline and self._process.poll() is None:
+            try:
+                if _command(self.port, "PING") == b"+PONG":
+                    return
+            except OSError:
+                pass
+            time.sleep(0.02)
+        self.close()
+        raise RuntimeError(f"the sentinel did not start on port {self.port}")
+
+    def url(self, *, db: int = 0) -> str:
+        return f"redis+sentinel://127.0.0.1:{self.port}/{self.service}/{db}"
+
+    def primary_port(self) -> int:
+        """The port of the primary this Sentinel names now."""
+        import redis
+
+        with redis.Redis(port=self.port, socket_timeout=2) as sentinel:
+            _host, port = sentinel.sentinel_get_master_addr_by_name(self.service)
+        return int(port)
+
+    def close(self) -> None:
+        if self._process.poll() is None:
+            self._process.kill()
+        self._process.wait(10)
         shutil.rmtree(self.directory, ignore_errors=True)
         atexit.unregister(self.close)
 

@@ -10,7 +10,10 @@ from django.core.management.base import SystemCheckError
 from django.test import override_settings
 from django.test.utils import isolate_apps
 
-from realtime_core.checks import check_self_publish_models, check_settings
+from realtime_core import authorization, console_feed
+from realtime_core.authorization import ChannelRegistry
+from realtime_core.checks import check_console, check_self_publish_models, check_settings
+from realtime_core.console import register_rule
 from realtime_core.models import SelfPublishModel
 from realtime_core.serializers import ModelSerializer
 from tests.testapp.serializers import TodoListSerializer
@@ -87,15 +90,15 @@ def test_a_transition_to_installed_backends_with_valid_options_is_clean() -> Non
 
 
 @pytest.mark.parametrize("value", ["tornado_redis", ["tornado_redis", "tornado_redis"], [""]])
-def test_a_malformed_transition_is_e006(value: object) -> None:
+def test_a_malformed_transition_is_e008(value: object) -> None:
     settings_kwargs = {"REALTIME_ALSO_PUBLISH_TO": value, "REALTIME_OPTIONS": TRANSITION_OPTIONS}
-    assert ids(settings_kwargs) == ["realtime_core.E006"]
+    assert ids(settings_kwargs) == ["realtime_core.E008"]
 
 
-def test_an_unknown_backend_in_the_transition_is_e007() -> None:
+def test_unknown_backends_and_bad_options_in_the_transition_are_e009_and_e010() -> None:
     with override_settings(REALTIME_ALSO_PUBLISH_TO=["tornado_redis", "puhser"]):
         messages = check_settings()
-    assert [message.id for message in messages] == ["realtime_core.E008", "realtime_core.E007"]
+    assert [message.id for message in messages] == ["realtime_core.E010", "realtime_core.E009"]
     assert "REALTIME_OPTIONS['tornado_redis']['APP_ID'] is required" in messages[0].msg
     assert messages[1].msg.startswith("'puhser' in REALTIME_ALSO_PUBLISH_TO cannot be used")
     assert "Installed backends: 'memory'" in messages[1].msg
@@ -111,6 +114,42 @@ def test_a_transition_that_lists_the_configured_backend_is_w004() -> None:
     )
     assert message.hint is not None
     assert "Remove 'memory' from REALTIME_ALSO_PUBLISH_TO" in message.hint
+
+
+def test_the_console_is_clean_by_default() -> None:
+    assert check_console() == []
+
+
+@pytest.mark.parametrize("value", ["yes", 1, None])
+def test_a_console_setting_that_is_not_a_bool_is_e006(value: object) -> None:
+    with override_settings(REALTIME_CONSOLE=value):
+        (message,) = check_console()
+    assert message.id == "realtime_core.E006"
+    assert message.msg == f"REALTIME_CONSOLE must be True or False, got {value!r}."
+
+
+def test_a_rule_registered_before_the_consoles_is_e007(monkeypatch: pytest.MonkeyPatch) -> None:
+    registry = ChannelRegistry()
+    registry.register("private-<str:anything>", lambda user, anything: True)
+    register_rule(registry)
+    monkeypatch.setattr(authorization, "default_registry", registry)
+    (message,) = check_console()
+    assert message.id == "realtime_core.E007"
+    assert message.msg == (
+        f"{console_feed.CHANNEL!r}, the debug console's live log, is decided by the pattern "
+        "'private-<str:anything>' instead of realtime_core's staff-only rule."
+    )
+
+
+def test_the_consoles_rule_comes_first_when_apps_register_theirs_in_realtime_py(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    registry = ChannelRegistry()
+    register_rule(registry)
+    register_rule(registry)  # ready() again, as INSTALLED_APPS overrides run it
+    registry.register("private-<str:anything>", lambda user, anything: True)
+    monkeypatch.setattr(authorization, "default_registry", registry)
+    assert check_console() == []
 
 
 def test_manage_py_check_fails_on_errors() -> None:

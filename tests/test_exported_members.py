@@ -6,24 +6,35 @@ import types
 
 import pytest
 
-WITHOUT_ALL = {
-    # Entry points found by Django or pytest by name, not imported by users.
+FOUND_BY_NAME = {
     "realtime_core.apps",
     "realtime_core.checks",
     "realtime_core.pytest_plugin",
     "realtime_core.urls",
-    # Packages of modules, and the serializers' parts (the package exports them).
+}
+"""Entry points found by Django or pytest by name, not imported by users."""
+
+PACKAGES = {
     "realtime_core.backends",
     "realtime_core.brokers",
     "realtime_core.management",
-    "realtime_core.server",
     "realtime_core.templatetags",
-    "realtime_core.serializers.base",
-    "realtime_core.serializers.deserialization",
-    "realtime_core.serializers.json_types",
-    "realtime_core.serializers.options",
-    "realtime_core.serializers.values",
 }
+"""Packages that hold modules, public and internal alike, and export nothing."""
+
+WITHOUT_ALL = (
+    FOUND_BY_NAME
+    | PACKAGES
+    | {
+        "realtime_core.server",
+        # The serializers' parts: the package exports them.
+        "realtime_core.serializers.base",
+        "realtime_core.serializers.deserialization",
+        "realtime_core.serializers.json_types",
+        "realtime_core.serializers.options",
+        "realtime_core.serializers.values",
+    }
+)
 """Modules with no ``__all__`` on purpose; every other one must have one."""
 
 

@@ -9,7 +9,11 @@ transport hooks (:meth:`Backend.send`, optionally :meth:`Backend.asend`),
 Optional features have a default that raises
 :class:`~realtime_core.exceptions.UnsupportedFeature`: a backend overrides them only
 when its capabilities say it offers them (:meth:`Backend.history` where
-``capabilities.recovery`` is true).
+``capabilities.recovery`` is true), or when it can tell what they ask
+(:meth:`Backend.inspect`).
+
+With ``REALTIME_CONSOLE`` on, each publish is also sent, once it has gone out, to the
+debug console's live log (:mod:`realtime_core.console_feed`), through the same transport.
 
 Constructors must not do I/O: backends are built lazily on first use and may be
 rebuilt whenever the settings change.
@@ -27,9 +31,11 @@ from typing import Any, ClassVar, TypeAlias
 
 from django.db import connections, transaction
 
+from .. import console_feed
 from ..brokers.base import History
 from ..conf import Option, int_option, validate_options
 from ..exceptions import InvalidMessage, PublishError, RealtimeError, UnsupportedFeature
+from ..inspection import Inspection
 from ..messages import Event, Message
 from ..positions import Position
 from ..protocol import DEFAULT_LIMITS, Limits
@@ -206,6 +212,12 @@ class Backend(abc.ABC):
         """Awaitable :meth:`publish_prepared`: sends at once, like :meth:`apublish`."""
         with self._transport_errors():
             await self.asend(messages)
+        copies = self._console_copies(messages)
+        if copies:
+            try:
+                await self.asend(copies)
+            except Exception:
+                self._console_failed(copies)
 
     def _defer_until_commit(
         self, messages: list[Message], using: str | None, on_failure: FailureHandler | None
@@ -226,8 +238,34 @@ class Backend(abc.ABC):
         return True
 
     def _deliver(self, messages: list[Message]) -> None:
+        """The one place synchronous publishes are sent: then copied to the console."""
         with self._transport_errors():
             self.send(messages)
+        copies = self._console_copies(messages)
+        if copies:
+            try:
+                self.send(copies)
+            except Exception:
+                self._console_failed(copies)
+
+    def _console_copies(self, messages: list[Message]) -> list[Message]:
+        """The debug console's records of ``messages``, sent; none while it is off.
+
+        The console never makes a publish fail: what goes wrong here is logged.
+        """
+        try:
+            records = console_feed.publish_events(messages, self.limits)
+            return self.prepare(records) if records else []
+        except Exception:
+            logger.exception("Recording a publish for the debug console failed")
+            return []
+
+    def _console_failed(self, copies: list[Message]) -> None:
+        logger.warning(
+            "The debug console missed %d publish record(s): sending them failed",
+            len(copies),
+            exc_info=True,
+        )
 
     def _deliver_after_commit(
         self, messages: list[Message], on_failure: FailureHandler | None
@@ -321,6 +359,23 @@ class Backend(abc.ABC):
             "cannot be fetched again, reload the state instead.",
             backend=self.name,
             feature="history",
+        )
+
+    def inspect(self, prefix: str = "") -> Inspection:
+        """The sockets' state now: the socket servers, the occupied channels whose name
+        starts with ``prefix`` and their subscriptions, and the members of their presence
+        channels (see :mod:`realtime_core.inspection`; the debug console shows it).
+
+        A backend answers what it can tell and names what it cannot in
+        :attr:`~realtime_core.inspection.Inspection.unknown`. This default raises
+        :class:`~realtime_core.exceptions.UnsupportedFeature`; a backend that can tell
+        raises :class:`~realtime_core.exceptions.PublishError` when what it reads
+        cannot be reached.
+        """
+        raise UnsupportedFeature(
+            f"The {self.name!r} backend cannot tell which sockets are connected.",
+            backend=self.name,
+            feature="inspect",
         )
 
     def close(self) -> None:  # noqa: B027 - optional hook, most backends hold nothing

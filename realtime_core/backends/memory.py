@@ -21,8 +21,10 @@ from django.utils.crypto import salted_hmac
 from ..brokers.base import History
 from ..brokers.in_process import InProcessBroker, InProcessExchange
 from ..deployment import RUNSERVER_HINT, multi_process_signals, runserver_problem
+from ..inspection import MAX_CHANNELS, MAX_MEMBERS, MAX_PRESENCE_CHANNELS, ChannelState, Inspection
 from ..messages import Message
 from ..positions import Position
+from ..protocol import PRESENCE_PREFIX
 from ..testing import outbox
 from .base import CheckResult, CheckStatus
 from .self_hosted import SelfHostedBackend, credential_options, server_options
@@ -87,6 +89,33 @@ class MemoryBackend(SelfHostedBackend):
         process serves); see
         :meth:`~realtime_core.brokers.in_process.InProcessExchange.history`."""
         return exchange.history(channel, since)
+
+    def inspect(self, prefix: str = "") -> Inspection:
+        """What this process's :data:`exchange` holds: the socket servers this process
+        runs (read directly, so their connections are current), the channels their
+        connections occupy and the members of presence channels."""
+        nodes = tuple(exchange.nodes())
+        counts = exchange.subscription_counts()
+        names = sorted(name for name in counts if name.startswith(prefix))
+        channels = []
+        members: dict[str, dict[str, object]] = {}
+        for name in names[:MAX_CHANNELS]:
+            users = None
+            if name.startswith(PRESENCE_PREFIX):
+                present = exchange.presence_members(name)
+                users = len(present)
+                if len(members) < MAX_PRESENCE_CHANNELS:
+                    members[name] = dict(list(present.items())[:MAX_MEMBERS])
+            channels.append(ChannelState(name, counts[name], users))
+        truncated = len(names) > MAX_CHANNELS
+        if nodes:
+            return Inspection(nodes, tuple(channels), truncated, members)
+        unserved = (
+            "This process serves no sockets. With memory, the console only sees the "
+            "sockets of the process that serves it: open it on the site served by "
+            "manage.py runserver or manage.py realtime_server."
+        )
+        return Inspection(nodes, tuple(channels), truncated, members, notes=(unserved,))
 
     def client_config(self) -> dict[str, Any]:
         # The embedded server shares the page's own host and port.

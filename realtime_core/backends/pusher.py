@@ -36,11 +36,13 @@ from pusher.pusher_client import PusherClient  # type: ignore[import-untyped]
 
 from ..conf import Option
 from ..exceptions import InvalidMessage, PublishError
+from ..inspection import Inspection
 from ..messages import Event, Message
 from ..protocol import DEFAULT_LIMITS, ENCRYPTED_PREFIX, Limits
 from ..signing import Credentials
 from .base import Backend, Capabilities, CheckResult, CheckStatus
 from .pusher_errors import describe_failure
+from .pusher_inspection import read_inspection
 from .self_hosted import credential_options
 
 __all__ = ["PusherBackend"]
@@ -302,6 +304,21 @@ class PusherBackend(Backend):
             secret=self.options["SECRET"],
             encryption_master_key=self._master_key,
         )
+
+    def inspect(self, prefix: str = "") -> Inspection:
+        """What Pusher's HTTP API tells (:mod:`~realtime_core.backends.pusher_inspection`):
+        the occupied channels, their subscription counts when the app counts them,
+        presence members by id; never its servers or connections. Raises
+        :class:`~realtime_core.exceptions.PublishError` when the API cannot be read."""
+        try:
+            return read_inspection(self._sdk(), prefix)
+        except Exception as exc:
+            failure = describe_failure(exc, endpoint=self.endpoint, timeout=self.options["TIMEOUT"])
+            raise PublishError(
+                f"Reading the channels from Pusher at {self.endpoint} failed: {failure.detail}. "
+                f"{failure.hint}".rstrip(),
+                backend=self.name,
+            ) from exc
 
     # Checks ---------------------------------------------------------------------------
 

@@ -31,7 +31,7 @@ from redis.exceptions import RedisError
 from redis.retry import Retry
 
 from ..brokers.base import History
-from ..brokers.redis import RedisBroker, redact_url
+from ..brokers.redis import RedisBroker
 from ..brokers.redis_schema import (
     HISTORY_SCRIPT,
     LIVE_NODES_SCRIPT,
@@ -41,21 +41,33 @@ from ..brokers.redis_schema import (
     parse_history,
     publish_arguments,
 )
+from ..brokers.redis_urls import URL_SCHEMES, SentinelTarget, redact_url, sync_client
 from ..conf import Option
 from ..exceptions import PublishError
+from ..inspection import Inspection
 from ..messages import Message
 from ..positions import Position
 from .base import CheckResult, CheckStatus
+from .redis_inspection import read_inspection
 from .self_hosted import SelfHostedBackend, credential_options, server_options
 
 __all__ = ["TornadoRedisBackend"]
 
-_URL_SCHEMES = ("redis://", "rediss://", "unix://")
 _PREFIX = re.compile(r"\A[^\s:]+\Z")
 
 
 def _text(value: Any) -> bool:
     return isinstance(value, str) and bool(value)
+
+
+def _redis_url(value: Any) -> bool:
+    if not isinstance(value, str) or not value.startswith(URL_SCHEMES):
+        return False
+    try:
+        SentinelTarget.parse(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _seconds(value: Any) -> bool:
@@ -70,11 +82,13 @@ class TornadoRedisBackend(SelfHostedBackend):
     transport_options = {
         **credential_options(),
         "REDIS_URL": Option(
-            "a redis://, rediss:// or unix:// URL",
-            lambda value: isinstance(value, str) and value.startswith(_URL_SCHEMES),
+            "a redis://, rediss://, unix:// or redis+sentinel://host:port[,host:port]/service "
+            "URL",
+            _redis_url,
             "redis://127.0.0.1:6379/0",
-            help="The Redis the socket servers use: ``redis://``, ``rediss://`` (TLS) or "
-            "``unix://`` (not Redis Cluster).",
+            help="The Redis the socket servers use: ``redis://``, ``rediss://`` (TLS), "
+            "``unix://``, or ``redis+sentinel://`` (``rediss+sentinel://``) naming the "
+            "Sentinels and the service whose primary to use (not Redis Cluster).",
         ),
         "WS_HOST": Option(
             "a non-empty host name",
@@ -144,7 +158,7 @@ class TornadoRedisBackend(SelfHostedBackend):
         with self._lock:
             if self._client is None or self._publish_script is None:
                 timeout = self.options["TIMEOUT"]
-                self._client = redis.Redis.from_url(
+                self._client = sync_client(
                     self.options["REDIS_URL"],
                     socket_timeout=timeout,
                     socket_connect_timeout=timeout,
@@ -182,16 +196,32 @@ class TornadoRedisBackend(SelfHostedBackend):
             # register_script() only hashes the script: EVALSHA, loaded on first use.
             reply = client.register_script(HISTORY_SCRIPT)(keys=keys, args=arguments)
         except RedisError as exc:
-            detail = f"{type(exc).__name__}: {exc}"
-            password = client.connection_pool.connection_kwargs.get("password")
-            if password:
-                detail = detail.replace(str(password), "***")
-            raise PublishError(
-                f"The {self.name!r} backend failed to read the history of {channel!r} from "
-                f"Redis at {redact_url(self.options['REDIS_URL'])}: {detail}",
-                backend=self.name,
-            ) from exc
+            raise self._read_failure(client, exc, f"the history of {channel!r}") from exc
         return parse_history(channel, since, reply)
+
+    def inspect(self, prefix: str = "") -> Inspection:
+        """The socket servers' state as they keep it in Redis
+        (:mod:`~realtime_core.backends.redis_inspection`): each live server's connections
+        as of its last heartbeat, the channels' subscriptions on every server, presence
+        members. Raises :class:`~realtime_core.exceptions.PublishError` when Redis fails
+        or cannot be reached within ``TIMEOUT``."""
+        client, _publish = self._connection()
+        try:
+            return read_inspection(client, self.keys, self.options["NODE_TIMEOUT"], prefix)
+        except RedisError as exc:
+            raise self._read_failure(client, exc, "the socket servers' state") from exc
+
+    def _read_failure(self, client: redis.Redis, exc: RedisError, what: str) -> PublishError:
+        """What reading ``what`` from Redis raised, in words without the password."""
+        detail = f"{type(exc).__name__}: {exc}"
+        password = client.connection_pool.connection_kwargs.get("password")
+        if password:
+            detail = detail.replace(str(password), "***")
+        return PublishError(
+            f"The {self.name!r} backend failed to read {what} from Redis at "
+            f"{redact_url(self.options['REDIS_URL'])}: {detail}",
+            backend=self.name,
+        )
 
     def close(self) -> None:
         with self._lock:
@@ -220,7 +250,7 @@ class TornadoRedisBackend(SelfHostedBackend):
         """
         limit = min(timeout or self.options["TIMEOUT"], self.options["TIMEOUT"])
         url = redact_url(self.options["REDIS_URL"])
-        client = redis.Redis.from_url(
+        client = sync_client(
             self.options["REDIS_URL"],
             socket_timeout=limit,
             socket_connect_timeout=limit,

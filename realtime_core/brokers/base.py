@@ -32,6 +32,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "Broker",
+    "ConnectionCounter",
     "Delivery",
     "DeliveryHandler",
     "History",
@@ -102,6 +103,11 @@ LifecycleHandler = Callable[[LifecycleEvent], None]
 """Receives the :class:`LifecycleEvent` s a server's broker decided on, on the server's
 event loop (what it raises is logged)."""
 
+ConnectionCounter = Callable[[], int]
+"""Counts the server process's open connections; cheap, and safe to call from any
+thread. A broker reports the count to whoever inspects the servers sharing it (the
+backends' ``inspect()``): the Redis broker with each heartbeat."""
+
 
 def occupancy_events(channel: str, before: int, after: int) -> list[LifecycleEvent]:
     """What a channel's subscription count going from ``before`` to ``after`` (across
@@ -163,11 +169,13 @@ class Broker(abc.ABC):
         terminate: TerminateHandler,
         resync: ResyncHandler,
         lifecycle: LifecycleHandler | None = None,
+        connections: ConnectionCounter | None = None,
     ) -> None:
         """Begin calling ``deliver`` for listened channels, ``terminate`` for user
         terminations requested anywhere, ``resync`` after deliveries may have been
         missed and ``lifecycle`` for the occupancy and presence changes this process
-        made (or found, sweeping a dead server's); a server calls this once before
+        made (or found, sweeping a dead server's); ``connections`` counts this
+        process's connections, for inspection. A server calls this once before
         serving."""
 
     @abc.abstractmethod

@@ -13,15 +13,18 @@ import logging
 import os
 import threading
 import time
+import uuid
 from collections import defaultdict, deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from .. import frames
+from ..inspection import NodeState
 from ..messages import Message
 from ..positions import HistoryLimits, Position, new_epoch, offset_of
 from .base import (
     Broker,
+    ConnectionCounter,
     Delivery,
     DeliveryHandler,
     History,
@@ -193,6 +196,16 @@ class InProcessExchange:
         with self._lock:
             return dict(self._totals)
 
+    def nodes(self) -> list[NodeState]:
+        """The socket servers attached now, each read as it stands."""
+        with self._lock:
+            brokers = list(self._brokers)
+            channels = [len(broker.counts) for broker in brokers]
+        return [
+            NodeState(broker.node_id, broker.open_connections(), count, last_heartbeat=None)
+            for broker, count in zip(brokers, channels, strict=True)
+        ]
+
     def count(self, broker: "InProcessBroker", channel: str, delta: int) -> tuple[int, int]:
         """Add ``delta`` to ``broker``'s subscriptions of ``channel``; return the
         channel's total over every attached broker before and after."""
@@ -259,7 +272,10 @@ class InProcessBroker(Broker):
 
     def __init__(self, exchange: InProcessExchange) -> None:
         self.exchange = exchange
+        self.node_id = uuid.uuid4().hex
+        """This server's identity among the exchange's, unique per broker."""
         self.counts: dict[str, int] = {}
+        self._connections: ConnectionCounter | None = None
         self._deliver: DeliveryHandler | None = None
         self._terminate: TerminateHandler | None = None
         self._listened: set[str] = set()
@@ -271,10 +287,16 @@ class InProcessBroker(Broker):
         terminate: TerminateHandler,
         resync: ResyncHandler,
         lifecycle: LifecycleHandler | None = None,
+        connections: ConnectionCounter | None = None,
     ) -> None:
         # Nothing in process is ever missed: resync is never needed.
         self._deliver, self._terminate, self._lifecycle = deliver, terminate, lifecycle
+        self._connections = connections
         self.exchange.attach(self)
+
+    def open_connections(self) -> int | None:
+        """The server's open connections, None when it was started without a counter."""
+        return None if self._connections is None else self._connections()
 
     async def history(self, channel: str, since: Position | None) -> History:
         return self.exchange.history(channel, since)

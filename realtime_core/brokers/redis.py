@@ -25,13 +25,11 @@ Key names, payload formats and scripts: :mod:`realtime_core.brokers.redis_schema
 import asyncio
 import json
 import logging
-import urllib.parse
 import uuid
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
-import redis.asyncio
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
@@ -40,6 +38,7 @@ from ..messages import Message
 from ..positions import DEFAULT_HISTORY_SIZE, DEFAULT_HISTORY_TTL, HistoryLimits, Position
 from .base import (
     Broker,
+    ConnectionCounter,
     DeliveryHandler,
     History,
     LifecycleEvent,
@@ -72,30 +71,14 @@ from .redis_schema import (
     presence_entry,
     publish_arguments,
 )
+from .redis_urls import async_client, redact_url
 
-__all__ = ["RedisBroker", "redact_url"]
+__all__ = ["RedisBroker"]
 
 logger = logging.getLogger(__name__)
 
 _FORGET_CHUNK = 500
 """Presence entries removed per script call when a node is forgotten."""
-
-
-def redact_url(url: str) -> str:
-    """``url`` without its password (``:password@`` or redis-py's ``?password=``), for
-    messages and logs."""
-    parts = urllib.parse.urlsplit(url)
-    if parts.password is not None:
-        user = parts.username or ""
-        host = parts.hostname or ""
-        port = f":{parts.port}" if parts.port is not None else ""
-        url = urllib.parse.urlunsplit(parts._replace(netloc=f"{user}:***@{host}{port}"))
-    address, separator, query = url.partition("?")
-    pairs = urllib.parse.parse_qsl(query, keep_blank_values=True)
-    if not any(name.lower() == "password" for name, _value in pairs):
-        return url
-    hidden = [(name, "***" if name.lower() == "password" else value) for name, value in pairs]
-    return f"{address}{separator}{urllib.parse.urlencode(hidden, safe='*')}"
 
 
 class _Membership(NamedTuple):
@@ -153,7 +136,7 @@ class RedisBroker(Broker):
         self._timeout = timeout
         # No retries: a failed call fails fast (and a publish is never sent twice);
         # the pool replaces connections that died while idle.
-        self._redis = redis.asyncio.Redis.from_url(
+        self._redis = async_client(
             url, socket_timeout=timeout, socket_connect_timeout=timeout, retry=Retry(NoBackoff(), 0)
         )
         self._publish = self._redis.register_script(PUBLISH_SCRIPT)
@@ -180,6 +163,7 @@ class RedisBroker(Broker):
         self._deliver: DeliveryHandler | None = None
         self._terminate: TerminateHandler | None = None
         self._resync: ResyncHandler | None = None
+        self._connections: ConnectionCounter | None = None
         self._heartbeats: asyncio.Task[None] | None = None
         self._closed = False
         self._registered = False
@@ -204,11 +188,12 @@ class RedisBroker(Broker):
         terminate: TerminateHandler,
         resync: ResyncHandler,
         lifecycle: LifecycleHandler | None = None,
+        connections: ConnectionCounter | None = None,
     ) -> None:
         if self._deliver is not None or self._closed:
             raise RuntimeError("a RedisBroker is started once")
         self._deliver, self._terminate, self._resync = deliver, terminate, resync
-        self._lifecycle = lifecycle
+        self._lifecycle, self._connections = lifecycle, connections
         await self._subscriber.start()
         await self._heartbeat_now()
         self._heartbeats = asyncio.create_task(self._beat_forever(), name="redis-heartbeat")
@@ -437,8 +422,10 @@ class RedisBroker(Broker):
 
     async def _heartbeat(self) -> None:
         """Say this node is alive, put back what Redis lost, sweep dead nodes."""
+        connections = "" if self._connections is None else self._connections()
         added, dead = await self._heartbeat_script(
-            keys=[self.keys.nodes], args=[self.node_id, self._node_timeout_ms]
+            keys=[self.keys.nodes, self.keys.node_connections(self.node_id)],
+            args=[self.node_id, self._node_timeout_ms, connections],
         )
         if added and self._registered:
             self._restore_pending = True

@@ -20,6 +20,8 @@ apps and deployments can share one Redis::
     {p}nodes                     sorted set: server node id -> last heartbeat (Redis time, ms)
     {p}node:{id}:presence        set of ``{socket_id}\\n{channel}``: the node's presence entries
     {p}node:{id}:subscriptions   hash: channel -> the node's connections subscribed to it
+    {p}node:{id}:connections     string: the node's open connections as of its last
+                                 heartbeat; expires after the node timeout
     {p}occupancy                 hash: channel -> connections subscribed on every node (the
                                  sum of the nodes' hashes, changed with them atomically by
                                  :data:`COUNTS_SCRIPT` and :data:`FORGET_NODE_SCRIPT`, so
@@ -102,6 +104,9 @@ class RedisKeys:
 
     def node_subscriptions(self, node_id: str) -> str:
         return f"{self.base}node:{node_id}:subscriptions"
+
+    def node_connections(self, node_id: str) -> str:
+        return f"{self.base}node:{node_id}:connections"
 
     @property
     def occupancy(self) -> str:
@@ -326,10 +331,12 @@ return leave(KEYS[1], KEYS[2], KEYS[3], ARGV[1])
 HEARTBEAT_SCRIPT = (
     _NOW_MS
     + """
--- KEYS: nodes. ARGV: node id, node timeout (ms).
+-- KEYS: nodes, the node's connections key. ARGV: node id, node timeout (ms), the
+-- node's open connections ('' when it does not count them).
 -- Returns {1 if the node was not registered, ids of nodes silent for too long}.
 local now = now_ms()
 local added = redis.call('ZADD', KEYS[1], now, ARGV[1])
+if ARGV[3] ~= '' then redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[2]) end
 local cutoff = string.format('(%d', now - tonumber(ARGV[2]))
 return {added, redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', cutoff)}
 """

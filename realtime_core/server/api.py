@@ -147,6 +147,12 @@ class ApiHandler(BrokerHandler):
     def prepare(self) -> None:
         self._prepared = True
 
+    def on_finish(self) -> None:
+        super().on_finish()
+        answered = self.stats.api_responses
+        status = self.get_status()
+        answered[status] = answered.get(status, 0) + 1
+
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         if not self._prepared:
             # Refused before the body was read (an unknown method): Tornado closes

@@ -1,4 +1,5 @@
-"""The Tornado application factory: sockets, the HTTP API and the status endpoints.
+"""The Tornado application factory: sockets, the HTTP API, the status endpoints and
+the metrics.
 
 Answers carry no ``Server`` banner, and the access log masks what would let a reader
 replay a request: the HTTP API's ``auth_signature`` (valid for 600 s) and any ``auth``.
@@ -9,10 +10,12 @@ from collections.abc import Sequence
 from typing import Any
 
 import tornado.web
+from prometheus_client import CollectorRegistry
 
 from .api import JsonHandler, api_handlers
 from .connection import PusherConnection
 from .hub import Hub
+from .metrics import metrics_handlers
 from .redaction import masked_uri
 from .status import status_handlers
 
@@ -28,8 +31,11 @@ before it is read. Frames above ``ServerConfig.max_frame_bytes`` but within this
 a ``pusher:error`` and are ignored; the connection stays open."""
 
 
-def make_app(hub: Hub, extra_handlers: Sequence[Any] = ()) -> tornado.web.Application:
-    """Routes for one app: ``/app/{key}`` sockets, ``/apps/{id}/...`` API, ``/up``, ``/stats``.
+def make_app(
+    hub: Hub, metrics: CollectorRegistry, extra_handlers: Sequence[Any] = ()
+) -> tornado.web.Application:
+    """Routes for one app: ``/app/{key}`` sockets, ``/apps/{id}/...`` API, ``/up``,
+    ``/stats``, and ``/metrics`` serving the registry ``metrics``.
 
     ``extra_handlers`` go last (the embedded mode's Django site catches everything else).
     """
@@ -37,6 +43,7 @@ def make_app(hub: Hub, extra_handlers: Sequence[Any] = ()) -> tornado.web.Applic
         (r"/app/([^/]*)", PusherConnection, {"hub": hub}),
         *api_handlers(hub.config, hub.broker, hub.stats, hub.outage, hub.refusals),
         *status_handlers(hub.broker, hub.stats, hub.outage, lambda: hub.filling),
+        *metrics_handlers(metrics),
         *extra_handlers,
     ]
     return tornado.web.Application(

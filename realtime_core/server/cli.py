@@ -12,7 +12,7 @@ import asyncio
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from tornado.netutil import bind_sockets
 
@@ -22,6 +22,7 @@ from ..positions import DEFAULT_HISTORY_SIZE, DEFAULT_HISTORY_TTL, HistoryLimits
 from ..protocol import DEFAULT_WEBHOOK_EVENTS, WEBHOOK_EVENTS
 from .config import ServerConfig
 from .runner import RealtimeServer, serve_forever
+from .workers import Supervisor
 
 __all__ = ["main"]
 
@@ -46,7 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--redis-url",
         default=_env("REDIS_URL"),
-        help="share channels and presence with other servers through this Redis "
+        help="share channels and presence with other servers through this Redis: "
+        "redis://, rediss://, unix:// or redis+sentinel://host:port[,host:port]/service "
         "(REALTIME_REDIS_URL); without it this process serves alone",
     )
     parser.add_argument("--key-prefix", default=_env("KEY_PREFIX", "realtime"))
@@ -121,6 +123,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="a kind of webhook event to send (repeat; REALTIME_WEBHOOK_EVENTS, comma-"
         f"separated; default: {', '.join(sorted(DEFAULT_WEBHOOK_EVENTS))})",
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=int(_env("WORKERS", "1") or 1),
+        help="server processes sharing the address, forked by a supervisor (REALTIME_WORKERS, "
+        "default 1; more needs --redis-url); SIGHUP restarts them one at a time",
+    )
+    parser.add_argument(
+        "--worker-port",
+        type=int,
+        default=_optional_int("WORKER_PORT"),
+        help="with --workers: worker i also listens on this port + i, for scraping /metrics "
+        "and /stats per worker (REALTIME_WORKER_PORT; default: none)",
+    )
     parser.add_argument("--log-level", default=_env("LOG_LEVEL", "INFO"))
     return parser
 
@@ -173,21 +189,55 @@ def make_broker(args: argparse.Namespace, config: ServerConfig) -> Broker:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
+    process = " [%(process)d]" if args.workers > 1 else ""
     logging.basicConfig(
-        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        level=args.log_level.upper(),
+        format=f"%(asctime)s{process} %(levelname)s %(name)s: %(message)s",
     )
     config = config_from_args(args)
     if args.history_size < 1 or args.history_ttl < 1:
         raise SystemExit("realtime-server: --history-size and --history-ttl must be positive")
     if args.node_timeout <= 0:
         raise SystemExit("realtime-server: --node-timeout must be positive")
+    if args.workers < 1:
+        raise SystemExit("realtime-server: --workers must be at least 1")
+    if args.worker_port is not None and args.workers == 1:
+        raise SystemExit("realtime-server: --worker-port is for --workers 2 or more")
+    if args.workers > 1 and not args.redis_url:
+        raise SystemExit(
+            "realtime-server: --workers shares channels and presence through Redis: "
+            "give --redis-url too"
+        )
 
+    # Several workers each listen on the address (SO_REUSEPORT): the kernel spreads
+    # new connections over them evenly.
+    reuse_port = args.workers > 1
     try:
-        sockets = bind_sockets(args.port, args.host)
+        sockets = bind_sockets(args.port, args.host, reuse_port=reuse_port)
     except OSError as exc:
         sys.exit(f"realtime-server: cannot serve on {args.host}:{args.port}: {exc}")
 
-    async def run() -> None:
-        await serve_forever(RealtimeServer(config, make_broker(args, config)), sockets)
+    async def run(ready: Callable[[], None] | None = None) -> None:
+        server = RealtimeServer(config, make_broker(args, config))
+        await serve_forever(server, sockets, ready=ready)
 
-    asyncio.run(run())
+    if args.workers == 1:
+        asyncio.run(run())
+        return
+
+    # The supervisor must not listen (the kernel would hand it connections it never
+    # accepts): it checked the address above, and each worker binds its own socket.
+    port = sockets[0].getsockname()[1]
+    for bound in sockets:
+        bound.close()
+
+    def worker(index: int, ready: Callable[[], None]) -> int:
+        nonlocal sockets
+        sockets = bind_sockets(port, args.host, reuse_port=True)
+        if args.worker_port is not None:
+            # reuse_port: a replacement binds before the worker it replaces has left.
+            sockets += bind_sockets(args.worker_port + index, args.host, reuse_port=True)
+        asyncio.run(run(ready))
+        return 0
+
+    sys.exit(Supervisor(args.workers, worker).run())

@@ -62,6 +62,9 @@ class ServerConfig:
     ``realtime_core:webhooks``); None: no webhooks."""
     webhook_events: frozenset[str] = DEFAULT_WEBHOOK_EVENTS
     """The kinds of event sent (see :mod:`.events`)."""
+    broker_ping_interval: float = 5.0
+    """Seconds between pings of the broker, whose round trip ``/metrics`` reports; an
+    outage is noticed within this even when no request comes."""
 
     def __post_init__(self) -> None:
         if not APP_ID_RE.match(self.app_id):
@@ -90,3 +93,5 @@ class ServerConfig:
             raise ValueError("webhook_url must be an http:// or https:// URL")
         if self.header_timeout <= 0 or self.body_timeout <= 0:
             raise ValueError("header_timeout and body_timeout must be positive")
+        if self.broker_ping_interval <= 0:
+            raise ValueError("broker_ping_interval must be positive")

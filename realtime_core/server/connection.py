@@ -32,7 +32,7 @@ from .client_events import ClientEventRefused, EventWindow, check_client_event, 
 from .config import ServerConfig
 from .fanout import Outlet, text_frame
 from .hub import RETRY_FIRST, RETRY_MAX, Hub
-from .inbound import BadFrame, read_frame
+from .inbound import BadFrame, message_size, read_frame
 from .redaction import MaskedErrorLog
 from .session import Session, new_socket_id
 from .subscriptions import (
@@ -160,7 +160,7 @@ class PusherConnection(MaskedErrorLog, WebSocketHandler):
     def open(self, *args: str, **kwargs: str) -> None:
         key = args[0] if args else ""
         stream = websocket_stream(self)
-        self.outlet = Outlet(stream, self.config.max_output_bytes, self._too_slow)
+        self.outlet = Outlet(stream, self.config.max_output_bytes, self._too_slow, self.hub.stats)
         if key != self.config.key:
             self.close_with(ErrorCode.APP_DOES_NOT_EXIST, f"App key {key} does not exist")
             return
@@ -245,7 +245,9 @@ class PusherConnection(MaskedErrorLog, WebSocketHandler):
 
     def on_message(self, message: str | bytes) -> Awaitable[None] | None:
         self.last_activity = time.monotonic()
-        self.hub.stats.messages_in += 1
+        stats = self.hub.stats
+        stats.messages_in += 1
+        stats.bytes_in += message_size(message)
         if self._closing:
             return None
         try:

@@ -21,6 +21,7 @@ from collections.abc import Callable
 
 from tornado.iostream import IOStream, StreamClosedError
 
+from .stats import Stats
 from .tornado_internals import buffered_bytes, socket_of
 
 __all__ = ["HANDED_TO_TORNADO", "FlushScheduler", "Outlet", "text_frame"]
@@ -49,7 +50,7 @@ class Outlet:
 
     ``stream`` is the connection's detached IOStream; ``limit`` bounds the bytes
     queued here plus those Tornado still buffers; ``on_overflow`` runs once when a
-    write would pass it.
+    write would pass it. The bytes written go to ``stats.bytes_out``.
     """
 
     __slots__ = (
@@ -60,13 +61,17 @@ class Outlet:
         "limit",
         "on_overflow",
         "overflowed",
+        "stats",
         "stream",
     )
 
-    def __init__(self, stream: IOStream, limit: int, on_overflow: Callable[[], None]) -> None:
+    def __init__(
+        self, stream: IOStream, limit: int, on_overflow: Callable[[], None], stats: Stats
+    ) -> None:
         self.stream = stream
         self.limit = limit
         self.on_overflow = on_overflow
+        self.stats = stats
         self.overflowed = False
         self._frames: list[bytes] = []
         self._queued = 0
@@ -113,6 +118,7 @@ class Outlet:
             except OSError:
                 # The peer is gone; Tornado notices on its next read and closes.
                 return
+            self.stats.bytes_out += sent
             if sent == len(data):
                 return
             left = memoryview(data)[sent:]
@@ -125,6 +131,7 @@ class Outlet:
             return
         with contextlib.suppress(StreamClosedError):
             stream.write(left)
+            self.stats.bytes_out += len(left)
 
     def _hold(self, data: bytes, buffered: int) -> None:
         """Keep ``data`` (older than anything queued) until Tornado's buffer drains."""

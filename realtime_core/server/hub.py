@@ -108,7 +108,13 @@ class Hub:
         self._loop_thread = threading.get_ident()
         self._scheduler = FlushScheduler(self._loop)
         lifecycle = self._lifecycle if self.events is not None else None
-        await self.broker.start(self.deliver, self.terminate_user, self.resync, lifecycle)
+        await self.broker.start(
+            self.deliver,
+            self.terminate_user,
+            self.resync,
+            lifecycle,
+            connections=lambda: len(self.connections),
+        )
         self._sweeper = asyncio.create_task(self._sweep_idle())
 
     async def stop(self) -> None:
@@ -130,6 +136,17 @@ class Hub:
     def filling(self) -> int:
         """Channels whose position is being read or whose gap is being filled."""
         return sum(1 for stream in self._streams.values() if stream.held is not None)
+
+    @property
+    def subscription_count(self) -> int:
+        """Subscriptions of local connections, one per connection and channel (those
+        still joining included)."""
+        return sum(map(len, self._channels.values()))
+
+    @property
+    def channel_count(self) -> int:
+        """Channels with a local subscriber."""
+        return len(self._channels)
 
     @property
     def scheduler(self) -> FlushScheduler:

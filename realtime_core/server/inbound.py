@@ -17,7 +17,7 @@ from typing import Any
 
 from .. import frames
 
-__all__ = ["BadFrame", "loads_text", "read_frame"]
+__all__ = ["BadFrame", "loads_text", "message_size", "read_frame"]
 
 
 class BadFrame(ValueError):
@@ -27,6 +27,11 @@ class BadFrame(ValueError):
 def utf8_size(text: str) -> int:
     """Bytes ``text`` takes in UTF-8, without encoding it when it is ASCII."""
     return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+
+
+def message_size(message: str | bytes) -> int:
+    """Bytes of one WebSocket message: a text message's in UTF-8."""
+    return len(message) if isinstance(message, bytes) else utf8_size(message)
 
 
 def read_frame(message: str | bytes, max_bytes: int) -> dict[str, Any]:

@@ -18,7 +18,9 @@ class OutageLog:
         self._logger = logger
         self._down_since: float | None = None
         self.failures = 0
-        """Requests that failed because the broker could not be reached."""
+        """Requests (and broker pings) that failed because the broker could not be reached."""
+        self.outages = 0
+        """Times the broker became unreachable."""
 
     @property
     def down(self) -> bool:
@@ -31,6 +33,7 @@ class OutageLog:
             self._logger.debug("%s failed: the broker is still unreachable", what)
             return
         self._down_since = time.monotonic()
+        self.outages += 1
         self._logger.warning(
             "The broker is unreachable (%s: %s): %s failed; requests are answered 503 "
             "until it is back",

@@ -11,19 +11,23 @@ import logging
 import signal
 import socket
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from prometheus_client import CollectorRegistry
 from tornado.netutil import bind_sockets
 
 from ..brokers.base import Broker
 from ..protocol import ErrorCode
 from .app import make_app
+from .broker_probe import BrokerProbe
 from .config import ServerConfig
 from .events import EventSink
 from .http_server import GuardedHTTPServer
 from .hub import Hub
+from .metrics import metrics_registry
 from .stats import Stats
+from .status import BROKER_TIMEOUT
 from .webhook_sender import WebhookPolicy, WebhookSender
 
 __all__ = ["RealtimeServer", "serve_forever"]
@@ -52,6 +56,12 @@ class RealtimeServer:
             policy = WebhookPolicy(url=config.webhook_url, key=config.key, secret=config.secret)
             events = self.webhooks = WebhookSender(policy)
         self.hub = Hub(config, broker, self.stats, events)
+        self.probe = BrokerProbe(
+            broker, self.hub.outage, config.broker_ping_interval, BROKER_TIMEOUT
+        )
+        """Pings the broker for the metrics."""
+        self.metrics: CollectorRegistry = metrics_registry(self.hub, self.probe, self.webhooks)
+        """This server's metrics, served at ``/metrics``."""
         self._extra_handlers = extra_handlers
         self._http: GuardedHTTPServer | None = None
         self.sockets: list[socket.socket] = []
@@ -65,8 +75,9 @@ class RealtimeServer:
         if self.webhooks is not None:
             self.webhooks.start()
         await self.hub.start()
+        self.probe.start()
         self._http = GuardedHTTPServer(
-            make_app(self.hub, self._extra_handlers),
+            make_app(self.hub, self.metrics, self._extra_handlers),
             xheaders=True,
             idle_connection_timeout=self.config.header_timeout,
             body_timeout=self.config.body_timeout,
@@ -92,15 +103,21 @@ class RealtimeServer:
             await asyncio.sleep(0.05)
         if self._http is not None:
             await self._http.close_all_connections()
+        await self.probe.stop()
         await self.hub.stop()
         if self.webhooks is not None:
             await self.webhooks.stop()
 
 
 async def serve_forever(
-    server: RealtimeServer, sockets: list[socket.socket], grace: float = 3.0
+    server: RealtimeServer,
+    sockets: list[socket.socket],
+    grace: float = 3.0,
+    *,
+    ready: Callable[[], None] | None = None,
 ) -> None:
-    """Serve on listening ``sockets`` until SIGTERM or SIGINT, then stop gracefully.
+    """Serve on listening ``sockets`` until SIGTERM or SIGINT, then stop gracefully;
+    ``ready`` is called once the server is serving.
 
     Binding is the caller's (``tornado.netutil.bind_sockets``), so an address in use
     is reported before anything starts.
@@ -114,6 +131,8 @@ async def serve_forever(
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stopping.set)
     await server.start_on(sockets)
+    if ready is not None:
+        ready()
     await stopping.wait()
     logger.info("Stopping: closing %d connections with 4200", len(server.hub.connections))
     await server.stop(grace)

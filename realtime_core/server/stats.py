@@ -1,4 +1,9 @@
-"""Counters one server process keeps for its stats endpoint."""
+"""Counters one server process keeps for its ``/stats`` and ``/metrics`` endpoints.
+
+They are plain integers (``api_responses`` a dict of them), incremented where things
+happen, the fan-out's write path included: the endpoints read them when asked, so
+counting costs an addition.
+"""
 
 import dataclasses
 import time
@@ -18,8 +23,14 @@ class Stats:
     """Frames received from clients."""
     messages_out: int = 0
     """Frames written to clients (one per connection a frame reached)."""
+    bytes_in: int = 0
+    """Bytes of the messages received from clients (UTF-8 payloads)."""
+    bytes_out: int = 0
+    """Bytes written to clients' sockets (whole WebSocket frames)."""
     api_requests: int = 0
     """HTTP API requests accepted (signature valid)."""
+    api_responses: dict[int, int] = dataclasses.field(default_factory=dict)
+    """HTTP API answers by status code, refusals included."""
     slow_disconnects: int = 0
     """Connections dropped because their output buffer overflowed."""
     duplicates_dropped: int = 0

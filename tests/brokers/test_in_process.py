@@ -1,5 +1,6 @@
 """The in-process broker: the contract, and its exchange under concurrent threads."""
 
+import asyncio
 import json
 import threading
 import time
@@ -8,6 +9,7 @@ import pytest
 
 from realtime_core.brokers.base import Delivery
 from realtime_core.brokers.in_process import InProcessBroker, InProcessExchange
+from realtime_core.inspection import NodeState
 from realtime_core.messages import Message
 from realtime_core.positions import HistoryLimits, Position
 
@@ -124,3 +126,22 @@ def test_one_message_on_two_channels_gets_a_position_per_channel() -> None:
     assert [d.channel for d in got] == ["a", "b"]
     assert got[0].position != got[1].position
     assert [json.loads(d.payload)["channel"] for d in got] == ["a", "b"]
+
+
+def test_the_exchange_tells_each_servers_connections_and_channels() -> None:
+    exchange = InProcessExchange()
+    counted, uncounted = InProcessBroker(exchange), InProcessBroker(exchange)
+
+    async def scenario() -> None:
+        await counted.start(lambda d: None, lambda u: None, lambda: None, connections=lambda: 3)
+        await uncounted.start(lambda d: None, lambda u: None, lambda: None)
+        await counted.count_subscription("news", 1)
+        await counted.count_subscription("sports", 2)
+
+    asyncio.run(scenario())
+    assert exchange.nodes() == [
+        NodeState(counted.node_id, connections=3, channels=2, last_heartbeat=None),
+        NodeState(uncounted.node_id, connections=None, channels=0, last_heartbeat=None),
+    ]
+    asyncio.run(counted.close())
+    assert [node.id for node in exchange.nodes()] == [uncounted.node_id]

@@ -20,8 +20,9 @@ import redis.asyncio
 
 from realtime_core import frames
 from realtime_core.brokers.base import Delivery, LifecycleEvent
-from realtime_core.brokers.redis import RedisBroker, redact_url
+from realtime_core.brokers.redis import RedisBroker
 from realtime_core.brokers.redis_schema import RedisKeys, decode_delivery, encode_delivery
+from realtime_core.brokers.redis_urls import redact_url
 from realtime_core.positions import HistoryLimits, Position
 
 from ..redis_server import RedisProcess
@@ -198,6 +199,44 @@ def test_redacted_url_hides_only_the_password() -> None:
 
 
 # Liveness -----------------------------------------------------------------------------
+
+
+def test_each_heartbeat_says_how_many_connections_the_server_has(redis_url: str) -> None:
+    async def scenario() -> None:
+        open_connections = [3]
+        broker = redis_broker(redis_url, heartbeat_interval=0.1, node_timeout=1.0)
+        await broker.start(
+            lambda delivery: None,
+            lambda user_id: None,
+            lambda: None,
+            connections=lambda: open_connections[0],
+        )
+        key = RedisKeys.for_app(APP_ID).node_connections(broker.node_id)
+        try:
+            async with raw_redis(redis_url) as client:
+                assert await client.get(key) == b"3"
+                assert 0 < await client.pttl(key) <= 1000  # gone with the node's liveness
+                open_connections[0] = 4
+                deadline = time.monotonic() + 2
+                while await client.get(key) != b"4":
+                    assert time.monotonic() < deadline, "the next heartbeat did not count again"
+                    await asyncio.sleep(0.02)
+        finally:
+            await broker.close()
+
+    run(scenario())
+
+
+def test_a_server_that_does_not_count_its_connections_writes_no_count(redis_url: str) -> None:
+    async def scenario() -> None:
+        async with running(redis_url) as node, raw_redis(redis_url) as client:
+            broker = node.broker
+            assert isinstance(broker, RedisBroker)
+            key = RedisKeys.for_app(APP_ID).node_connections(broker.node_id)
+            assert await client.exists(key) == 0
+
+    run(scenario())
+
 
 CRASHING_SERVER = """
 import asyncio, sys

@@ -113,6 +113,19 @@ def test_embedded_mode_serves_pages_that_set_cookies(
     assert response.headers["Server"] == "django-realtime-core", "no version banner"
 
 
+def test_embedded_mode_serves_the_servers_metrics_before_djangos_urls(
+    embedded: tuple[subprocess.Popen[str], int],
+) -> None:
+    _, port = embedded
+    config = embedded_config()
+    client = PusherTestClient(f"ws://127.0.0.1:{port}/app/{config.key}?protocol=7", config)
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+        text = response.read().decode()
+    assert f'realtime_connections{{app="{config.app_id}"}} 1.0' in text.splitlines()
+    assert "realtime_webhook" not in text, "embedded, lifecycle events are signals"
+    client.close()
+
+
 def test_sigterm_sends_4200_to_clients_then_exits(
     embedded: tuple[subprocess.Popen[str], int],
 ) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from realtime_core.brokers.base import (
+    ConnectionCounter,
     Delivery,
     DeliveryHandler,
     LifecycleHandler,
@@ -144,13 +145,14 @@ class LossyBroker(InProcessBroker):
         terminate: TerminateHandler,
         resync: ResyncHandler,
         lifecycle: LifecycleHandler | None = None,
+        connections: ConnectionCounter | None = None,
     ) -> None:
         def lossy(delivery: Delivery) -> None:
             if json.loads(delivery.payload).get("data") not in self.lost:
                 deliver(delivery)
 
         self.resync = resync
-        await super().start(lossy, terminate, resync, lifecycle)
+        await super().start(lossy, terminate, resync, lifecycle, connections)
 
 
 @pytest.fixture

@@ -179,7 +179,7 @@ def test_a_frame_over_the_limit_but_within_memory_bounds_keeps_the_socket(
 
 def test_fragments_cannot_pin_more_than_64_kib_per_connection(server: Server) -> None:
     """50 unfinished fragmented messages once pinned about 940 KiB each until close."""
-    sock = _raw_subscriber(server, "news")
+    sock = raw_subscriber(server, "news")
     sock.sendall(_masked_frame(0x1, b"x" * 40_000, final=False))
     sock.sendall(_masked_frame(0x0, b"x" * 40_000, final=False))
     _, error, code = _read_until_closed(sock, timeout=5)
@@ -192,7 +192,7 @@ def test_fragments_cannot_pin_more_than_64_kib_per_connection(server: Server) ->
 
 
 def test_a_message_over_64_kib_is_explained_before_the_close(server: Server) -> None:
-    sock = _raw_subscriber(server, "news")
+    sock = raw_subscriber(server, "news")
     sock.sendall(_masked_frame(0x1, b"x" * 70_000))
     _, error, code = _read_until_closed(sock, timeout=5)
     assert error is not None
@@ -223,7 +223,7 @@ def test_a_client_that_does_not_read_is_dropped_and_others_get_everything(
     server = make_server(max_output_bytes=256 * 1024)
     reader = server.client()
     reader.subscribe("firehose")
-    stalled = _raw_subscriber(server, "firehose")
+    stalled = raw_subscriber(server, "firehose")
     payload = json.dumps("x" * 8000)
     sent = 3000  # ~24 MB: more than the stalled socket's kernel buffers plus the limit
     for n in range(sent):
@@ -254,7 +254,7 @@ def test_a_dropped_client_that_never_reads_is_closed_for_certain(
 
     monkeypatch.setattr(connection, "SLOW_CLIENT_GRACE", 1.0)
     server = make_server(max_output_bytes=256 * 1024)
-    stalled = _raw_subscriber(server, "firehose")
+    stalled = raw_subscriber(server, "firehose")
     payload = json.dumps("x" * 8000)
     for n in range(3000):
         server.exchange.send([Message(("firehose",), f"e{n}", payload)])
@@ -309,7 +309,7 @@ def _read_until_closed(
             texts += 1
 
 
-def _raw_subscriber(server: Server, channel: str) -> socket.socket:
+def raw_subscriber(server: Server, channel: str) -> socket.socket:
     """A WebSocket client that subscribes and then never reads again."""
     sock = socket.create_connection(("127.0.0.1", server.thread.port))
     sock.sendall(

@@ -19,7 +19,10 @@ cannot drift from it:
 ``command-help NAME``
     the ``--help`` of ``manage.py NAME``;
 ``error-codes MODULE.ENUM``
-    the members of an ``IntEnum`` whose members have a ``description``.
+    the members of an ``IntEnum`` whose members have a ``description``;
+``metrics-table MODULE.NAME``
+    a socket server's Prometheus metrics, from a tuple of
+    :class:`~realtime_core.server.metrics.MetricSpec`.
 
 It also shows the type variables and private classes of signatures by name
 (:mod:`.plain_references`).
@@ -28,11 +31,11 @@ It also shows the type variables and private classes of signatures by name
 from sphinx.application import Sphinx
 from sphinx.util.typing import ExtensionMetadata
 
-from . import backends, cli, codes, plain_references
+from . import backends, cli, codes, metrics, plain_references
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:
-    for module in (backends, cli, codes):
+    for module in (backends, cli, codes, metrics):
         for name, directive in module.DIRECTIVES.items():
             app.add_directive(name, directive)
     plain_references.setup(app)

@@ -52,8 +52,9 @@ SETTING_DEFAULTS: dict[str, Any] = {
     conf.BACKEND_SETTING: conf.DEFAULT_BACKEND,
     # conf reads it with getattr(settings, OPTIONS_SETTING, {}).
     conf.OPTIONS_SETTING: {},
-    # and this one with getattr(settings, ALSO_PUBLISH_TO_SETTING, ()): as a settings
-    # file writes an empty one.
+    conf.CONSOLE_SETTING: False,
+    # conf reads it with getattr(settings, ALSO_PUBLISH_TO_SETTING, ()): shown as a
+    # settings file writes an empty one.
     conf.ALSO_PUBLISH_TO_SETTING: [],
 }
 """The default of each setting :mod:`realtime_core.conf` names (``*_SETTING``)."""

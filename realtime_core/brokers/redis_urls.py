@@ -1,0 +1,173 @@
+"""Internal: Redis clients from a URL, a plain Redis or the primary a Sentinel names.
+
+Besides redis-py's own ``redis://``, ``rediss://`` and ``unix://`` URLs, the publishers
+and the socket servers take a Sentinel URL for the common primary/replica setup::
+
+    redis+sentinel://[[user]:password@]host:port[,host:port...]/service_name[/db]
+    rediss+sentinel://...          the primary over TLS
+    ...?sentinel_password=secret   the Sentinels' own password, if they have one
+
+The clients ask the Sentinels for the service's current primary when they connect and
+again after a connection fails, so a failover costs the calls made while it lasted: the
+broker's usual outage handling (retries, resync, history) covers the rest.
+"""
+
+import dataclasses
+import urllib.parse
+from typing import Any
+
+import redis
+import redis.asyncio
+import redis.asyncio.sentinel
+import redis.sentinel
+
+__all__ = ["URL_SCHEMES", "SentinelTarget", "async_client", "redact_url", "sync_client"]
+
+SENTINEL_SCHEMES = ("redis+sentinel://", "rediss+sentinel://")
+URL_SCHEMES = ("redis://", "rediss://", "unix://", *SENTINEL_SCHEMES)
+"""The URL schemes a Redis URL may have here."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SentinelTarget:
+    """What a Sentinel URL says: where the Sentinels are and which primary to ask for."""
+
+    sentinels: tuple[tuple[str, int], ...]
+    service: str
+    db: int = 0
+    username: str | None = None
+    password: str | None = dataclasses.field(default=None, repr=False)
+    sentinel_password: str | None = dataclasses.field(default=None, repr=False)
+    tls: bool = False
+
+    @classmethod
+    def parse(cls, url: str) -> "SentinelTarget | None":
+        """The target of a Sentinel URL; None for any other URL; ``ValueError`` when a
+        Sentinel URL is malformed (the message never repeats a password)."""
+        if not url.startswith(SENTINEL_SCHEMES):
+            return None
+        scheme, _, rest = url.partition("://")
+        location, _, query = rest.partition("?")
+        netloc, _, path = location.partition("/")
+        userinfo, at, hosts = netloc.rpartition("@")
+        if not at:
+            userinfo, hosts = "", netloc
+        sentinels = tuple(_host_port(item) for item in hosts.split(",") if item)
+        parts = [part for part in path.split("/") if part]
+        if (
+            not sentinels
+            or not parts
+            or len(parts) > 2
+            or (len(parts) == 2 and not parts[1].isdigit())
+        ):
+            raise ValueError(
+                "a Sentinel URL is redis+sentinel://[password@]host:port[,host:port...]"
+                "/service_name[/db]"
+            )
+        username, _, password = userinfo.partition(":")
+        options = dict(urllib.parse.parse_qsl(query))
+        return cls(
+            sentinels=sentinels,
+            service=urllib.parse.unquote(parts[0]),
+            db=int(parts[1]) if len(parts) == 2 else 0,
+            username=urllib.parse.unquote(username) or None,
+            password=urllib.parse.unquote(password) or None,
+            sentinel_password=options.get("sentinel_password"),
+            tls=scheme == "rediss+sentinel",
+        )
+
+
+def _host_port(item: str) -> tuple[str, int]:
+    host, colon, port = item.rpartition(":")
+    if not colon or not host or not port.isdigit():
+        raise ValueError(f"a Sentinel address is host:port, got {item!r}")
+    return host.strip("[]"), int(port)
+
+
+def _primary_options(target: SentinelTarget, options: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **options,
+        "db": target.db,
+        "username": target.username,
+        "password": target.password,
+        "ssl": target.tls,
+    }
+
+
+def _sentinel_options(target: SentinelTarget, options: dict[str, Any]) -> dict[str, Any]:
+    chosen: dict[str, Any] = {"password": target.sentinel_password}
+    for name in ("socket_timeout", "socket_connect_timeout"):
+        if name in options:
+            chosen[name] = options[name]
+    return chosen
+
+
+class _SentinelRedis(redis.Redis):
+    """The primary's client; closing it closes its connections to the Sentinels too."""
+
+    def close(self) -> None:
+        super().close()
+        pool = self.connection_pool
+        if isinstance(pool, redis.sentinel.SentinelConnectionPool):
+            for sentinel in pool.sentinel_manager.sentinels:
+                sentinel.close()
+
+
+class _AsyncSentinelRedis(redis.asyncio.Redis):
+    """:class:`_SentinelRedis` for asyncio."""
+
+    async def aclose(self, close_connection_pool: bool | None = None) -> None:
+        await super().aclose(close_connection_pool)
+        pool = self.connection_pool
+        if isinstance(pool, redis.asyncio.sentinel.SentinelConnectionPool):
+            for sentinel in pool.sentinel_manager.sentinels:
+                await sentinel.aclose()
+
+
+def sync_client(url: str, **options: Any) -> redis.Redis:
+    """A client of the Redis ``url`` names (its current primary, for a Sentinel URL);
+    ``options`` are redis-py connection options."""
+    target = SentinelTarget.parse(url)
+    if target is None:
+        return redis.Redis.from_url(url, **options)
+    sentinel = redis.sentinel.Sentinel(
+        list(target.sentinels), sentinel_kwargs=_sentinel_options(target, options)
+    )
+    client: redis.Redis = sentinel.master_for(
+        target.service, redis_class=_SentinelRedis, **_primary_options(target, options)
+    )
+    return client
+
+
+def async_client(url: str, **options: Any) -> redis.asyncio.Redis:
+    """:func:`sync_client` for asyncio."""
+    target = SentinelTarget.parse(url)
+    if target is None:
+        return redis.asyncio.Redis.from_url(url, **options)
+    sentinel = redis.asyncio.sentinel.Sentinel(
+        list(target.sentinels), sentinel_kwargs=_sentinel_options(target, options)
+    )
+    client: redis.asyncio.Redis = sentinel.master_for(
+        target.service, redis_class=_AsyncSentinelRedis, **_primary_options(target, options)
+    )
+    return client
+
+
+def redact_url(url: str) -> str:
+    """``url`` without its passwords (``:password@``, ``?password=``,
+    ``?sentinel_password=``), for messages and logs."""
+    scheme, separator, rest = url.partition("://")
+    if separator:
+        location, query_separator, query = rest.partition("?")
+        netloc, slash, path = location.partition("/")
+        userinfo, at, hosts = netloc.rpartition("@")
+        if at and ":" in userinfo:
+            netloc = f"{userinfo.partition(':')[0]}:***@{hosts}"
+        url = f"{scheme}://{netloc}{slash}{path}{query_separator}{query}"
+    address, separator, query = url.partition("?")
+    pairs = urllib.parse.parse_qsl(query, keep_blank_values=True)
+    hidden_names = {"password", "sentinel_password"}
+    if not any(name.lower() in hidden_names for name, _value in pairs):
+        return url
+    hidden = [(name, "***" if name.lower() in hidden_names else value) for name, value in pairs]
+    return f"{address}{separator}{urllib.parse.urlencode(hidden, safe='*')}"

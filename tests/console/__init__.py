@@ -1,0 +1,1 @@
+"""The debug console: its views, the backends' inspection and its live log."""

@@ -1,4 +1,4 @@
-"""What Pusher's HTTP API tells about an app's sockets, for ``pusher``'s ``inspect()``.
+"""Internal: what Pusher's HTTP API tells of an app's sockets, for ``pusher``'s ``inspect()``.
 
 Two calls list the occupied channels and the presence channels' user counts
 (``GET /channels``); then, one call each, the subscription counts of the first

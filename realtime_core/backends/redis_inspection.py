@@ -1,4 +1,4 @@
-"""The socket servers' state as they keep it in Redis, for ``tornado_redis``'s ``inspect()``.
+"""Internal: the servers' state in Redis, for ``tornado_redis``'s ``inspect()``.
 
 Everything is read from the keys :mod:`realtime_core.brokers.redis_schema` lays out,
 in three round trips whatever the number of servers: the live nodes (heard from within

@@ -15,7 +15,15 @@ from .exceptions import (
     RealtimeError,
 )
 from .messages import Event
-from .publishing import apublish, apublish_batch, get_backend, publish, publish_batch
+from .publishing import (
+    apublish,
+    apublish_batch,
+    get_backend,
+    get_mirrors,
+    mirror_failures,
+    publish,
+    publish_batch,
+)
 
 __all__ = [
     "DataTooLarge",
@@ -27,6 +35,8 @@ __all__ = [
     "apublish",
     "apublish_batch",
     "get_backend",
+    "get_mirrors",
+    "mirror_failures",
     "publish",
     "publish_batch",
 ]

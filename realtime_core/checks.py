@@ -12,10 +12,15 @@ They import the configured backend's module and validate its options and every
 ``realtime_core.E006``     ``REALTIME_CONSOLE`` is not True or False
 ``realtime_core.E007``     a channel rule registered before realtime_core's decides who
                            reads the debug console's live log
+``realtime_core.E008``     ``REALTIME_ALSO_PUBLISH_TO`` is not a list of distinct backend names
+``realtime_core.E009``     a backend ``REALTIME_ALSO_PUBLISH_TO`` lists cannot be loaded
+``realtime_core.E010``     the options of a backend ``REALTIME_ALSO_PUBLISH_TO`` lists are invalid
 ``realtime_core.W001``     ``REALTIME_OPTIONS`` has an entry for a backend that is not installed
 ``realtime_core.W002``     a ``SelfPublishModel``'s serializer serializes another model
 ``realtime_core.W003``     with ``memory``, ``manage.py runserver`` is another app's and
                            serves no sockets
+``realtime_core.W004``     ``REALTIME_ALSO_PUBLISH_TO`` lists ``REALTIME_BACKEND`` itself: a
+                           transition left on after the switch
 =========================  ===========================================================
 """
 
@@ -44,7 +49,8 @@ def register() -> None:
 def check_settings(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[checks.CheckMessage]:
-    """Report every problem with ``REALTIME_BACKEND`` and ``REALTIME_OPTIONS``."""
+    """Report every problem with ``REALTIME_BACKEND``, ``REALTIME_OPTIONS`` and
+    ``REALTIME_ALSO_PUBLISH_TO``."""
     try:
         configured = conf.configured_option_names()
     except RealtimeConfigurationError as exc:
@@ -80,6 +86,39 @@ def check_settings(
         messages.append(checks.Error(str(exc), id="realtime_core.E003"))
     if issubclass(backend_class, SelfHostedBackend) and backend_class.serves_django:
         messages.extend(_check_runserver(name))
+    messages.extend(_check_transition(name))
+    return messages
+
+
+def _check_transition(primary: str) -> list[checks.CheckMessage]:
+    """``REALTIME_ALSO_PUBLISH_TO``: each backend it lists loads and has valid options."""
+    try:
+        names = conf.also_publish_to()
+    except RealtimeConfigurationError as exc:
+        return [checks.Error(str(exc), id="realtime_core.E008")]
+    messages: list[checks.CheckMessage] = []
+    for name in names:
+        if name == primary:
+            messages.append(
+                checks.Warning(
+                    f"{conf.ALSO_PUBLISH_TO_SETTING} lists {name!r}, which is "
+                    f"{conf.BACKEND_SETTING}: the switch to it is done, and a backend is "
+                    "never published to twice.",
+                    hint=f"Remove {name!r} from {conf.ALSO_PUBLISH_TO_SETTING} (empty it once "
+                    "no page is connected to the backends it lists).",
+                    id="realtime_core.W004",
+                )
+            )
+            continue
+        try:
+            backend_class = load_backend_class(name, conf.ALSO_PUBLISH_TO_SETTING)
+        except RealtimeConfigurationError as exc:
+            messages.append(checks.Error(str(exc), id="realtime_core.E009"))
+            continue
+        try:
+            conf.validate_options(name, backend_class.option_spec(), conf.backend_options(name))
+        except RealtimeConfigurationError as exc:
+            messages.append(checks.Error(str(exc), id="realtime_core.E010"))
     return messages
 
 

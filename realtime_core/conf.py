@@ -10,6 +10,10 @@ side by side; ``REALTIME_CONSOLE`` turns on the debug console's live log::
         "pusher": {"APP_ID": "123", "KEY": "...", "SECRET": "...", "CLUSTER": "eu"},
     }
     REALTIME_CONSOLE = True
+
+``REALTIME_ALSO_PUBLISH_TO`` lists the backends a switch moves away from (or towards):
+while it is set, every publish goes to ``REALTIME_BACKEND`` and to them too, so pages
+still connected to them miss nothing (see :func:`realtime_core.mirror_failures`).
 """
 
 import dataclasses
@@ -21,11 +25,13 @@ from django.conf import settings
 from .exceptions import RealtimeConfigurationError
 
 __all__ = [
+    "ALSO_PUBLISH_TO_SETTING",
     "BACKEND_SETTING",
     "CONSOLE_SETTING",
     "DEFAULT_BACKEND",
     "OPTIONS_SETTING",
     "Option",
+    "also_publish_to",
     "backend_name",
     "backend_options",
     "configured_option_names",
@@ -42,6 +48,9 @@ CONSOLE_SETTING = "REALTIME_CONSOLE"
 """True: every publish and lifecycle event is also sent to the debug console's live log
 (``realtime_core:console``), which doubles what is published; False (the default): the
 console shows the sockets' state only."""
+ALSO_PUBLISH_TO_SETTING = "REALTIME_ALSO_PUBLISH_TO"
+"""During a switch, the backends every publish also goes to (a list of names), so that
+pages still connected to them miss nothing until they move; empty outside a switch."""
 DEFAULT_BACKEND = "memory"
 
 _REQUIRED: Any = object()
@@ -99,6 +108,33 @@ def console_enabled() -> bool:
             f"{CONSOLE_SETTING} must be True or False, got {enabled!r}."
         )
     return enabled
+
+
+def also_publish_to() -> tuple[str, ...]:
+    """The backend names ``REALTIME_ALSO_PUBLISH_TO`` lists (default: none), in order.
+
+    A list or tuple of distinct, non-empty names; anything else raises
+    ``RealtimeConfigurationError``. Whether each name is an installed backend is the
+    registry's to say.
+    """
+    names = getattr(settings, ALSO_PUBLISH_TO_SETTING, ())
+    example = f'e.g. {ALSO_PUBLISH_TO_SETTING} = ["tornado_redis"]'
+    if not isinstance(names, list | tuple):
+        raise RealtimeConfigurationError(
+            f"{ALSO_PUBLISH_TO_SETTING} must be a list of backend names ({example}); "
+            f"got {type(names).__name__}."
+        )
+    for name in names:
+        if not isinstance(name, str) or not name:
+            raise RealtimeConfigurationError(
+                f"{ALSO_PUBLISH_TO_SETTING} must hold backend names ({example}); got {name!r}."
+            )
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise RealtimeConfigurationError(
+            f"{ALSO_PUBLISH_TO_SETTING} lists {', '.join(map(repr, repeated))} more than once."
+        )
+    return tuple(names)
 
 
 def _options_setting() -> Mapping[str, Any]:

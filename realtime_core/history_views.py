@@ -8,7 +8,9 @@
 It answers the events of ``channel`` published after the position ``since`` (the
 ``position`` of the last event the client processed, see
 :mod:`realtime_core.positions`), as the configured backend keeps them
-(:meth:`~realtime_core.backends.base.Backend.history`)::
+(:meth:`~realtime_core.backends.base.Backend.history`; during a switch, the backend the
+page is still connected to, when its request names it in ``X-Realtime-Deployment``
+and ``REALTIME_ALSO_PUBLISH_TO`` still lists it)::
 
     {"channel": "private-todo-list-1", "position": "3f9a1c2b7d4e:43", "recovered": true,
      "events": [{"event": "updated", "channel": "private-todo-list-1",
@@ -63,7 +65,7 @@ from .protocol import (
     SERVER_TO_USER_PREFIX,
     validate_channel_name,
 )
-from .publishing import get_backend
+from .transition import announces_deployment, backend_of
 
 __all__ = ["history", "may_read_history"]
 
@@ -94,6 +96,7 @@ def _event(delivery: Delivery) -> dict[str, Any]:
     return {field: frame[field] for field in _EVENT_FIELDS}
 
 
+@announces_deployment
 @require_safe
 @never_cache
 @json_errors
@@ -102,7 +105,7 @@ def history(request: HttpRequest) -> HttpResponse:
     channel = request.GET.get("channel", "")
     if not channel:
         return json_error(400, "channel is required.")
-    backend = get_backend()
+    backend = backend_of(request)
     try:
         validate_channel_name(channel, backend.limits)
     except InvalidMessage as exc:

@@ -43,8 +43,11 @@ def installed_backend_names() -> list[str]:
     return sorted({ep.name for ep in _entry_points()})
 
 
-def load_backend_class(name: str) -> "type[Backend]":
-    """Import and return the backend class registered under ``name``."""
+def load_backend_class(name: str, setting: str = BACKEND_SETTING) -> "type[Backend]":
+    """Import and return the backend class registered under ``name``.
+
+    ``setting`` is where the name comes from, for the error message.
+    """
     from .backends.base import Backend
 
     try:
@@ -52,32 +55,38 @@ def load_backend_class(name: str) -> "type[Backend]":
             ENTRY_POINT_GROUP, name, invoke_on_load=False
         )
     except NoMatches:
-        raise _error(name, "no installed backend has that name") from None
+        raise _error(name, setting, "no installed backend has that name") from None
     except MultipleMatches:
-        raise _error(name, "several installed distributions register that name") from None
+        raise _error(name, setting, "several installed distributions register that name") from None
     except ImportError as exc:
-        raise _error(name, _import_failure(name, exc)) from exc
+        raise _error(name, setting, _import_failure(name, exc)) from exc
     except Exception as exc:  # a plugin module that fails at import time for any reason
-        raise _error(name, f"importing it failed with {type(exc).__name__}: {exc}") from exc
+        reason = f"importing it failed with {type(exc).__name__}: {exc}"
+        raise _error(name, setting, reason) from exc
     backend_class = manager.driver
     if not (isinstance(backend_class, type) and issubclass(backend_class, Backend)):
         raise _error(
             name,
+            setting,
             f"its entry point gives {backend_class!r}, "
             f"not a subclass of {Backend.__module__}.Backend",
         )
     return backend_class
 
 
-def build_backend(name: str) -> "Backend":
-    """The backend registered under ``name``, built from its ``REALTIME_OPTIONS`` entry."""
-    return load_backend_class(name)(backend_options(name), name=name)
+def build_backend(name: str, setting: str = BACKEND_SETTING) -> "Backend":
+    """The backend registered under ``name``, built from its ``REALTIME_OPTIONS`` entry.
+
+    ``setting`` is where the name comes from, for the error message.
+    """
+    return load_backend_class(name, setting)(backend_options(name), name=name)
 
 
-def _error(name: str, reason: str) -> RealtimeConfigurationError:
+def _error(name: str, setting: str, reason: str) -> RealtimeConfigurationError:
     installed = ", ".join(map(repr, installed_backend_names())) or "none"
+    named = f"{setting} = {name!r}" if setting == BACKEND_SETTING else f"{name!r} in {setting}"
     return RealtimeConfigurationError(
-        f"{BACKEND_SETTING} = {name!r} cannot be used: {reason}. Installed backends: {installed}."
+        f"{named} cannot be used: {reason}. Installed backends: {installed}."
     )
 
 

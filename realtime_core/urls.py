@@ -2,6 +2,8 @@
 
 ``realtime_core:channel-auth`` answers pusher-js's ``channelAuthorization`` requests and
 ``realtime_core:user-auth`` its ``userAuthentication`` (signin) requests;
+``realtime_core:client-config`` (``config/``) serves the current connection config, for
+pages that follow a switch (see :mod:`realtime_core.transition`);
 ``realtime_core:history`` (``history/``) answers what a channel missed, for clients that
 cannot resume (see :mod:`realtime_core.history_views`); ``realtime_core:webhooks``
 (``webhooks/``) turns webhooks into signals (see :mod:`realtime_core.webhook_views`);
@@ -20,6 +22,7 @@ app_name = "realtime_core"
 urlpatterns = [
     path("auth/channel/", views.channel_auth, name="channel-auth"),
     path("auth/user/", views.user_auth, name="user-auth"),
+    path("config/", views.connection_config, name="client-config"),
     path("history/", history_views.history, name="history"),
     path("webhooks/", webhook_views.webhooks, name="webhooks"),
     path("console/", console_views.console, name="console"),

@@ -5,7 +5,13 @@
 They are ordinary Django views: the session says who the user is and CSRF protection
 applies (the browser client sends ``X-CSRFToken``). Bodies may be form-encoded (what
 pusher-js posts) or JSON. The answer is signed with the configured backend's
-credentials, so the same endpoint serves every backend.
+credentials, so the same endpoint serves every backend; during a switch, with those of
+the backend the page is still connected to, when its request names it in its
+``X-Realtime-Deployment`` header and ``REALTIME_ALSO_PUBLISH_TO`` still lists it.
+
+``realtime/config/`` (``realtime_core:client-config``) answers ``GET`` with the
+connection config ``{% realtime_client %}`` renders, as JSON: where a page that
+learned of a switch connects next.
 
 ==========  =================================================================================
 Status      Body
@@ -28,10 +34,12 @@ import logging
 from collections.abc import Mapping
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from . import authorization
+from .backends.base import Backend
 from .exceptions import InvalidMessage
 from .json_views import BadRequest, json_body, json_error, json_errors, request_user
 from .protocol import (
@@ -41,10 +49,11 @@ from .protocol import (
     validate_channel_name,
     validate_socket_id,
 )
-from .publishing import get_backend
 from .signing import Credentials, channel_string_to_sign, sign, user_string_to_sign
+from .templatetags.realtime import client_config
+from .transition import announces_deployment, backend_of
 
-__all__ = ["channel_auth", "channel_authorization", "user_auth"]
+__all__ = ["channel_auth", "channel_authorization", "connection_config", "user_auth"]
 
 logger = logging.getLogger(__name__)
 
@@ -74,10 +83,10 @@ def _socket_id(parameters: Mapping[str, object]) -> str:
     return socket_id
 
 
-def _channel_name(parameters: Mapping[str, object]) -> str:
+def _channel_name(parameters: Mapping[str, object], backend: Backend) -> str:
     channel = _required(parameters, "channel_name")
     try:
-        validate_channel_name(channel, get_backend().limits)
+        validate_channel_name(channel, backend.limits)
     except InvalidMessage as exc:
         raise BadRequest(str(exc)) from None
     if not channel.startswith(AUTHORIZED_PREFIXES):
@@ -127,22 +136,23 @@ def channel_authorization(
     return answer
 
 
+@announces_deployment
 @require_POST
 @csrf_protect
 @json_errors
 def channel_auth(request: HttpRequest) -> HttpResponse:
     """Authorize ``socket_id`` to subscribe to ``channel_name`` (see the module docstring)."""
+    backend = backend_of(request)
     try:
         parameters = _parameters(request)
         socket_id = _socket_id(parameters)
-        channel = _channel_name(parameters)
+        channel = _channel_name(parameters, backend)
     except BadRequest as exc:
         return json_error(400, str(exc))
     match = authorization.default_registry.match(channel)
     if match is None:
         return json_error(403, f"No channel authorization pattern matches {channel!r}.")
     user = request_user(request)
-    backend = get_backend()
     credentials = backend.credentials
     if channel.startswith(PRESENCE_PREFIX):
         member = match.member(user)
@@ -166,6 +176,7 @@ def channel_auth(request: HttpRequest) -> HttpResponse:
     return JsonResponse(channel_authorization(credentials, socket_id, channel))
 
 
+@announces_deployment
 @require_POST
 @csrf_protect
 @json_errors
@@ -182,7 +193,7 @@ def user_auth(request: HttpRequest) -> HttpResponse:
             return json_error(403, "Sign in refused: log in first.")
         return json_error(403, "Sign in refused for this user.")
     user_data = member.user_data()
-    credentials = get_backend().credentials
+    credentials = backend_of(request).credentials
     return JsonResponse(
         {
             "auth": sign(
@@ -191,3 +202,12 @@ def user_auth(request: HttpRequest) -> HttpResponse:
             "user_data": user_data,
         }
     )
+
+
+@announces_deployment
+@require_safe
+@never_cache
+@json_errors
+def connection_config(request: HttpRequest) -> HttpResponse:
+    """The connection config of the configured backend (see the module docstring)."""
+    return JsonResponse(client_config(request))

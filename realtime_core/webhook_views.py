@@ -7,7 +7,9 @@ webhook sends the :mod:`realtime_core.signals` of its events, with the configure
 backend's name as ``sender``.
 
 It is exempt from CSRF (the signature authenticates the sender, not a session) and is
-checked against the configured backend's key and secret. With ``REALTIME_CONSOLE`` on,
+checked against the configured backend's key and secret; during a switch, against
+those of the backend of ``REALTIME_ALSO_PUBLISH_TO`` whose key it names, and its
+signals then have that backend's name as ``sender``. With ``REALTIME_CONSOLE`` on,
 the debug console's live log shows each request and what it was answered.
 
 ==========  =================================================================================
@@ -32,7 +34,7 @@ from django.views.decorators.http import require_POST
 
 from . import console
 from .json_views import json_error, json_errors
-from .publishing import get_backend
+from .transition import backend_with_key
 from .webhooks import WebhookRefused, dispatch, verify
 
 __all__ = ["webhooks"]
@@ -43,14 +45,12 @@ __all__ = ["webhooks"]
 @json_errors
 def webhooks(request: HttpRequest) -> HttpResponse:
     """Verify a webhook and send its events' signals."""
-    backend = get_backend()
+    key = request.headers.get("X-Pusher-Key")
+    backend = backend_with_key(key)
     events: Sequence[Mapping[str, Any]] = ()
     try:
         webhook = verify(
-            request.body,
-            request.headers.get("X-Pusher-Key"),
-            request.headers.get("X-Pusher-Signature"),
-            backend.credentials,
+            request.body, key, request.headers.get("X-Pusher-Signature"), backend.credentials
         )
         events = webhook.events
         dispatch(webhook, sender=backend.name)

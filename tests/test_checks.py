@@ -81,6 +81,41 @@ def test_backends_whose_sockets_are_served_elsewhere_need_no_runserver() -> None
         assert check_settings() == []
 
 
+TRANSITION_OPTIONS = {"tornado_redis": {"APP_ID": "1", "KEY": "k", "SECRET": "s"}}
+
+
+def test_a_transition_to_installed_backends_with_valid_options_is_clean() -> None:
+    settings_kwargs = {"REALTIME_ALSO_PUBLISH_TO": ["tornado_redis"]}
+    assert ids({**settings_kwargs, "REALTIME_OPTIONS": TRANSITION_OPTIONS}) == []
+
+
+@pytest.mark.parametrize("value", ["tornado_redis", ["tornado_redis", "tornado_redis"], [""]])
+def test_a_malformed_transition_is_e008(value: object) -> None:
+    settings_kwargs = {"REALTIME_ALSO_PUBLISH_TO": value, "REALTIME_OPTIONS": TRANSITION_OPTIONS}
+    assert ids(settings_kwargs) == ["realtime_core.E008"]
+
+
+def test_unknown_backends_and_bad_options_in_the_transition_are_e009_and_e010() -> None:
+    with override_settings(REALTIME_ALSO_PUBLISH_TO=["tornado_redis", "puhser"]):
+        messages = check_settings()
+    assert [message.id for message in messages] == ["realtime_core.E010", "realtime_core.E009"]
+    assert "REALTIME_OPTIONS['tornado_redis']['APP_ID'] is required" in messages[0].msg
+    assert messages[1].msg.startswith("'puhser' in REALTIME_ALSO_PUBLISH_TO cannot be used")
+    assert "Installed backends: 'memory'" in messages[1].msg
+
+
+def test_a_transition_that_lists_the_configured_backend_is_w004() -> None:
+    with override_settings(REALTIME_ALSO_PUBLISH_TO=["memory"]):
+        (message,) = check_settings()
+    assert message.id == "realtime_core.W004"
+    assert message.msg == (
+        "REALTIME_ALSO_PUBLISH_TO lists 'memory', which is REALTIME_BACKEND: the switch to it "
+        "is done, and a backend is never published to twice."
+    )
+    assert message.hint is not None
+    assert "Remove 'memory' from REALTIME_ALSO_PUBLISH_TO" in message.hint
+
+
 def test_the_console_is_clean_by_default() -> None:
     assert check_console() == []
 

@@ -66,6 +66,8 @@ def test_switching_the_backend_changes_only_the_config() -> None:
     outside = {name: CONFIG_RE.sub("", html) for name, html in pages.items()}
     assert len(set(outside.values())) == 1
     configs = {name: rendered_config(html) for name, html in pages.items()}
+    deployment = configs["tornado_redis"]["deployment"]["id"]
+    headers = {"X-Realtime-Deployment": deployment}
     assert configs["tornado_redis"] == {
         "backend": "tornado_redis",
         "key": "self-hosted-key",
@@ -73,12 +75,29 @@ def test_switching_the_backend_changes_only_the_config() -> None:
         "wsPort": 443,
         "wssPort": 443,
         "forceTLS": True,
-        "channelAuthorization": configs["memory"]["channelAuthorization"],
-        "userAuthentication": configs["memory"]["userAuthentication"],
+        "deployment": {"id": deployment, "endpoint": "/realtime/config/"},
+        "channelAuthorization": {"endpoint": "/realtime/auth/channel/", "headers": headers},
+        "userAuthentication": {"endpoint": "/realtime/auth/user/", "headers": headers},
         "routers": configs["memory"]["routers"],
     }
     assert configs["pusher"]["key"] == "hosted-key"
     assert configs["pusher"]["cluster"] == "eu"
+
+
+def test_the_deployment_names_the_backend_and_where_its_pages_connect() -> None:
+    ids = {name: rendered_config(render(name))["deployment"]["id"] for name in OPTIONS}
+    assert [deployment.partition(":")[0] for deployment in ids.values()] == list(OPTIONS)
+    assert len({deployment.partition(":")[2] for deployment in ids.values()}) == 3
+    assert rendered_config(render("tornado_redis"))["deployment"]["id"] == ids["tornado_redis"]
+    elsewhere = {**OPTIONS, "tornado_redis": {**OPTIONS["tornado_redis"], "WS_PORT": 8443}}
+    with override_settings(REALTIME_BACKEND="tornado_redis", REALTIME_OPTIONS=elsewhere):
+        html = Template("{% load realtime %}{% realtime_client %}").render(Context())
+    assert rendered_config(html)["deployment"]["id"] != ids["tornado_redis"]
+    # A secret is no part of what it hashes: changing one leaves it as it was.
+    rotated = {**OPTIONS, "tornado_redis": {**OPTIONS["tornado_redis"], "SECRET": "rotated!"}}
+    with override_settings(REALTIME_BACKEND="tornado_redis", REALTIME_OPTIONS=rotated):
+        html = Template("{% load realtime %}{% realtime_client %}").render(Context())
+    assert rendered_config(html)["deployment"]["id"] == ids["tornado_redis"]
 
 
 @pytest.mark.parametrize("backend", list(OPTIONS))
@@ -94,7 +113,7 @@ def test_sends_the_csrf_token_in_the_configured_header() -> None:
     with override_settings(CSRF_HEADER_NAME="HTTP_X_MY_CSRF"):
         config = rendered_config(render("memory", request))
     headers = config["channelAuthorization"]["headers"]
-    assert list(headers) == ["X-MY-CSRF"]
+    assert list(headers) == ["X-MY-CSRF", "X-Realtime-Deployment"]
     assert config["userAuthentication"]["headers"] == headers
     # A masked token for the CSRF cookie this response will set (checked end to end
     # against the real endpoint in tests/test_one_setting.py).

@@ -36,12 +36,38 @@
  * resolves `{position, recovered, events}` and rejects with a `CatchUpError` (`status`,
  * `message`: 403 refused, 501 the backend keeps no history, 503 unavailable).
  *
+ * Following a switch of backends (what realtime.js does by itself): pusher-js keeps
+ * the connection its page was rendered with, so after a switch it stays on the old
+ * backend. `followDeployment` asks the config endpoint `{% realtime_client %}` names
+ * (`config.deployment.endpoint`) for the current config after each reconnect of pusher-js,
+ * when its connection is unavailable, every `interval` ms (5 minutes by default), and
+ * when an answer you pass to `observe(response)` names another deployment in its
+ * `X-Realtime-Deployment` header; when the current config names another deployment,
+ * `onMove(config, previous)` connects the page there:
+ *
+ *     const config = JSON.parse(document.getElementById('realtime-config').textContent);
+ *     let pusher = new Pusher(config.key, config);
+ *     const follow = RealtimeCatchUp.followDeployment(pusher, {
+ *       config,
+ *       onMove(fresh) {
+ *         pusher.disconnect();
+ *         pusher = new Pusher(fresh.key, fresh);
+ *         follow.follow(pusher, fresh);   // keep following from the new client
+ *         subscribeEverything(pusher);   // your channels and bindings, again
+ *         reloadState();                 // what was published during the move
+ *       },
+ *     });
+ *
+ * It returns `{check(), observe(response), follow(pusher, config), stop()}`.
+ *
  * A classic script defines the global `RealtimeCatchUp`; from ES modules and Node:
- * `import { catchUp, resumeOnResubscribe } from './catch-up.js'` (a CommonJS file, like
- * realtime.js, and built like it from js/src/; catch-up.d.ts declares its types). No
- * dependencies; `fetch` defaults to the global one (same-origin cookies).
+ * `import { catchUp, followDeployment, resumeOnResubscribe } from './catch-up.js'` (a
+ * CommonJS file, like realtime.js, and built like it from js/src/; catch-up.d.ts
+ * declares its types). No dependencies; `fetch` defaults to the global one
+ * (same-origin cookies).
  */
 
+import { DeploymentWatch } from './deployment.js';
 import { decodeData } from './protocol.js';
 
 /**
@@ -113,6 +139,35 @@ const POSITION_RE = /^([0-9a-f]{1,32}):(0|[1-9][0-9]{0,17})$/;
  * @property {(channel: string) => string|undefined} position The last position seen on `channel`.
  * @property {(channel: string) => boolean} forget Do not catch up `channel` when it is subscribed again.
  * @property {() => void} stop Stop following the client.
+ */
+
+/**
+ * Options of `followDeployment()`.
+ * @typedef {Object} FollowOptions
+ * @property {FollowedConfig} config The config the client was created with (`{% realtime_client %}`'s).
+ * @property {(config: FollowedConfig, previous: string) => void} onMove Connect the page
+ *   with the new config (see the header).
+ * @property {number} [interval] ms between two periodic questions (default 300000; 0: none).
+ * @property {FetchFunction} [fetch] Default: the global fetch.
+ * @property {(error: Error) => void} [onError] A question that failed (default: ignored).
+ */
+
+/**
+ * A connection config with its deployment, as `{% realtime_client %}` renders it.
+ * @typedef {Object} FollowedConfig
+ * @property {string} key
+ * @property {{id: string, endpoint: string}} [deployment]
+ */
+
+/**
+ * What `followDeployment()` returns.
+ * @typedef {Object} Follower
+ * @property {() => Promise<boolean>} check Ask now; resolves with whether `onMove` was called.
+ * @property {(response: Response) => void} observe An answer of the library's endpoints
+ *   (a router call, say): asks when it names another deployment.
+ * @property {(pusher: PusherClient, config: FollowedConfig) => void} follow Follow another
+ *   client and its config from now on (the one `onMove` created).
+ * @property {() => void} stop Stop following.
  */
 
 /**
@@ -280,6 +335,64 @@ export function resumeOnResubscribe(pusher, { endpoint, fetch, headers, onEvent,
       pusher.connection.unbind('connected', tap);
       if (tapped) tapped.unbind('message', onRaw);
       tapped = null;
+    },
+  };
+}
+
+/**
+ * Follow a switch of backends with pusher-js (see the header).
+ * @param {PusherClient} pusher
+ * @param {FollowOptions} options
+ * @returns {Follower}
+ */
+export function followDeployment(pusher, { config, onMove, interval = 300000, fetch, onError } = /** @type {FollowOptions} */ ({})) {
+  if (!config || !config.deployment) throw new TypeError('followDeployment() needs the config, with its deployment');
+  if (typeof onMove !== 'function') throw new TypeError('followDeployment() needs onMove(config)');
+  const request = fetch || ((/** @type {string} */ url, /** @type {RequestInit|undefined} */ init) => globalThis.fetch(url, init));
+  /** @type {PusherClient} */
+  let followed = pusher;
+  /** @type {DeploymentWatch} */
+  let watch;
+  let connectedBefore = false;
+  const reconnected = () => {
+    if (connectedBefore) watch.check();
+    connectedBefore = true;
+  };
+  const unavailable = () => watch.check();
+
+  /**
+   * @param {PusherClient} client
+   * @param {FollowedConfig} followedConfig
+   */
+  function follow(client, followedConfig) {
+    if (watch) {
+      watch.stop();
+      followed.connection.unbind('connected', reconnected);
+      followed.connection.unbind('unavailable', unavailable);
+    }
+    followed = client;
+    connectedBefore = false;
+    watch = new DeploymentWatch(
+      /** @type {*} */ (followedConfig),
+      request,
+      interval,
+      (fresh) => onMove(/** @type {*} */ (fresh), /** @type {string} */ (watch.id)),
+      onError || (() => {}),
+    );
+    client.connection.bind('connected', reconnected);
+    client.connection.bind('unavailable', unavailable);
+    watch.start();
+  }
+
+  follow(pusher, config);
+  return {
+    check: () => watch.check(),
+    observe: (response) => watch.observed(response),
+    follow,
+    stop() {
+      watch.stop();
+      followed.connection.unbind('connected', reconnected);
+      followed.connection.unbind('unavailable', unavailable);
     },
   };
 }

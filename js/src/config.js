@@ -11,7 +11,7 @@ export const CONFIG_ELEMENT_ID = 'realtime-config';
 /** Keys of the connection config; others are reported (a newer server may add some). */
 const CONFIG_KEYS = new Set([
   'backend', 'key', 'cluster', 'wsHost', 'wsPort', 'wssPort', 'wsPath', 'forceTLS',
-  'channelAuthorization', 'userAuthentication', 'routers',
+  'deployment', 'channelAuthorization', 'userAuthentication', 'routers',
 ]);
 
 /**
@@ -26,6 +26,7 @@ const DEFAULT_OPTIONS = Object.freeze({
   connectTimeout: 10000,
   unavailableTimeout: 10000,
   maxReconnectDelay: 30000,
+  deploymentCheckInterval: 300000,
 });
 
 /**
@@ -45,9 +46,19 @@ const DEFAULT_OPTIONS = Object.freeze({
  * @property {number} [wssPort] Port for wss:// (default 443).
  * @property {string} [wsPath] Path prefix before `/app/{key}`.
  * @property {boolean} [forceTLS] Always use wss://.
+ * @property {DeploymentInfo} [deployment] Which deployment this config connects to, and
+ *   where the current config is served: the client follows a switch with it.
  * @property {AuthEndpoint} [channelAuthorization] Private and presence channel authorization.
  * @property {AuthEndpoint} [userAuthentication] User sign-in.
  * @property {RouterEndpoints} [routers] Where the routers' verbs live.
+ */
+
+/**
+ * The deployment a config connects to, as `{% realtime_client %}` renders it.
+ * @typedef {Object} DeploymentInfo
+ * @property {string} id The backend's name and a hash of where browsers connect
+ *   (`"pusher:3f9a0c1b2d4e"`); the library's endpoints answer with the current one.
+ * @property {string} endpoint Where the current config is served, e.g. "/realtime/config/".
  */
 
 /**
@@ -77,6 +88,9 @@ const DEFAULT_OPTIONS = Object.freeze({
  * @property {number} [connectTimeout] ms an attempt may take to get the handshake.
  * @property {number} [unavailableTimeout] ms of failed attempts before the state is "unavailable".
  * @property {number} [maxReconnectDelay] Cap of the exponential reconnection delay, in ms.
+ * @property {number} [deploymentCheckInterval] ms between two questions to
+ *   `config.deployment.endpoint` about the current deployment (0: only on the endpoints'
+ *   answers and on reconnects).
  */
 
 /**
@@ -94,19 +108,27 @@ const DEFAULT_OPTIONS = Object.freeze({
  */
 
 /**
- * Check the client's arguments: a TypeError for a config without a key or an unknown
- * option, a console warning for unknown config keys.
+ * Check a connection config: a TypeError without a key, a console warning for unknown keys.
  * @param {RealtimeConfig} config
- * @param {RealtimeOptions} [options]
- * @returns {ClientOptions} `options` with the defaults
  */
-export function clientOptions(config, options) {
+export function checkConfig(config) {
   if (!config || typeof config !== 'object') throw new TypeError('Realtime needs a config object');
   if (typeof config.key !== 'string' || !config.key) throw new TypeError('Realtime: config.key must be the app key');
   const unknownConfig = Object.keys(config).filter((name) => !CONFIG_KEYS.has(name));
   if (unknownConfig.length && globalThis.console) {
     globalThis.console.warn(`Realtime: ignoring unknown config keys: ${unknownConfig.join(', ')}`);
   }
+}
+
+/**
+ * Check the client's arguments: the config (see {@link checkConfig}), and a TypeError
+ * for an unknown option.
+ * @param {RealtimeConfig} config
+ * @param {RealtimeOptions} [options]
+ * @returns {ClientOptions} `options` with the defaults
+ */
+export function clientOptions(config, options) {
+  checkConfig(config);
   const unknownOptions = Object.keys(options || {}).filter((name) => !(name in DEFAULT_OPTIONS));
   if (unknownOptions.length) {
     throw new TypeError(

@@ -156,6 +156,27 @@ export class Connection {
     this._rejectWaiters(new ConnectionError('Realtime.disconnect() was called', null));
   }
 
+  /**
+   * Connect again at once, to where the (changed) config says: the current socket, if
+   * any, is closed, and what was subscribed on it is subscribed again on the new one
+   * by the hooks. Without a wanted connection only the URL changes: the next
+   * `connect()` goes there.
+   */
+  reopen() {
+    this._forceTLS = false;
+    this._failures = 0;
+    if (!this.wanted) {
+      this.url = socketUrl(this._config, pageLocation(), false);
+      return;
+    }
+    const socket = this._socket;
+    if (socket) this._closeSocket(socket);
+    this._connectionLost();
+    this._setState('connecting');
+    this._startUnavailableTimer();
+    this._open();
+  }
+
   /** Whether the current connection's server replays missed events. */
   get recovers() {
     return this.extensions.includes(RECOVERY_EXTENSION);

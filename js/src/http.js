@@ -30,14 +30,18 @@ export class HttpClient {
    * @param {RealtimeConfig} config Its `channelAuthorization.headers` carry the CSRF header.
    * @param {FetchFunction|null} fetchImpl The `fetch` option, else the global fetch.
    * @param {() => string|null} socketId The current connection's socket id.
+   * @param {(response: Response) => void} [answered] Sees every answer (the
+   *   deployment it names: see deployment.js).
    */
-  constructor(config, fetchImpl, socketId) {
+  constructor(config, fetchImpl, socketId, answered) {
     /** @private */
     this._config = config;
     /** @private */
     this._fetch = fetchImpl;
     /** @private */
     this._socketId = socketId;
+    /** @private */
+    this._answered = answered || null;
   }
 
   /**
@@ -63,14 +67,21 @@ export class HttpClient {
   }
 
   /**
-   * The configured (or global) fetch, as it is.
+   * The configured (or global) fetch, as it is (each answer is shown to `answered`).
    * @param {string|URL|Request} url
    * @param {RequestInit} init
    * @returns {Promise<Response>}
    */
   raw(url, init) {
-    if (this._fetch) return this._fetch(url, init);
-    if (typeof globalThis.fetch !== 'function') throw new TypeError('Realtime: no fetch here; pass options.fetch');
-    return globalThis.fetch(url, init);
+    let answer;
+    if (this._fetch) answer = this._fetch(url, init);
+    else if (typeof globalThis.fetch !== 'function') throw new TypeError('Realtime: no fetch here; pass options.fetch');
+    else answer = globalThis.fetch(url, init);
+    const answered = this._answered;
+    if (!answered) return answer;
+    return answer.then((response) => {
+      answered(response);
+      return response;
+    });
   }
 }

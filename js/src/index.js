@@ -64,6 +64,11 @@
  * (`{recovered, position, from}`) on the channel after each attempt. Without the
  * extension nothing of this happens: events sent while disconnected are lost.
  *
+ * Switching backends: the config names its deployment; when the library's endpoints
+ * answer with another one (or on a reconnect, or every few minutes), the client fetches
+ * the current config, emits `deployment_change` and moves there, subscribing again and
+ * reloading `live()` lists.
+ *
  * Connection state, channels, presence members, client events, user sign-in and
  * reconnection follow pusher-js's behaviour and event names (`pusher:subscription_succeeded`,
  * `pusher:member_added`, ...), so code written for pusher-js reads the same here.
@@ -85,7 +90,9 @@ export { VERSION } from './protocol.js';
 /** @typedef {import('./config.js').RealtimeOptions} RealtimeOptions */
 /** @typedef {import('./config.js').RouterEndpoints} RouterEndpoints */
 /** @typedef {import('./connection.js').ConnectionState} ConnectionState */
+/** @typedef {import('./config.js').DeploymentInfo} DeploymentInfo */
 /** @typedef {import('./datamapper.js').DataChange} DataChange */
+/** @typedef {import('./deployment.js').DeploymentChange} DeploymentChange */
 /** @typedef {import('./emitter.js').EventCallback} EventCallback */
 /** @typedef {import('./emitter.js').GlobalCallback} GlobalCallback */
 /** @typedef {import('./presence.js').Member} Member */

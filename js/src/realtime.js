@@ -9,6 +9,7 @@ import { Channel } from './channel.js';
 import { clientOptions, pageConfig } from './config.js';
 import { Connection } from './connection.js';
 import { DataMapper } from './datamapper.js';
+import { DeploymentWatch } from './deployment.js';
 import { Emitter } from './emitter.js';
 import { HttpClient } from './http.js';
 import { LiveList } from './livelist.js';
@@ -21,6 +22,7 @@ import { SignIn, User } from './user.js';
 /** @typedef {import('./config.js').RealtimeConfig} RealtimeConfig */
 /** @typedef {import('./config.js').RealtimeOptions} RealtimeOptions */
 /** @typedef {import('./connection.js').ConnectionState} ConnectionState */
+/** @typedef {import('./deployment.js').DeploymentChange} DeploymentChange */
 /** @typedef {import('./protocol.js').Frame} Frame */
 /** @typedef {import('./routers.js').ListPage} ListPage */
 /** @typedef {import('./routers.js').LiveOptions} LiveOptions */
@@ -44,6 +46,17 @@ import { SignIn, User } from './user.js';
  * the bindings stay. When the server announces the "recovery" extension, each
  * channel subscribes again from its `position` and the server replays the events
  * sent meanwhile (see {@link Channel}).
+ *
+ * Following a switch of backends: when the config names its deployment
+ * (`config.deployment`, rendered by `{% realtime_client %}`), the client asks
+ * `config.deployment.endpoint` for the current config whenever an answer of the
+ * library's endpoints names another deployment (`X-Realtime-Deployment`), when the
+ * connection drops or is unavailable, and every `deploymentCheckInterval` ms. When it
+ * names another deployment, the client moves: `realtime.config` is replaced by the new
+ * config (in place), `deployment_change` (`{previous, current, config}`) is emitted,
+ * and it connects there at once; every channel subscribes again (recovering what the
+ * new server can: see {@link Channel#position}), `live()` lists load again, and the
+ * user signs in again. A check that fails emits `error` with type `DeploymentError`.
  */
 export class Realtime extends Emitter {
   /**
@@ -73,9 +86,28 @@ export class Realtime extends Emitter {
       frame: (frame) => this._dispatch(frame),
       serverError: (error) => this._signin.serverError(error),
     });
-    const http = new HttpClient(config, checked.fetch, () => this._connection.socketId);
+    const http = new HttpClient(
+      config,
+      checked.fetch,
+      () => this._connection.socketId,
+      (response) => this._deployment.observed(response),
+    );
     /** @private */
     this._http = http;
+    /** @private */
+    this._deployment = new DeploymentWatch(
+      config,
+      (url, init) => http.raw(url, init),
+      checked.deploymentCheckInterval,
+      (fresh) => this._moveTo(fresh),
+      (error) => this._emit('error', { type: 'DeploymentError', error }),
+    );
+    // A drop, or attempts failing for a while: the deployment may have moved on.
+    this.bind('state_change', (/** @type {{previous: ConnectionState, current: ConnectionState}} */ change) => {
+      if ((change.previous === 'connected' && change.current === 'connecting') || change.current === 'unavailable') {
+        this._deployment.check();
+      }
+    });
     /** @private */
     this._subscriptions = new Subscriptions(this._connection, config, http, this.user);
     /** @private */
@@ -156,6 +188,7 @@ export class Realtime extends Emitter {
    */
   connect() {
     this._connection.connect();
+    this._deployment.start();
     return this;
   }
 
@@ -165,8 +198,19 @@ export class Realtime extends Emitter {
    * @returns {this}
    */
   disconnect() {
+    this._deployment.stop();
     this._connection.disconnect();
     return this;
+  }
+
+  /**
+   * Ask `config.deployment.endpoint` now whether the deployment changed, and move if
+   * it did (the client also asks by itself: see the class). Resolves with whether it
+   * moved; false for a config without `deployment`.
+   * @returns {Promise<boolean>}
+   */
+  checkDeployment() {
+    return this._deployment.check();
   }
 
   // Channels -----------------------------------------------------------------------------
@@ -346,6 +390,22 @@ export class Realtime extends Emitter {
    */
   live(route, params, options) {
     return this._routers.live(route, params, options);
+  }
+
+  /**
+   * @private Take the config of another deployment and connect there.
+   * @param {RealtimeConfig} fresh
+   */
+  _moveTo(fresh) {
+    const config = /** @type {Record<string, *>} */ (/** @type {unknown} */ (this.config));
+    const previous = /** @type {string} */ (this._deployment.id);
+    for (const key of Object.keys(config)) delete config[key];
+    Object.assign(config, fresh);
+    this.backend = this.config.backend || null;
+    /** @type {DeploymentChange} */
+    const change = { previous, current: /** @type {string} */ (this._deployment.id), config: this.config };
+    this._emit('deployment_change', change);
+    this._connection.reopen();
   }
 
   /**

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { catchUp, CatchUpError, parsePosition, resumeOnResubscribe } from '../src/catch-up.js';
+import { catchUp, CatchUpError, followDeployment, parsePosition, resumeOnResubscribe } from '../src/catch-up.js';
 import { answer, settle } from './fakes.mjs';
 
 const HISTORY = {
@@ -75,5 +75,68 @@ describe('catch-up', () => {
     resume.stop();
     assert.equal(bindings.transport.has('message'), false);
     assert.equal(bindings.connection.has('connected'), false);
+  });
+});
+
+describe('followDeployment', () => {
+  const OLD = { key: 'old', wsHost: 'old.example', deployment: { id: 'tornado_redis:aaaaaaaaaaaa', endpoint: '/realtime/config/' } };
+  const NEW = { key: 'new', cluster: 'eu', deployment: { id: 'pusher:bbbbbbbbbbbb', endpoint: '/realtime/config/' } };
+
+  /** followDeployment over a stand-in whose config endpoint answers `current()`. */
+  function following(current, options = {}) {
+    const { client, bindings } = pusher();
+    const moves = [];
+    const asked = [];
+    const follower = followDeployment(client, {
+      config: OLD,
+      interval: 0,
+      fetch: async (url) => { asked.push(url); return answer(200, current()); },
+      onMove: (config, previous) => moves.push([config, previous]),
+      ...options,
+    });
+    return { client, bindings, follower, moves, asked };
+  }
+
+  it('needs the config and onMove', () => {
+    assert.throws(() => followDeployment(pusher().client, { onMove() {} }), /needs the config/);
+    assert.throws(() => followDeployment(pusher().client, { config: OLD }), /needs onMove/);
+  });
+
+  it('asks after a reconnect, not the first connection, and hands over the new config', async () => {
+    const { bindings, moves, asked } = following(() => NEW);
+    bindings.connection.get('connected')();
+    await settle();
+    assert.deepEqual(asked, [], 'the first connection is where the page was rendered');
+    bindings.connection.get('connected')();
+    await settle();
+    assert.deepEqual(asked, ['/realtime/config/']);
+    assert.deepEqual(moves, [[NEW, OLD.deployment.id]]);
+  });
+
+  it('asks when the connection is unavailable, on check(), and on an answer naming another deployment', async () => {
+    const { bindings, follower, moves, asked } = following(() => OLD);
+    bindings.connection.get('unavailable')();
+    await settle();
+    assert.equal(await follower.check(), false);
+    follower.observe(new Response('{}', { headers: { 'X-Realtime-Deployment': OLD.deployment.id } }));
+    follower.observe(new Response('{}', { headers: { 'X-Realtime-Deployment': NEW.deployment.id } }));
+    await settle();
+    assert.equal(asked.length, 3);
+    assert.deepEqual(moves, []);
+  });
+
+  it('follows the client onMove created, and stops', async () => {
+    let current = NEW;
+    const { bindings, follower, moves } = following(() => current);
+    const next = pusher();
+    assert.equal(await follower.check(), true);
+    follower.follow(next.client, NEW);
+    assert.equal(bindings.connection.size, 0, 'the old client is left alone');
+    assert.equal(await follower.check(), false, 'NEW is where it is now');
+    current = OLD;
+    assert.equal(await follower.check(), true, 'and back, should the switch be undone');
+    assert.deepEqual(moves.map(([config, previous]) => [config.key, previous]), [['new', OLD.deployment.id], ['old', NEW.deployment.id]]);
+    follower.stop();
+    assert.equal(next.bindings.connection.size, 0);
   });
 });

@@ -153,3 +153,35 @@ describe('Connection', () => {
     assert.equal(client.named('error')[0].type, 'WebSocketError');
   });
 });
+
+describe('Connection.reopen', () => {
+  it('connects again at once where the changed config says, losing what was on the old socket', () => {
+    const config = { key: 'k', wsHost: 'old.example' };
+    const client = new RecordingEmitter();
+    const told = [];
+    const hooks = { established: () => told.push('established'), lost: () => told.push('lost'), frame: () => {}, serverError: () => {} };
+    const connection = new Connection(client, config, clientOptions(config, { WebSocket: FakeSocket }), hooks);
+    connection.connect();
+    const old = FakeSocket.last;
+    old.establish('1.1');
+    config.wsHost = 'new.example';
+    connection.reopen();
+    assert.equal(old.closedWith, 1000);
+    assert.equal(old.onclose, null, 'the old socket says nothing more');
+    assert.deepEqual(told, ['established', 'lost']);
+    assert.equal(connection.state, 'connecting');
+    assert.match(FakeSocket.last.url, /^ws:\/\/new\.example:80\//);
+    FakeSocket.last.establish('2.2');
+    assert.deepEqual(told, ['established', 'lost', 'established']);
+    assert.deepEqual(client.named('state_change').map(({ current }) => current), ['connecting', 'connected', 'connecting', 'connected']);
+  });
+
+  it('only changes the URL when no connection is wanted', () => {
+    const config = { key: 'k', wsHost: 'old.example' };
+    const connection = new Connection(new RecordingEmitter(), config, clientOptions(config, { WebSocket: FakeSocket }), { established() {}, lost() {}, frame() {}, serverError() {} });
+    config.wsHost = 'new.example';
+    connection.reopen();
+    assert.equal(FakeSocket.opened.length, 0);
+    assert.match(connection.url, /new\.example/);
+  });
+});

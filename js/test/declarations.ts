@@ -6,6 +6,7 @@ import { catchUp, type CatchUpAnswer } from '../../realtime_core/static/realtime
 import {
   type Channel,
   DataMapper,
+  type DeploymentChange,
   type ListPage,
   type LiveList,
   Realtime,
@@ -24,10 +25,13 @@ mapper.bind(news);
 realtime.ready().then((connected) => connected.socketId?.toUpperCase());
 const count: number | null = news.subscriptionCount;
 realtime.signin().watchlist.bind('online', (event: { user_ids: string[] }) => event.user_ids);
+realtime.bind('deployment_change', (change: DeploymentChange) => console.log(change.current, change.config.key));
+const moved: Promise<boolean> = realtime.checkDeployment();
+const followed: RealtimeConfig = { ...config, deployment: { id: 'pusher:3f9a0c1b2d4e', endpoint: '/realtime/config/' } };
 const caughtUp: Promise<CatchUpAnswer> = catchUp('news', { endpoint: '/realtime/history/' });
 // @ts-expect-error the parts the facade composes are private
 realtime._connection;
 // @ts-expect-error what the modules use among themselves is not declared
 news._handle;
 
-export { caughtUp, count, live, page, routed };
+export { caughtUp, count, followed, live, moved, page, routed };

@@ -99,3 +99,107 @@ describe('Realtime', () => {
     assert.deepEqual(seen, [['/items/', '5.5']]);
   });
 });
+
+describe('Realtime following a switch of backends', () => {
+  const deployment = (id) => ({ id, endpoint: '/realtime/config/' });
+  const OLD = {
+    backend: 'tornado_redis', key: 'old-key', wsHost: 'old.example', wsPort: 6000,
+    deployment: deployment('tornado_redis:aaaaaaaaaaaa'),
+    channelAuthorization: { endpoint: '/auth/', headers: { 'X-Realtime-Deployment': 'tornado_redis:aaaaaaaaaaaa' } },
+    routers: { objects: '/routes/', subscriptions: '/subscriptions/' },
+  };
+  const NEW = {
+    ...OLD, backend: 'pusher', key: 'new-key', wsHost: 'new.example', wsPort: 7000,
+    deployment: deployment('pusher:bbbbbbbbbbbb'),
+    channelAuthorization: { endpoint: '/auth/', headers: { 'X-Realtime-Deployment': 'pusher:bbbbbbbbbbbb' } },
+  };
+
+  /** A client on OLD whose site is switched to NEW: its answers name NEW's deployment. */
+  function switchedSite(items) {
+    const requests = [];
+    const fetch = async (url, init) => {
+      requests.push([url, new Headers(init.headers).get('X-Realtime-Deployment')]);
+      const headers = { 'X-Realtime-Deployment': NEW.deployment.id };
+      if (url === '/realtime/config/') return new Response(JSON.stringify(NEW), { headers });
+      if (url.startsWith('/subscriptions/')) return new Response(JSON.stringify({ channel: 'todo-item-1' }), { headers });
+      const results = items();
+      return new Response(JSON.stringify({ results, count: results.length, page: 1, page_size: 50, has_next: false }), { headers });
+    };
+    const config = structuredClone(OLD);
+    const realtime = new Realtime(config, { WebSocket: FakeSocket, fetch });
+    clients.push(realtime);
+    return { realtime, config, requests };
+  }
+
+  it('moves to the deployment an answer names: new config, new socket, every channel again', async () => {
+    const { realtime, config, requests } = switchedSite(() => []);
+    const first = FakeSocket.last;
+    first.establish('1.1');
+    const news = realtime.subscribe('news');
+    first.receive({ event: 'pusher_internal:subscription_succeeded', channel: 'news', data: '{}' });
+    const changes = [];
+    realtime.bind('deployment_change', (change) => changes.push(change));
+
+    await realtime.fetch('/some/view/');
+    await settle();
+    assert.deepEqual(requests.map(([url]) => url), ['/some/view/', '/realtime/config/']);
+    assert.equal(requests[0][1], OLD.deployment.id, "the page's requests name its deployment");
+    assert.deepEqual(changes, [{ previous: OLD.deployment.id, current: NEW.deployment.id, config: realtime.config }]);
+    assert.equal(realtime.config, config, 'replaced in place');
+    assert.deepEqual(realtime.config, NEW);
+    assert.equal(realtime.backend, 'pusher');
+    assert.equal(first.closedWith, 1000);
+    assert.equal(FakeSocket.opened.length, 2);
+    assert.match(FakeSocket.last.url, /^ws:\/\/new\.example:7000\/app\/new-key\?/);
+    assert.equal(realtime.state, 'connecting');
+    assert.equal(news.subscribed, false);
+
+    FakeSocket.last.establish('2.2');
+    assert.deepEqual(FakeSocket.last.sent, [{ event: 'pusher:subscribe', data: { channel: 'news' } }]);
+    await realtime.fetch('/some/view/');
+    assert.equal(requests.at(-1)[1], NEW.deployment.id, 'and then the new one');
+    await settle();
+    assert.equal(FakeSocket.opened.length, 2, 'once moved, an answer naming it is no reason to move');
+  });
+
+  it('loads live lists again on the new backend', async () => {
+    let items = [{ id: 1, text: 'Milk' }];
+    const { realtime } = switchedSite(() => items);
+    FakeSocket.last.establish('1.1');
+    const loading = realtime.live('todo-item', { todo_list: 1 });
+    await settle();
+    FakeSocket.last.receive({ event: 'pusher_internal:subscription_succeeded', channel: 'todo-item-1', data: '{}' });
+    const live = await loading;
+    assert.deepEqual(live.items, [{ id: 1, text: 'Milk' }]);
+    await settle();
+    assert.equal(FakeSocket.opened.length, 2, "the routers' answers named the new deployment");
+
+    items = [{ id: 1, text: 'Milk' }, { id: 2, text: 'Made during the move' }];
+    FakeSocket.last.establish('2.2');
+    FakeSocket.last.receive({ event: 'pusher_internal:subscription_succeeded', channel: 'todo-item-1', data: '{}' });
+    await settle();
+    assert.deepEqual(live.items.map((item) => item.id), [1, 2]);
+  });
+
+  it('asks when the connection drops, and on checkDeployment()', async () => {
+    const { realtime, requests } = switchedSite(() => []);
+    FakeSocket.last.establish('1.1');
+    FakeSocket.last.drop(1006);
+    await settle();
+    assert.deepEqual(requests.map(([url]) => url), ['/realtime/config/']);
+    assert.match(FakeSocket.last.url, /new\.example/);
+    assert.equal(await realtime.checkDeployment(), false, 'already there');
+  });
+
+  it('reports a check that fails as an error, and stays', async () => {
+    const failing = async () => answer(500, 'boom');
+    const realtime = new Realtime({ ...CONFIG, deployment: deployment('memory:cccccccccccc') }, { WebSocket: FakeSocket, fetch: failing });
+    clients.push(realtime);
+    const errors = [];
+    realtime.bind('error', (error) => errors.push(error));
+    assert.equal(await realtime.checkDeployment(), false);
+    assert.equal(errors[0].type, 'DeploymentError');
+    assert.match(errors[0].error.message, /answered 500/);
+    assert.equal(FakeSocket.opened.length, 1);
+  });
+});

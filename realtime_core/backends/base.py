@@ -26,8 +26,8 @@ import dataclasses
 import enum
 import functools
 import logging
-from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, ClassVar
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, ClassVar, TypeAlias
 
 from django.db import connections, transaction
 
@@ -41,9 +41,13 @@ from ..positions import Position
 from ..protocol import DEFAULT_LIMITS, Limits
 from ..signing import Credentials
 
-__all__ = ["Backend", "Capabilities", "CheckResult", "CheckStatus"]
+__all__ = ["Backend", "Capabilities", "CheckResult", "CheckStatus", "FailureHandler"]
 
 logger = logging.getLogger(__name__)
+
+FailureHandler: TypeAlias = Callable[[RealtimeError], None]
+"""Takes what a send raised, instead of it being raised or logged (see
+:meth:`Backend.publish_prepared`)."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -180,9 +184,30 @@ class Backend(abc.ABC):
         With ``using``, only that database's transaction is waited for; without it, every
         transaction open on this thread (any database) must commit first.
         """
-        messages = self.prepare(events)
-        if not self._defer_until_commit(messages, using):
+        self.publish_prepared(self.prepare(events), using=using)
+
+    def publish_prepared(
+        self,
+        messages: list[Message],
+        *,
+        using: str | None = None,
+        on_failure: FailureHandler | None = None,
+    ) -> None:
+        """Send messages :meth:`prepare` returned, when :meth:`publish` would send them.
+
+        A switch's transition sends the configured backend's messages to those of
+        ``REALTIME_ALSO_PUBLISH_TO`` this way: the same bytes, after the same commit.
+        With ``on_failure``, a transport failure is handed to it instead of being
+        raised (or, after commit, logged).
+        """
+        if self._defer_until_commit(messages, using, on_failure):
+            return
+        try:
             self._deliver(messages)
+        except RealtimeError as error:
+            if on_failure is None:
+                raise
+            on_failure(error)
 
     async def apublish(self, events: Sequence[Event]) -> None:
         """Awaitable :meth:`publish`: validates, then sends at once without blocking the loop.
@@ -191,7 +216,10 @@ class Backend(abc.ABC):
         no commit to wait for here; publish from the synchronous code that runs the
         transaction to wait for its commit.
         """
-        messages = self.prepare(events)
+        await self.apublish_prepared(self.prepare(events))
+
+    async def apublish_prepared(self, messages: list[Message]) -> None:
+        """Awaitable :meth:`publish_prepared`: sends at once, like :meth:`apublish`."""
         with self._transport_errors():
             await self.asend(messages)
         copies = self._console_copies(messages)
@@ -201,7 +229,9 @@ class Backend(abc.ABC):
             except Exception:
                 self._console_failed(copies)
 
-    def _defer_until_commit(self, messages: list[Message], using: str | None) -> bool:
+    def _defer_until_commit(
+        self, messages: list[Message], using: str | None, on_failure: FailureHandler | None
+    ) -> bool:
         waiting = set(_open_transactions(using))
         if not waiting:
             return False
@@ -211,7 +241,7 @@ class Backend(abc.ABC):
         def committed(alias: str) -> None:
             waiting.discard(alias)
             if not waiting:
-                self._deliver_after_commit(messages)
+                self._deliver_after_commit(messages, on_failure)
 
         for alias in list(waiting):
             transaction.on_commit(functools.partial(committed, alias), using=alias)
@@ -247,12 +277,17 @@ class Backend(abc.ABC):
             exc_info=True,
         )
 
-    def _deliver_after_commit(self, messages: list[Message]) -> None:
+    def _deliver_after_commit(
+        self, messages: list[Message], on_failure: FailureHandler | None
+    ) -> None:
         # The caller has moved on; raising here would break whatever runs the commit
         # (a response already built, a task already acknowledged) without un-committing.
         try:
             self._deliver(messages)
-        except RealtimeError:
+        except RealtimeError as error:
+            if on_failure is not None:
+                on_failure(error)
+                return
             logger.exception(
                 "Publishing %s after commit failed; the events were not delivered.",
                 ", ".join(f"{m.name!r} to {', '.join(m.channels)}" for m in messages),

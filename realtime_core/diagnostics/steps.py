@@ -35,8 +35,15 @@ MIN_SECRET_LENGTH = 4
 """Shorter values are not masked: they would garble every word they occur in."""
 
 
-def run_check(name: str | None = None, timeout: float = DEFAULT_TIMEOUT) -> Report:
-    """Check backend ``name`` (default: ``REALTIME_BACKEND``) end to end."""
+def run_check(
+    name: str | None = None, timeout: float = DEFAULT_TIMEOUT, *, mirror: bool = False
+) -> Report:
+    """Check backend ``name`` (default: ``REALTIME_BACKEND``) end to end.
+
+    ``mirror``: ``name`` is one of ``REALTIME_ALSO_PUBLISH_TO``, which every publish
+    also reaches during a switch (not a switch being prepared: its compatibility is
+    what the project declares it needs, not what the configured backend offers).
+    """
     secrets: set[str] = set()
     try:
         configured_name: str | None = conf.backend_name()
@@ -48,21 +55,22 @@ def run_check(name: str | None = None, timeout: float = DEFAULT_TIMEOUT) -> Repo
             return Report(shown, timeout, (failure,))
     checked_name = name or configured_name
     assert checked_name is not None
-    backend, result = _configuration(checked_name, configured_name, secrets)
+    backend, result = _configuration(checked_name, configured_name, secrets, mirror=mirror)
     results = [result]
     if backend is not None:
         with _closing(backend):
-            results += _checks(backend, configured_name, timeout)
+            results += _checks(backend, None if mirror else configured_name, timeout)
     return Report(checked_name, timeout, tuple(_masked(results, secrets)))
 
 
 def _configuration(
-    name: str, configured_name: str | None, secrets: set[str]
+    name: str, configured_name: str | None, secrets: set[str], *, mirror: bool
 ) -> tuple[Backend | None, CheckResult]:
     """Load and build the backend; collect its secrets (for masking) even when that fails."""
     started = time.perf_counter()
+    setting = conf.ALSO_PUBLISH_TO_SETTING if mirror else conf.BACKEND_SETTING
     try:
-        backend_class = load_backend_class(name)
+        backend_class = load_backend_class(name, setting)
         options = conf.backend_options(name)
         secrets.update(
             str(options[key])
@@ -82,7 +90,9 @@ def _configuration(
     elapsed = time.perf_counter() - started
     kind = type(backend)
     detail = f"{name!r} loads {kind.__module__}.{kind.__qualname__}; its options are valid"
-    if configured_name is not None and configured_name != name:
+    if mirror:
+        detail += f"; {setting} lists it, so every publish also goes to it"
+    elif configured_name is not None and configured_name != name:
         detail += f"; REALTIME_BACKEND is {configured_name!r}, so this checks a switch"
     return backend, CheckResult(CONFIGURATION_STEP, CheckStatus.OK, elapsed, detail)
 

@@ -38,6 +38,9 @@ write carries ``X-Realtime-Exclude-Self: 1`` with the connection's ``X-Socket-ID
 (see :func:`realtime_core.models.excluding_socket`), for a page that shows its own
 change from the answer. An ``X-Socket-ID`` that is no socket id is answered with 400;
 without one there is no connection to leave out.
+
+Every answer names the configured deployment in ``X-Realtime-Deployment``, so a page
+learns of a switch from its next router call (see :mod:`realtime_core.transition`).
 """
 
 from __future__ import annotations
@@ -61,6 +64,7 @@ from ..exceptions import DataTooLarge, InvalidMessage
 from ..json_views import BadRequest, json_body, json_error, json_errors, request_user
 from ..models import excluding_socket
 from ..protocol import validate_socket_id
+from ..transition import announces_deployment
 from .base import ModelRouter
 from .channels import ChannelError
 from .listing import page_of, read_list_query, single_values
@@ -238,6 +242,7 @@ def _subscribe(request: HttpRequest, router: ModelRouter) -> HttpResponse:
     return JsonResponse({"channel": channel})
 
 
+@announces_deployment
 @csrf_protect
 @json_errors
 def objects_view(request: HttpRequest, route: str) -> HttpResponse:
@@ -245,6 +250,7 @@ def objects_view(request: HttpRequest, route: str) -> HttpResponse:
     return _dispatch(request, route, {"GET": _get_list, "POST": _create})
 
 
+@announces_deployment
 @csrf_protect
 @json_errors
 def object_view(request: HttpRequest, route: str, pk: str) -> HttpResponse:
@@ -254,6 +260,7 @@ def object_view(request: HttpRequest, route: str, pk: str) -> HttpResponse:
     )
 
 
+@announces_deployment
 @csrf_protect
 @json_errors
 def subscription_view(request: HttpRequest, route: str) -> HttpResponse:

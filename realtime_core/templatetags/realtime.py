@@ -13,6 +13,13 @@ authorization endpoints and the CSRF header they need. Switching
     </script>
 
 The secret never appears: backends' ``client_config()`` holds only public values.
+
+The config also names the deployment the page connects to, ``deployment.id``, and
+where the current config is served, ``deployment.endpoint``
+(``realtime_core:client-config``): after a switch, realtime.js learns from the
+endpoints' ``X-Realtime-Deployment`` header that the deployment changed and moves the
+page to the new one. The page's requests to the authorization endpoints carry its own
+deployment in that header.
 """
 
 from typing import Any
@@ -28,6 +35,7 @@ from django.utils.safestring import SafeString
 
 from .. import get_backend
 from ..exceptions import RealtimeConfigurationError
+from ..transition import DEPLOYMENT_HEADER, deployment_id
 
 __all__ = ["CONFIG_ELEMENT_ID", "client_config", "realtime_client"]
 
@@ -62,11 +70,16 @@ def client_config(request: HttpRequest | None) -> dict[str, Any]:
     """The browser's connection config for the configured backend.
 
     With a ``request``, the CSRF token goes into the headers the client sends to the
-    authorization endpoints (they are ordinary CSRF-protected Django views).
+    authorization endpoints (they are ordinary CSRF-protected Django views), beside
+    the page's deployment.
     """
+    backend = get_backend()
+    deployment = deployment_id(backend)
     headers = {_csrf_header_name(): get_token(request)} if request is not None else {}
+    headers[DEPLOYMENT_HEADER] = deployment
     return {
-        **get_backend().client_config(),
+        **backend.client_config(),
+        "deployment": {"id": deployment, "endpoint": _endpoint("client-config")},
         "channelAuthorization": {"endpoint": _endpoint("channel-auth"), "headers": headers},
         "userAuthentication": {"endpoint": _endpoint("user-auth"), "headers": headers},
         # Where the routers' verbs live; the client appends "<route>/" (and "<pk>/").

@@ -9,9 +9,7 @@ import contextlib
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-from .sites import TodoSite
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -22,6 +20,7 @@ __all__ = [
     "LIVE",
     "LOADED",
     "Pages",
+    "Site",
     "eventually",
     "item",
     "open_list",
@@ -33,6 +32,15 @@ LIVE = 1000
 """Milliseconds a change made in one page may take to show in the other."""
 LOADED = 15000
 """Milliseconds a page may take to load, connect and subscribe."""
+
+
+class Site(Protocol):
+    """What the pages need of the demo they are on: where it is, and its logs."""
+
+    backend: str
+    url: str
+
+    def logs(self) -> str: ...
 
 
 class Pages:
@@ -59,7 +67,7 @@ class Pages:
                 saved.append(str(path))
         return saved
 
-    def report(self, site: TodoSite, directory: Path) -> str:
+    def report(self, site: Site, directory: Path) -> str:
         """What the pages showed and said, and what the servers logged, for a failure."""
         shots = self.screenshots(directory)
         console = "\n".join(self.console[-30:]) or "(nothing)"
@@ -69,7 +77,7 @@ class Pages:
         )
 
     @contextlib.contextmanager
-    def reporting(self, site: TodoSite, directory: Path) -> Iterator[None]:
+    def reporting(self, site: Site, directory: Path) -> Iterator[None]:
         """Turn a failure inside the block into one that shows what the pages showed."""
         try:
             yield
@@ -83,7 +91,7 @@ class Pages:
             context.close()
 
 
-def open_list(page: "Page", site: TodoSite, list_id: int) -> None:
+def open_list(page: "Page", site: Site, list_id: int) -> None:
     """Load the list, then wait until its socket is connected and its items are shown."""
     from playwright.sync_api import expect
 

@@ -17,31 +17,43 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from tests.guide.nginx import LeastConnProxy, parse, socket_routes
 from tests.guide.processes import ServerProcess, free_port
 from tests.guide.runner import GUIDE, clean_environment, map_ports
 
-__all__ = ["BACKENDS", "TODO", "TodoSite", "migrated_database"]
+__all__ = ["BACKENDS", "PUSHER_APP", "TODO", "TodoSite", "environment", "migrated_database"]
 
 TODO = GUIDE / "todo"
 BACKENDS = ("memory", "tornado_redis", "pusher")
 PUSHER_APP = {"PUSHER_APP_ID": "123456", "PUSHER_KEY": "browser-key", "PUSHER_SECRET": "s3cret"}
 
 
-def _environment(workspace: Path, backend: str, extra: Mapping[str, str]) -> dict[str, str]:
-    settings = workspace / "browser_settings.py"
+def environment(
+    workspace: Path,
+    backend: str,
+    extra: Mapping[str, str],
+    *,
+    also_publish_to: Sequence[str] = (),
+    module: str = "browser_settings",
+) -> dict[str, str]:
+    """The environment of a demo process whose settings (``module``, written in
+    ``workspace``) are the demo's with ``REALTIME_BACKEND`` and, during a switch,
+    ``REALTIME_ALSO_PUBLISH_TO`` changed."""
+    settings = workspace / f"{module}.py"
     settings.write_text(
         '"""The demo\'s settings with another backend."""\n\n'
         "from todo_project.settings import *  # noqa: F403\n\n"
         f"REALTIME_BACKEND = {backend!r}\n"
+        f"REALTIME_ALSO_PUBLISH_TO = {list(also_publish_to)!r}\n"
     )
+    inherited = os.environ.get("PYTHONPATH")  # the checkout under test, when it is set
     return {
         **clean_environment(),
-        "PYTHONPATH": os.pathsep.join([str(workspace), str(TODO)]),
-        "DJANGO_SETTINGS_MODULE": "browser_settings",
+        "PYTHONPATH": os.pathsep.join([str(workspace), str(TODO), *filter(None, [inherited])]),
+        "DJANGO_SETTINGS_MODULE": module,
         "TODO_DATABASE": str(workspace / "db.sqlite3"),
         **extra,
     }
@@ -50,7 +62,7 @@ def _environment(workspace: Path, backend: str, extra: Mapping[str, str]) -> dic
 def migrated_database(target: Path) -> Path:
     """``target``: the demo's database, migrated, with the sample lists."""
     workspace = target.parent
-    env = {**_environment(workspace, "memory", {}), "TODO_DATABASE": str(target)}
+    env = {**environment(workspace, "memory", {}), "TODO_DATABASE": str(target)}
     for command in (["migrate", "--noinput"], ["seed_todo"]):
         subprocess.run(
             [sys.executable, "manage.py", *command],
@@ -91,7 +103,7 @@ class TodoSite:
 
     def _start_memory(self, redis_url: str | None) -> None:
         port = free_port()
-        env = _environment(self.workspace, "memory", {})
+        env = environment(self.workspace, "memory", {})
         self._manage("embedded", env, "realtime_server", "--port", str(port))
         self.url = f"http://127.0.0.1:{port}"
         self.stats = [f"{self.url}/stats"]
@@ -101,7 +113,7 @@ class TodoSite:
     def _start_tornado_redis(self, redis_url: str | None) -> None:
         assert redis_url is not None
         port, proxy_port, socket_ports = free_port(), free_port(), (free_port(), free_port())
-        env = _environment(
+        env = environment(
             self.workspace,
             "tornado_redis",
             {"REDIS_URL": redis_url, "REALTIME_WS_PORT": str(proxy_port)},
@@ -132,7 +144,7 @@ class TodoSite:
             ],
             clean_environment(),
         )
-        env = _environment(
+        env = environment(
             self.workspace,
             "pusher",
             {

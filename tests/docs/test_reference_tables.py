@@ -36,6 +36,7 @@ def test_every_setting_is_on_the_settings_page(site: Build) -> None:
         "REALTIME_BACKEND",
         "REALTIME_OPTIONS",
         "REALTIME_CONSOLE",
+        "REALTIME_ALSO_PUBLISH_TO",
     }
     assert dict(row[:2] for row in rows)["REALTIME_BACKEND"] == f'"{conf.DEFAULT_BACKEND}"'
 

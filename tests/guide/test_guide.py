@@ -58,7 +58,8 @@ def test_the_guide_has_its_steps() -> None:
         "02-self-hosted-tornado-redis.md",
         "03-verify.md",
         "04-switch-to-pusher.md",
-        "05-roll-back.md",
+        "05-zero-downtime-switch.md",
+        "06-roll-back.md",
     ]
     readme = (GUIDE / "README.md").read_text()
     for name in [*names, "from-swampdragon.md", "from-a-pusher-mixin.md"]:
@@ -92,8 +93,9 @@ def guide_run(tmp_path: Path) -> Iterator[GuideRun]:
 
 @pytest.mark.timeout(300)
 def test_the_guide_runs_from_start_to_end(guide_run: GuideRun) -> None:
-    """01 to 05 in one terminal session: embedded, tornado_redis behind nginx, verify,
-    Pusher (a realtime-server standing in for it), roll back; every command succeeds."""
+    """01 to 06 in one terminal session: embedded, tornado_redis behind nginx, verify,
+    Pusher (a realtime-server standing in for it), back without downtime, roll back;
+    every command succeeds."""
     for page in numbered_pages():
         guide_run.run_page(page)
     expected = [

@@ -53,6 +53,9 @@ SETTING_DEFAULTS: dict[str, Any] = {
     # conf reads it with getattr(settings, OPTIONS_SETTING, {}).
     conf.OPTIONS_SETTING: {},
     conf.CONSOLE_SETTING: False,
+    # conf reads it with getattr(settings, ALSO_PUBLISH_TO_SETTING, ()): shown as a
+    # settings file writes an empty one.
+    conf.ALSO_PUBLISH_TO_SETTING: [],
 }
 """The default of each setting :mod:`realtime_core.conf` names (``*_SETTING``)."""
 

@@ -84,6 +84,8 @@ LOGOUT_REDIRECT_URL = "todo:index"
 
 # The switch: "memory" (embedded), "tornado_redis" (self-hosted) or "pusher" (hosted).
 REALTIME_BACKEND = "memory"
+# While pages are open across a switch: the backends every publish also goes to (05).
+REALTIME_ALSO_PUBLISH_TO = []
 
 REALTIME_OPTIONS = {
     # One process serves the site and its sockets: manage.py realtime_server.

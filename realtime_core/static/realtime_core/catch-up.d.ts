@@ -25,6 +25,13 @@ declare function catchUp(channel: string, { endpoint, since, until, fetch, heade
  * @returns {Resumer}
  */
 declare function resumeOnResubscribe(pusher: PusherClient, { endpoint, fetch, headers, onEvent, onReset }?: ResumeOptions): Resumer;
+/**
+ * Follow a switch of backends with pusher-js (see the header).
+ * @param {PusherClient} pusher
+ * @param {FollowOptions} options
+ * @returns {Follower}
+ */
+declare function followDeployment(pusher: PusherClient, { config, onMove, interval, fetch, onError }?: FollowOptions): Follower;
 /** The history endpoint refused or failed (`status` 0: it could not be reached). */
 declare class CatchUpError extends Error {
     /**
@@ -150,6 +157,65 @@ type Resumer = {
     stop: () => void;
 };
 /**
+ * Options of `followDeployment()`.
+ */
+type FollowOptions = {
+    /**
+     * The config the client was created with (`{% realtime_client %}`'s).
+     */
+    config: FollowedConfig;
+    /**
+     * Connect the page
+     * with the new config (see the header).
+     */
+    onMove: (config: FollowedConfig, previous: string) => void;
+    /**
+     * ms between two periodic questions (default 300000; 0: none).
+     */
+    interval?: number | undefined;
+    /**
+     * Default: the global fetch.
+     */
+    fetch?: FetchFunction | undefined;
+    /**
+     * A question that failed (default: ignored).
+     */
+    onError?: ((error: Error) => void) | undefined;
+};
+/**
+ * A connection config with its deployment, as `{% realtime_client %}` renders it.
+ */
+type FollowedConfig = {
+    key: string;
+    deployment?: {
+        id: string;
+        endpoint: string;
+    } | undefined;
+};
+/**
+ * What `followDeployment()` returns.
+ */
+type Follower = {
+    /**
+     * Ask now; resolves with whether `onMove` was called.
+     */
+    check: () => Promise<boolean>;
+    /**
+     * An answer of the library's endpoints
+     * (a router call, say): asks when it names another deployment.
+     */
+    observe: (response: Response) => void;
+    /**
+     * Follow another
+     * client and its config from now on (the one `onMove` created).
+     */
+    follow: (pusher: PusherClient, config: FollowedConfig) => void;
+    /**
+     * Stop following.
+     */
+    stop: () => void;
+};
+/**
  * The parts of a pusher-js 8 client this file uses (its connection and, an internal,
  * the connection's current transport).
  */
@@ -176,5 +242,5 @@ type PusherTransport = {
  */
 type FetchFunction = (url: string, init?: RequestInit) => Promise<Response>;
 
-export { CatchUpError, catchUp, parsePosition, resumeOnResubscribe };
-export type { CatchUpAnswer, CatchUpOptions, FetchFunction, HistoryEvent, HistoryPosition, OnEvent, PusherClient, PusherConnection, PusherTransport, ResumeOptions, Resumer };
+export { CatchUpError, catchUp, followDeployment, parsePosition, resumeOnResubscribe };
+export type { CatchUpAnswer, CatchUpOptions, FetchFunction, FollowOptions, FollowedConfig, Follower, HistoryEvent, HistoryPosition, OnEvent, PusherClient, PusherConnection, PusherTransport, ResumeOptions, Resumer };

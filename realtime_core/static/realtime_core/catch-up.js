@@ -38,10 +38,35 @@
  * resolves `{position, recovered, events}` and rejects with a `CatchUpError` (`status`,
  * `message`: 403 refused, 501 the backend keeps no history, 503 unavailable).
  *
+ * Following a switch of backends (what realtime.js does by itself): pusher-js keeps
+ * the connection its page was rendered with, so after a switch it stays on the old
+ * backend. `followDeployment` asks the config endpoint `{% realtime_client %}` names
+ * (`config.deployment.endpoint`) for the current config after each reconnect of pusher-js,
+ * when its connection is unavailable, every `interval` ms (5 minutes by default), and
+ * when an answer you pass to `observe(response)` names another deployment in its
+ * `X-Realtime-Deployment` header; when the current config names another deployment,
+ * `onMove(config, previous)` connects the page there:
+ *
+ *     const config = JSON.parse(document.getElementById('realtime-config').textContent);
+ *     let pusher = new Pusher(config.key, config);
+ *     const follow = RealtimeCatchUp.followDeployment(pusher, {
+ *       config,
+ *       onMove(fresh) {
+ *         pusher.disconnect();
+ *         pusher = new Pusher(fresh.key, fresh);
+ *         follow.follow(pusher, fresh);   // keep following from the new client
+ *         subscribeEverything(pusher);   // your channels and bindings, again
+ *         reloadState();                 // what was published during the move
+ *       },
+ *     });
+ *
+ * It returns `{check(), observe(response), follow(pusher, config), stop()}`.
+ *
  * A classic script defines the global `RealtimeCatchUp`; from ES modules and Node:
- * `import { catchUp, resumeOnResubscribe } from './catch-up.js'` (a CommonJS file, like
- * realtime.js, and built like it from js/src/; catch-up.d.ts declares its types). No
- * dependencies; `fetch` defaults to the global one (same-origin cookies).
+ * `import { catchUp, followDeployment, resumeOnResubscribe } from './catch-up.js'` (a
+ * CommonJS file, like realtime.js, and built like it from js/src/; catch-up.d.ts
+ * declares its types). No dependencies; `fetch` defaults to the global one
+ * (same-origin cookies).
  */
 (function (root) {
 'use strict';
@@ -55,6 +80,187 @@ function decodeData(data) {
     return data;
   }
 }
+
+// src/config.js
+var CONFIG_KEYS = /* @__PURE__ */ new Set([
+  "backend",
+  "key",
+  "cluster",
+  "wsHost",
+  "wsPort",
+  "wssPort",
+  "wsPath",
+  "forceTLS",
+  "deployment",
+  "channelAuthorization",
+  "userAuthentication",
+  "routers"
+]);
+var DEFAULT_OPTIONS = Object.freeze({
+  WebSocket: null,
+  fetch: null,
+  activityTimeout: 12e4,
+  pongTimeout: 3e4,
+  connectTimeout: 1e4,
+  unavailableTimeout: 1e4,
+  maxReconnectDelay: 3e4,
+  deploymentCheckInterval: 3e5
+});
+function checkConfig(config) {
+  if (!config || typeof config !== "object") throw new TypeError("Realtime needs a config object");
+  if (typeof config.key !== "string" || !config.key) throw new TypeError("Realtime: config.key must be the app key");
+  const unknownConfig = Object.keys(config).filter((name) => !CONFIG_KEYS.has(name));
+  if (unknownConfig.length && globalThis.console) {
+    globalThis.console.warn(`Realtime: ignoring unknown config keys: ${unknownConfig.join(", ")}`);
+  }
+}
+
+// src/timers.js
+var Timers = class {
+  constructor() {
+    this._pending = /* @__PURE__ */ new Map();
+  }
+  /**
+   * Call `callback` after `delay` ms, instead of what `name` was set to before.
+   * @param {string} name
+   * @param {number} delay
+   * @param {() => void} callback
+   */
+  set(name, delay, callback) {
+    this.clear(name);
+    this._pending.set(name, setTimeout(() => {
+      this._pending.delete(name);
+      callback();
+    }, delay));
+  }
+  /**
+   * Cancel the timer of `name`, if it is pending.
+   * @param {string} name
+   */
+  clear(name) {
+    const timer = this._pending.get(name);
+    if (timer !== void 0) {
+      clearTimeout(timer);
+      this._pending.delete(name);
+    }
+  }
+  /** Cancel every pending timer. */
+  clearAll() {
+    for (const name of [...this._pending.keys()]) this.clear(name);
+  }
+  /**
+   * Whether the timer of `name` is pending.
+   * @param {string} name
+   * @returns {boolean}
+   */
+  has(name) {
+    return this._pending.has(name);
+  }
+};
+
+// src/deployment.js
+var DEPLOYMENT_HEADER = "X-Realtime-Deployment";
+function spread(delay) {
+  return delay * (0.8 + Math.random() * 0.4);
+}
+var DeploymentWatch = class {
+  /**
+   * @param {RealtimeConfig} config The config followed (by its `deployment`, if any).
+   * @param {ConfigFetch} fetch Fetches the config endpoint.
+   * @param {number} interval ms between two periodic checks; 0 for none.
+   * @param {(config: RealtimeConfig) => void} move Takes the new config.
+   * @param {(error: Error) => void} failed A check that could not be made or read.
+   */
+  constructor(config, fetch, interval, move, failed) {
+    this._config = config;
+    this._fetch = fetch;
+    this._interval = interval;
+    this._move = move;
+    this._failed = failed;
+    this._timers = new Timers();
+    this._checking = null;
+    this._running = false;
+  }
+  /**
+   * The deployment of the current config, else null (a config without one is not followed).
+   * @returns {string|null}
+   */
+  get id() {
+    const deployment = this._config.deployment;
+    return deployment && typeof deployment.id === "string" ? deployment.id : null;
+  }
+  /** Check every `interval` ms from now on, until `stop()`. */
+  start() {
+    this._running = true;
+    this._schedule();
+  }
+  /** No more periodic checks. */
+  stop() {
+    this._running = false;
+    this._timers.clearAll();
+  }
+  /** @private */
+  _schedule() {
+    if (!this._running || this._interval <= 0 || this.id === null) return;
+    this._timers.set("periodic", spread(this._interval), () => {
+      this.check().then(() => this._schedule());
+    });
+  }
+  /**
+   * An answer of one of the client's requests: check when it names another deployment.
+   * @param {Response} response
+   */
+  observed(response) {
+    const named = response.headers && response.headers.get(DEPLOYMENT_HEADER);
+    if (named && this.id !== null && named !== this.id) this.check();
+  }
+  /**
+   * Ask the config endpoint for the current config, and move to it when it names
+   * another deployment. One check at a time: a second call shares the first's answer.
+   * @returns {Promise<boolean>} whether the client moved; never rejects (a failure
+   *   goes to `failed`).
+   */
+  check() {
+    if (this._checking === null) {
+      this._checking = this._ask().finally(() => {
+        this._checking = null;
+      });
+    }
+    return this._checking;
+  }
+  /**
+   * @private
+   * @returns {Promise<boolean>}
+   */
+  async _ask() {
+    const asked = this.id;
+    const deployment = this._config.deployment;
+    if (asked === null || !deployment || typeof deployment.endpoint !== "string") return false;
+    let fresh;
+    try {
+      const response = await this._fetch(deployment.endpoint, {
+        headers: { Accept: "application/json" },
+        credentials: "same-origin",
+        cache: "no-store"
+      });
+      if (!response.ok) throw new Error(`${deployment.endpoint} answered ${response.status}`);
+      fresh = await response.json();
+      checkConfig(fresh);
+      if (!fresh.deployment || typeof fresh.deployment.id !== "string") {
+        throw new Error(`${deployment.endpoint} answered a config without deployment.id`);
+      }
+    } catch (error) {
+      this._failed(
+        /** @type {Error} */
+        error
+      );
+      return false;
+    }
+    if (this.id !== asked || fresh.deployment.id === asked) return false;
+    this._move(fresh);
+    return true;
+  }
+};
 
 // src/catch-up.js
 var POSITION_RE = /^([0-9a-f]{1,32}):(0|[1-9][0-9]{0,17})$/;
@@ -167,11 +373,64 @@ function resumeOnResubscribe(pusher, { endpoint, fetch, headers, onEvent, onRese
     }
   };
 }
+function followDeployment(pusher, { config, onMove, interval = 3e5, fetch, onError } = (
+  /** @type {FollowOptions} */
+  {}
+)) {
+  if (!config || !config.deployment) throw new TypeError("followDeployment() needs the config, with its deployment");
+  if (typeof onMove !== "function") throw new TypeError("followDeployment() needs onMove(config)");
+  const request = fetch || ((url, init) => globalThis.fetch(url, init));
+  let followed = pusher;
+  let watch;
+  let connectedBefore = false;
+  const reconnected = () => {
+    if (connectedBefore) watch.check();
+    connectedBefore = true;
+  };
+  const unavailable = () => watch.check();
+  function follow(client, followedConfig) {
+    if (watch) {
+      watch.stop();
+      followed.connection.unbind("connected", reconnected);
+      followed.connection.unbind("unavailable", unavailable);
+    }
+    followed = client;
+    connectedBefore = false;
+    watch = new DeploymentWatch(
+      /** @type {*} */
+      followedConfig,
+      request,
+      interval,
+      (fresh) => onMove(
+        /** @type {*} */
+        fresh,
+        /** @type {string} */
+        watch.id
+      ),
+      onError || (() => {
+      })
+    );
+    client.connection.bind("connected", reconnected);
+    client.connection.bind("unavailable", unavailable);
+    watch.start();
+  }
+  follow(pusher, config);
+  return {
+    check: () => watch.check(),
+    observe: (response) => watch.observed(response),
+    follow,
+    stop() {
+      watch.stop();
+      followed.connection.unbind("connected", reconnected);
+      followed.connection.unbind("unavailable", unavailable);
+    }
+  };
+}
 
 // A static object literal: Node reads these names, so ES modules can import them by name.
 if (typeof module === 'object' && module && module.exports) {
-  module.exports = { CatchUpError, catchUp, parsePosition, resumeOnResubscribe };
+  module.exports = { CatchUpError, catchUp, followDeployment, parsePosition, resumeOnResubscribe };
 } else {
-  root.RealtimeCatchUp = { CatchUpError, catchUp, parsePosition, resumeOnResubscribe };
+  root.RealtimeCatchUp = { CatchUpError, catchUp, followDeployment, parsePosition, resumeOnResubscribe };
 }
 })(typeof globalThis !== 'undefined' ? globalThis : this);

@@ -187,6 +187,11 @@ type RealtimeConfig = {
      */
     forceTLS?: boolean | undefined;
     /**
+     * Which deployment this config connects to, and
+     * where the current config is served: the client follows a switch with it.
+     */
+    deployment?: DeploymentInfo | undefined;
+    /**
      * Private and presence channel authorization.
      */
     channelAuthorization?: AuthEndpoint | undefined;
@@ -198,6 +203,20 @@ type RealtimeConfig = {
      * Where the routers' verbs live.
      */
     routers?: RouterEndpoints | undefined;
+};
+/**
+ * The deployment a config connects to, as `{% realtime_client %}` renders it.
+ */
+type DeploymentInfo = {
+    /**
+     * The backend's name and a hash of where browsers connect
+     * (`"pusher:3f9a0c1b2d4e"`); the library's endpoints answer with the current one.
+     */
+    id: string;
+    /**
+     * Where the current config is served, e.g. "/realtime/config/".
+     */
+    endpoint: string;
 };
 /**
  * The routers' URLs; the client appends `<route>/` (and `<pk>/`).
@@ -252,6 +271,12 @@ type RealtimeOptions = {
      * Cap of the exponential reconnection delay, in ms.
      */
     maxReconnectDelay?: number | undefined;
+    /**
+     * ms between two questions to
+     * `config.deployment.endpoint` about the current deployment (0: only on the endpoints'
+     * answers and on reconnects).
+     */
+    deploymentCheckInterval?: number | undefined;
 };
 
 // js/src/protocol.js
@@ -724,6 +749,17 @@ type Member = {
  * the bindings stay. When the server announces the "recovery" extension, each
  * channel subscribes again from its `position` and the server replays the events
  * sent meanwhile (see {@link Channel}).
+ *
+ * Following a switch of backends: when the config names its deployment
+ * (`config.deployment`, rendered by `{% realtime_client %}`), the client asks
+ * `config.deployment.endpoint` for the current config whenever an answer of the
+ * library's endpoints names another deployment (`X-Realtime-Deployment`), when the
+ * connection drops or is unavailable, and every `deploymentCheckInterval` ms. When it
+ * names another deployment, the client moves: `realtime.config` is replaced by the new
+ * config (in place), `deployment_change` (`{previous, current, config}`) is emitted,
+ * and it connects there at once; every channel subscribes again (recovering what the
+ * new server can: see {@link Channel#position}), `live()` lists load again, and the
+ * user signs in again. A check that fails emits `error` with type `DeploymentError`.
  */
 declare class Realtime extends Emitter {
     /**
@@ -755,6 +791,8 @@ declare class Realtime extends Emitter {
     private _connection;
     /** @private */
     private _http;
+    /** @private */
+    private _deployment;
     /** @private */
     private _subscriptions;
     /** @private */
@@ -801,6 +839,13 @@ declare class Realtime extends Emitter {
      * @returns {this}
      */
     disconnect(): this;
+    /**
+     * Ask `config.deployment.endpoint` now whether the deployment changed, and move if
+     * it did (the client also asks by itself: see the class). Resolves with whether it
+     * moved; false for a config without `deployment`.
+     * @returns {Promise<boolean>}
+     */
+    checkDeployment(): Promise<boolean>;
     /**
      * Subscribe to a channel (now, or as soon as connected); the same name gives the
      * same Channel. Subscribing again after a `pusher:subscription_error` retries.
@@ -939,6 +984,11 @@ declare class Realtime extends Emitter {
      */
     live(route: string, params?: RouteParams, options?: LiveOptions): Promise<LiveList>;
     /**
+     * @private Take the config of another deployment and connect there.
+     * @param {RealtimeConfig} fresh
+     */
+    private _moveTo;
+    /**
      * @private A frame that is not about the connection: the sign-in's answer, the
      * user's watchlist or events, or a channel's.
      * @param {Frame} frame
@@ -957,6 +1007,26 @@ declare namespace Realtime {
     export { ConnectionError };
     export { RouterError };
 }
+
+// js/src/deployment.js
+
+/**
+ * What the client's `deployment_change` event passes, once it is moving.
+ */
+type DeploymentChange = {
+    /**
+     * The deployment the page was connected to.
+     */
+    previous: string;
+    /**
+     * The one it connects to now.
+     */
+    current: string;
+    /**
+     * The new connection config (`realtime.config`).
+     */
+    config: RealtimeConfig;
+};
 
 // js/src/errors.js
 
@@ -1011,4 +1081,4 @@ declare class RouterError extends Error {
 }
 
 export { AuthError, Channel, ConnectionError, DataMapper, LiveList, Members, PresenceChannel, Realtime, RouterError, User, VERSION };
-export type { AuthEndpoint, ConnectionState, DataChange, EventCallback, GlobalCallback, ListPage, LiveOptions, Member, RealtimeConfig, RealtimeOptions, RecoveryOutcome, RouteParams, RouterEndpoints, WriteOptions };
+export type { AuthEndpoint, ConnectionState, DataChange, DeploymentChange, DeploymentInfo, EventCallback, GlobalCallback, ListPage, LiveOptions, Member, RealtimeConfig, RealtimeOptions, RecoveryOutcome, RouteParams, RouterEndpoints, WriteOptions };

@@ -66,6 +66,11 @@
  * (`{recovered, position, from}`) on the channel after each attempt. Without the
  * extension nothing of this happens: events sent while disconnected are lost.
  *
+ * Switching backends: the config names its deployment; when the library's endpoints
+ * answer with another one (or on a reconnect, or every few minutes), the client fetches
+ * the current config, emits `deployment_change` and moves there, subscribing again and
+ * reloading `live()` lists.
+ *
  * Connection state, channels, presence members, client events, user sign-in and
  * reconnection follow pusher-js's behaviour and event names (`pusher:subscription_succeeded`,
  * `pusher:member_added`, ...), so code written for pusher-js reads the same here.
@@ -844,6 +849,7 @@ var CONFIG_KEYS = /* @__PURE__ */ new Set([
   "wssPort",
   "wsPath",
   "forceTLS",
+  "deployment",
   "channelAuthorization",
   "userAuthentication",
   "routers"
@@ -855,15 +861,19 @@ var DEFAULT_OPTIONS = Object.freeze({
   pongTimeout: 3e4,
   connectTimeout: 1e4,
   unavailableTimeout: 1e4,
-  maxReconnectDelay: 3e4
+  maxReconnectDelay: 3e4,
+  deploymentCheckInterval: 3e5
 });
-function clientOptions(config, options) {
+function checkConfig(config) {
   if (!config || typeof config !== "object") throw new TypeError("Realtime needs a config object");
   if (typeof config.key !== "string" || !config.key) throw new TypeError("Realtime: config.key must be the app key");
   const unknownConfig = Object.keys(config).filter((name) => !CONFIG_KEYS.has(name));
   if (unknownConfig.length && globalThis.console) {
     globalThis.console.warn(`Realtime: ignoring unknown config keys: ${unknownConfig.join(", ")}`);
   }
+}
+function clientOptions(config, options) {
+  checkConfig(config);
   const unknownOptions = Object.keys(options || {}).filter((name) => !(name in DEFAULT_OPTIONS));
   if (unknownOptions.length) {
     throw new TypeError(
@@ -1017,6 +1027,26 @@ var Connection = class {
     this._connectionLost();
     this._setState("disconnected");
     this._rejectWaiters(new ConnectionError("Realtime.disconnect() was called", null));
+  }
+  /**
+   * Connect again at once, to where the (changed) config says: the current socket, if
+   * any, is closed, and what was subscribed on it is subscribed again on the new one
+   * by the hooks. Without a wanted connection only the URL changes: the next
+   * `connect()` goes there.
+   */
+  reopen() {
+    this._forceTLS = false;
+    this._failures = 0;
+    if (!this.wanted) {
+      this.url = socketUrl(this._config, pageLocation(), false);
+      return;
+    }
+    const socket = this._socket;
+    if (socket) this._closeSocket(socket);
+    this._connectionLost();
+    this._setState("connecting");
+    this._startUnavailableTimer();
+    this._open();
   }
   /** Whether the current connection's server replays missed events. */
   get recovers() {
@@ -1270,6 +1300,110 @@ var Connection = class {
   }
 };
 
+// src/deployment.js
+var DEPLOYMENT_HEADER = "X-Realtime-Deployment";
+function spread(delay) {
+  return delay * (0.8 + Math.random() * 0.4);
+}
+var DeploymentWatch = class {
+  /**
+   * @param {RealtimeConfig} config The config followed (by its `deployment`, if any).
+   * @param {ConfigFetch} fetch Fetches the config endpoint.
+   * @param {number} interval ms between two periodic checks; 0 for none.
+   * @param {(config: RealtimeConfig) => void} move Takes the new config.
+   * @param {(error: Error) => void} failed A check that could not be made or read.
+   */
+  constructor(config, fetch, interval, move, failed) {
+    this._config = config;
+    this._fetch = fetch;
+    this._interval = interval;
+    this._move = move;
+    this._failed = failed;
+    this._timers = new Timers();
+    this._checking = null;
+    this._running = false;
+  }
+  /**
+   * The deployment of the current config, else null (a config without one is not followed).
+   * @returns {string|null}
+   */
+  get id() {
+    const deployment = this._config.deployment;
+    return deployment && typeof deployment.id === "string" ? deployment.id : null;
+  }
+  /** Check every `interval` ms from now on, until `stop()`. */
+  start() {
+    this._running = true;
+    this._schedule();
+  }
+  /** No more periodic checks. */
+  stop() {
+    this._running = false;
+    this._timers.clearAll();
+  }
+  /** @private */
+  _schedule() {
+    if (!this._running || this._interval <= 0 || this.id === null) return;
+    this._timers.set("periodic", spread(this._interval), () => {
+      this.check().then(() => this._schedule());
+    });
+  }
+  /**
+   * An answer of one of the client's requests: check when it names another deployment.
+   * @param {Response} response
+   */
+  observed(response) {
+    const named = response.headers && response.headers.get(DEPLOYMENT_HEADER);
+    if (named && this.id !== null && named !== this.id) this.check();
+  }
+  /**
+   * Ask the config endpoint for the current config, and move to it when it names
+   * another deployment. One check at a time: a second call shares the first's answer.
+   * @returns {Promise<boolean>} whether the client moved; never rejects (a failure
+   *   goes to `failed`).
+   */
+  check() {
+    if (this._checking === null) {
+      this._checking = this._ask().finally(() => {
+        this._checking = null;
+      });
+    }
+    return this._checking;
+  }
+  /**
+   * @private
+   * @returns {Promise<boolean>}
+   */
+  async _ask() {
+    const asked = this.id;
+    const deployment = this._config.deployment;
+    if (asked === null || !deployment || typeof deployment.endpoint !== "string") return false;
+    let fresh;
+    try {
+      const response = await this._fetch(deployment.endpoint, {
+        headers: { Accept: "application/json" },
+        credentials: "same-origin",
+        cache: "no-store"
+      });
+      if (!response.ok) throw new Error(`${deployment.endpoint} answered ${response.status}`);
+      fresh = await response.json();
+      checkConfig(fresh);
+      if (!fresh.deployment || typeof fresh.deployment.id !== "string") {
+        throw new Error(`${deployment.endpoint} answered a config without deployment.id`);
+      }
+    } catch (error) {
+      this._failed(
+        /** @type {Error} */
+        error
+      );
+      return false;
+    }
+    if (this.id !== asked || fresh.deployment.id === asked) return false;
+    this._move(fresh);
+    return true;
+  }
+};
+
 // src/http.js
 function isSameOrigin(url) {
   const page = pageLocation();
@@ -1285,11 +1419,14 @@ var HttpClient = class {
    * @param {RealtimeConfig} config Its `channelAuthorization.headers` carry the CSRF header.
    * @param {FetchFunction|null} fetchImpl The `fetch` option, else the global fetch.
    * @param {() => string|null} socketId The current connection's socket id.
+   * @param {(response: Response) => void} [answered] Sees every answer (the
+   *   deployment it names: see deployment.js).
    */
-  constructor(config, fetchImpl, socketId) {
+  constructor(config, fetchImpl, socketId, answered) {
     this._config = config;
     this._fetch = fetchImpl;
     this._socketId = socketId;
+    this._answered = answered || null;
   }
   /**
    * `fetch()` with `X-Socket-ID` and the configured CSRF header(s) on same-origin
@@ -1317,15 +1454,22 @@ var HttpClient = class {
     return this.raw(url, { credentials: "same-origin", ...options, headers });
   }
   /**
-   * The configured (or global) fetch, as it is.
+   * The configured (or global) fetch, as it is (each answer is shown to `answered`).
    * @param {string|URL|Request} url
    * @param {RequestInit} init
    * @returns {Promise<Response>}
    */
   raw(url, init) {
-    if (this._fetch) return this._fetch(url, init);
-    if (typeof globalThis.fetch !== "function") throw new TypeError("Realtime: no fetch here; pass options.fetch");
-    return globalThis.fetch(url, init);
+    let answer;
+    if (this._fetch) answer = this._fetch(url, init);
+    else if (typeof globalThis.fetch !== "function") throw new TypeError("Realtime: no fetch here; pass options.fetch");
+    else answer = globalThis.fetch(url, init);
+    const answered = this._answered;
+    if (!answered) return answer;
+    return answer.then((response) => {
+      answered(response);
+      return response;
+    });
   }
 };
 
@@ -1926,8 +2070,25 @@ var Realtime = class _Realtime extends Emitter {
       frame: (frame) => this._dispatch(frame),
       serverError: (error) => this._signin.serverError(error)
     });
-    const http = new HttpClient(config, checked.fetch, () => this._connection.socketId);
+    const http = new HttpClient(
+      config,
+      checked.fetch,
+      () => this._connection.socketId,
+      (response) => this._deployment.observed(response)
+    );
     this._http = http;
+    this._deployment = new DeploymentWatch(
+      config,
+      (url, init) => http.raw(url, init),
+      checked.deploymentCheckInterval,
+      (fresh) => this._moveTo(fresh),
+      (error) => this._emit("error", { type: "DeploymentError", error })
+    );
+    this.bind("state_change", (change) => {
+      if (change.previous === "connected" && change.current === "connecting" || change.current === "unavailable") {
+        this._deployment.check();
+      }
+    });
     this._subscriptions = new Subscriptions(this._connection, config, http, this.user);
     this._signin = new SignIn(this.user, this._connection, config, http);
     this._routers = new Routers(this, config, this._connection, http, this._subscriptions);
@@ -1999,6 +2160,7 @@ var Realtime = class _Realtime extends Emitter {
    */
   connect() {
     this._connection.connect();
+    this._deployment.start();
     return this;
   }
   /**
@@ -2007,8 +2169,18 @@ var Realtime = class _Realtime extends Emitter {
    * @returns {this}
    */
   disconnect() {
+    this._deployment.stop();
     this._connection.disconnect();
     return this;
+  }
+  /**
+   * Ask `config.deployment.endpoint` now whether the deployment changed, and move if
+   * it did (the client also asks by itself: see the class). Resolves with whether it
+   * moved; false for a config without `deployment`.
+   * @returns {Promise<boolean>}
+   */
+  checkDeployment() {
+    return this._deployment.check();
   }
   // Channels -----------------------------------------------------------------------------
   /**
@@ -2172,6 +2344,30 @@ var Realtime = class _Realtime extends Emitter {
    */
   live(route, params, options) {
     return this._routers.live(route, params, options);
+  }
+  /**
+   * @private Take the config of another deployment and connect there.
+   * @param {RealtimeConfig} fresh
+   */
+  _moveTo(fresh) {
+    const config = (
+      /** @type {Record<string, *>} */
+      /** @type {unknown} */
+      this.config
+    );
+    const previous = (
+      /** @type {string} */
+      this._deployment.id
+    );
+    for (const key of Object.keys(config)) delete config[key];
+    Object.assign(config, fresh);
+    this.backend = this.config.backend || null;
+    const change = { previous, current: (
+      /** @type {string} */
+      this._deployment.id
+    ), config: this.config };
+    this._emit("deployment_change", change);
+    this._connection.reopen();
   }
   /**
    * @private A frame that is not about the connection: the sign-in's answer, the

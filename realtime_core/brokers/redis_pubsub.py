@@ -107,7 +107,8 @@ class Subscriber:
                 logger.debug("Subscribing %r failed (%s); it will be on reconnection", key, exc)
                 return
         try:
-            await asyncio.wait_for(confirmed, self._timeout)
+            async with asyncio.timeout(self._timeout):
+                await confirmed
         except TimeoutError:
             logger.warning(
                 "Redis at %s did not confirm the subscription to %r within %s s",
@@ -179,8 +180,11 @@ class Subscriber:
                     )
                 await self._drop()
                 self._wake.clear()
+                # asyncio.timeout, not wait_for, which on Python 3.11 can swallow the
+                # cancellation close() sends (the loop would then never end).
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), delay)
+                    async with asyncio.timeout(delay):
+                        await self._wake.wait()
                 delay = min(delay * 2, _RECONNECT_MAX)
 
     async def _read(self, pubsub: PubSub) -> None:

@@ -7,6 +7,7 @@ like any request's failure or success.
 """
 
 import asyncio
+import contextlib
 import time
 
 from ..brokers.base import Broker
@@ -25,6 +26,7 @@ class BrokerProbe:
         self._interval = interval
         self._timeout = timeout
         self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
         self.round_trip: float | None = None
         """Seconds the last answered ping took (None until one is answered)."""
         self.failures = 0
@@ -36,21 +38,33 @@ class BrokerProbe:
             self._task = asyncio.get_running_loop().create_task(self._run())
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+        """End the pings: the probe is told to stop, and cancelled only if a ping
+        outlives its timeout. (Cancelling a sleeping probe was seen to hang stop() on
+        Python 3.11: a cancellation lost at the wrong moment leaves the task running.)"""
+        if self._task is None:
+            return
+        self._stopping.set()
+        _done, pending = await asyncio.wait({self._task}, timeout=self._timeout + 1)
+        for task in pending:
+            task.cancel()
+        self._task = None
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping.is_set():
             await self.ping()
-            await asyncio.sleep(self._interval)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._interval):
+                    await self._stopping.wait()
 
     async def ping(self) -> None:
         """Ping once; the outcome goes to :attr:`round_trip` or :attr:`failures`."""
         started = time.perf_counter()
         try:
-            await asyncio.wait_for(self._broker.ping(), self._timeout)
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow the
+            # cancellation stop() sends when the ping completes at that moment, and the
+            # probe would then run on forever.
+            async with asyncio.timeout(self._timeout):
+                await self._broker.ping()
         except Exception as exc:
             self.failures += 1
             self._outage.failed("pinging the broker", exc)

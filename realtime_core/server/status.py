@@ -34,7 +34,8 @@ class StatusHandler(BrokerHandler):
 
     async def occupied_channels(self) -> int:
         """Occupied channels across every server; raises when the broker cannot tell."""
-        counts = await asyncio.wait_for(self.broker.subscription_counts(), BROKER_TIMEOUT)
+        async with asyncio.timeout(BROKER_TIMEOUT):
+            counts = await self.broker.subscription_counts()
         return sum(1 for count in counts.values() if count > 0)
 
 
@@ -48,7 +49,8 @@ class UpHandler(StatusHandler):
 
     async def get(self) -> None:
         try:
-            await asyncio.wait_for(self.broker.ping(), BROKER_TIMEOUT)
+            async with asyncio.timeout(BROKER_TIMEOUT):
+                await self.broker.ping()
         except Exception as exc:
             self.outage.failed("GET /up", exc)
             self.set_status(503)

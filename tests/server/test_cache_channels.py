@@ -11,18 +11,14 @@ from typing import Any
 import pytest
 
 from realtime_core.brokers.base import (
-    ConnectionCounter,
     Delivery,
     DeliveryHandler,
-    LifecycleHandler,
-    OnlineHandler,
-    ResyncHandler,
-    TerminateHandler,
 )
 from realtime_core.brokers.in_process import InProcessBroker, InProcessExchange
 from realtime_core.messages import Message
 from realtime_core.positions import HistoryLimits, Position
 from realtime_core.protocol import CACHE_PREFIXES, DEFAULT_WEBHOOK_EVENTS
+from tests.server.broker_doubles import InterceptingBroker
 from tests.server_harness import TEST_CONFIG, ServerThread
 
 from .conftest import Server
@@ -188,28 +184,17 @@ def drain(client: PusherTestClient) -> None:
         pass
 
 
-class LateBroker(InProcessBroker):
+class LateBroker(InterceptingBroker):
     """Deliveries reach the server 30 ms after their publish (a slow link to Redis, say):
     meanwhile the cache is ahead of what the server delivered."""
 
-    async def start(
-        self,
-        deliver: DeliveryHandler,
-        terminate: TerminateHandler,
-        resync: ResyncHandler,
-        lifecycle: LifecycleHandler | None = None,
-        *,
-        connections: ConnectionCounter | None = None,
-        online: OnlineHandler | None = None,
-    ) -> None:
+    def intercept(self, deliver: DeliveryHandler) -> DeliveryHandler:
         loop = asyncio.get_running_loop()
 
         def late(delivery: Delivery) -> None:
             loop.call_soon_threadsafe(loop.call_later, 0.03, deliver, delivery)
 
-        await super().start(
-            late, terminate, resync, lifecycle, connections=connections, online=online
-        )
+        return late
 
 
 def test_subscribers_joining_while_events_pour_in_miss_none_and_get_none_twice() -> None:

@@ -7,16 +7,12 @@ from typing import Any
 import pytest
 
 from realtime_core.brokers.base import (
-    ConnectionCounter,
     Delivery,
     DeliveryHandler,
-    LifecycleHandler,
-    OnlineHandler,
-    ResyncHandler,
-    TerminateHandler,
 )
-from realtime_core.brokers.in_process import InProcessBroker, InProcessExchange
+from realtime_core.brokers.in_process import InProcessExchange
 from realtime_core.positions import HistoryLimits, Position
+from tests.server.broker_doubles import InterceptingBroker
 from tests.server_harness import TEST_CONFIG, ServerThread
 
 from .conftest import Server
@@ -132,32 +128,19 @@ def test_presence_subscriptions_resume_too(server: Server) -> None:
     assert again.expect("e")["data"] == "2"
 
 
-class LossyBroker(InProcessBroker):
+class LossyBroker(InterceptingBroker):
     """Loses the deliveries whose data is in ``lost``, as a broken pub/sub link would."""
 
     def __init__(self, exchange: InProcessExchange, lost: set[str]) -> None:
         super().__init__(exchange)
         self.lost = lost
-        self.resync: ResyncHandler | None = None
 
-    async def start(
-        self,
-        deliver: DeliveryHandler,
-        terminate: TerminateHandler,
-        resync: ResyncHandler,
-        lifecycle: LifecycleHandler | None = None,
-        *,
-        connections: ConnectionCounter | None = None,
-        online: OnlineHandler | None = None,
-    ) -> None:
+    def intercept(self, deliver: DeliveryHandler) -> DeliveryHandler:
         def lossy(delivery: Delivery) -> None:
             if json.loads(delivery.payload).get("data") not in self.lost:
                 deliver(delivery)
 
-        self.resync = resync
-        await super().start(
-            lossy, terminate, resync, lifecycle, connections=connections, online=online
-        )
+        return lossy
 
 
 @pytest.fixture

@@ -8,16 +8,12 @@ from collections.abc import Callable
 import pytest
 
 from realtime_core.brokers.base import (
-    ConnectionCounter,
     CountThrottle,
     Delivery,
     DeliveryHandler,
-    LifecycleHandler,
-    OnlineHandler,
-    ResyncHandler,
-    TerminateHandler,
 )
 from realtime_core.brokers.in_process import InProcessBroker, InProcessExchange
+from tests.server.broker_doubles import InterceptingBroker
 from tests.server_harness import TEST_CONFIG, ServerThread
 
 from .conftest import Server
@@ -113,32 +109,19 @@ def test_a_server_that_stops_sends_the_count_it_owes() -> None:
         staying.stop()
 
 
-class DeafBroker(InProcessBroker):
+class DeafBroker(InterceptingBroker):
     """Loses subscription counts while ``deaf``, as a lost pub/sub link would."""
 
     def __init__(self, exchange: InProcessExchange) -> None:
         super().__init__(exchange)
         self.deaf = False
-        self.resync: ResyncHandler | None = None
 
-    async def start(
-        self,
-        deliver: DeliveryHandler,
-        terminate: TerminateHandler,
-        resync: ResyncHandler,
-        lifecycle: LifecycleHandler | None = None,
-        *,
-        connections: ConnectionCounter | None = None,
-        online: OnlineHandler | None = None,
-    ) -> None:
+    def intercept(self, deliver: DeliveryHandler) -> DeliveryHandler:
         def deaf_to_counts(delivery: Delivery) -> None:
             if not (self.deaf and b"pusher_internal:subscription_count" in delivery.payload):
                 deliver(delivery)
 
-        self.resync = resync
-        await super().start(
-            deaf_to_counts, terminate, resync, lifecycle, connections=connections, online=online
-        )
+        return deaf_to_counts
 
 
 def test_after_a_resync_each_channel_is_told_its_count_again() -> None:

@@ -9,19 +9,12 @@ from typing import Any
 
 import pytest
 
-from realtime_core.brokers.base import (
-    ConnectionCounter,
-    DeliveryHandler,
-    LifecycleHandler,
-    OnlineHandler,
-    ResyncHandler,
-    TerminateHandler,
-)
 from realtime_core.brokers.in_process import InProcessBroker, InProcessExchange
 from realtime_core.server.config import ServerConfig
 from realtime_core.server.outage import OutageLog
 from realtime_core.server.subscriptions import SignInRefused, watchlist_of
 from realtime_core.server.watchlists import Watchlists
+from tests.server.broker_doubles import InterceptingBroker
 from tests.server_harness import TEST_CONFIG, ServerThread
 
 from .conftest import Server
@@ -139,28 +132,12 @@ def test_the_watchlist_is_cut_without_reading_past_the_limit() -> None:
         watchlist_of(config, {"id": "a", "watchlist": ["b", 3]})
 
 
-class ForgetfulBroker(InProcessBroker):
+class ForgetfulBroker(InterceptingBroker):
     """Misses what it is told of users online while ``deaf``, as a lost pub/sub link would."""
 
     def __init__(self, exchange: InProcessExchange) -> None:
         super().__init__(exchange)
         self.deaf = False
-        self.resync: ResyncHandler | None = None
-
-    async def start(
-        self,
-        deliver: DeliveryHandler,
-        terminate: TerminateHandler,
-        resync: ResyncHandler,
-        lifecycle: LifecycleHandler | None = None,
-        *,
-        connections: ConnectionCounter | None = None,
-        online: OnlineHandler | None = None,
-    ) -> None:
-        self.resync = resync
-        await super().start(
-            deliver, terminate, resync, lifecycle, connections=connections, online=online
-        )
 
     def online_changed(self, user_id: str, online: bool) -> None:
         if not self.deaf:

@@ -45,8 +45,9 @@ async def measure(
     connections: int,
     cpus: tuple[set[int], set[int]],
     traced: Path | None,
-) -> float:
-    """KiB of server RSS per idle connection; with ``traced``, snapshots go there."""
+) -> tuple[float, float]:
+    """KiB per idle connection of the server's RSS, and of the kernel's TCP buffers
+    (machine-wide, both ends: not in any RSS); with ``traced``, snapshots go there."""
     port = harness.free_port()
     command = server_command(kind, port, redis_url)
     if traced is not None:
@@ -61,15 +62,25 @@ async def measure(
         await _open(subscribers, 10)  # warm up: first-use allocations are not per connection
         await subscribers.command("close_all")
         await asyncio.sleep(1.0)
-        before = harness.rss_kib(server.pid)
+        before, kernel_before = harness.rss_kib(server.pid), tcp_buffers_kib()
         if traced is not None:
             await _snapshot(server.pid, traced, 0)
         await _open(subscribers, connections)
         await asyncio.sleep(2.0)
         growth = harness.rss_kib(server.pid) - before
+        kernel = tcp_buffers_kib() - kernel_before
         if traced is not None:
             await _snapshot(server.pid, traced, 1)
-        return growth / connections
+        return growth / connections, kernel / connections
+
+
+def tcp_buffers_kib() -> int:
+    """KiB the kernel holds in TCP socket buffers, all sockets (``/proc/net/sockstat``)."""
+    for line in Path("/proc/net/sockstat").read_text().splitlines():
+        if line.startswith("TCP:"):
+            fields = line.split()
+            return int(fields[fields.index("mem") + 1]) * os.sysconf("SC_PAGE_SIZE") // 1024
+    raise RuntimeError("no TCP line in /proc/net/sockstat")
 
 
 async def _open(subscribers: harness.Subscribers, count: int) -> None:
@@ -147,16 +158,21 @@ async def run(args: argparse.Namespace) -> None:
     split = ({cpus[-1]}, set(cpus[:-1]) or {cpus[-1]})
     kinds = args.servers.split(",")
     figures: dict[str, list[float]] = {kind: [] for kind in kinds}
+    kernel: dict[str, list[float]] = {kind: [] for kind in kinds}
     async with harness.redis_server(split[1]) as (redis_url, _pid):
         for round_index in range(args.rounds):
             order = kinds if round_index % 2 == 0 else kinds[::-1]
             for kind in order:
-                figures[kind].append(await measure(kind, redis_url, args.connections, split, None))
+                rss, buffers = await measure(kind, redis_url, args.connections, split, None)
+                figures[kind].append(rss)
+                kernel[kind].append(buffers)
         lines = [f"idle memory: {args.connections} connections, median of {args.rounds} rounds"]
         for kind in kinds:
             values = ", ".join(f"{value:.1f}" for value in figures[kind])
             median = statistics.median(figures[kind])
             lines.append(f"  {kind}: {median:.2f} KiB/connection ({values})")
+            buffers = statistics.median(kernel[kind])
+            lines.append(f"    kernel TCP buffers, both ends: {buffers:.2f} KiB/connection")
         if len(kinds) == 2:
             ours, bare = (statistics.median(figures[kind]) for kind in kinds)
             lines.append(f"  ratio {kinds[1]}/{kinds[0]}: {bare / ours:.2f} (> 1.00: ours wins)")

@@ -219,3 +219,28 @@ def test_an_idle_connection_holds_no_coroutine() -> None:
             assert waiting == []
 
     run(exchange)
+
+
+def test_a_closed_connection_leaves_nothing_behind() -> None:
+    """The callbacks hold the protocol only while a read is pending: once the peer is
+    gone, by a close handshake or by vanishing, nothing references it."""
+
+    def alive() -> int:
+        gc.collect()
+        return sum(type(value) is Notice for value in gc.get_objects())
+
+    async def exchange(polite: bool) -> None:
+        async with connected() as client:
+            client.send(frame(0x1, b"hi"))
+            assert await client.receive() == (0x1, b"hi")
+            assert alive() == 1
+            if polite:
+                client.send(frame(0x8, struct.pack("!H", 1000)))
+            else:
+                client.writer.transport.abort()
+            await asyncio.wait_for(Echo.closed.wait(), 2)
+        await asyncio.sleep(0)
+        assert alive() == 0
+
+    run(lambda: exchange(True))
+    run(lambda: exchange(False))

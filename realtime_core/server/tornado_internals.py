@@ -288,11 +288,12 @@ class _Frame(NamedTuple):
 
 
 class NoticeBeforeTooBig(CallbackFrameReader):
-    """Tornado's RFC 6455 protocol, writing :meth:`too_big_notice` before it closes the
-    socket for a message over ``websocket_max_message_size``.
+    """Tornado's RFC 6455 protocol (read by :class:`CallbackFrameReader`), writing
+    :meth:`too_big_notice` before it closes the socket for a message over
+    ``websocket_max_message_size``.
 
-    Tornado refuses such a message before reading it, with a bare 1009 close and
-    nothing said. Relies on it doing so through ``close(1009, ...)``, and on
+    Such a message is refused before it is read, as Tornado does, with a bare 1009
+    close and nothing said, through ``close(1009, ...)``. Relies on
     ``server_terminated``, ``stream`` and ``params.max_message_size``. Instances are
     Tornado's own, given this class by :func:`with_protocol_class`: subclasses add
     methods, never state.

@@ -5,14 +5,16 @@ so an upgrade that renames or changes one of these internals fails here, by name
 """
 
 import asyncio
+import collections
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+import pytest
 from tornado.httpserver import HTTPServer
 from tornado.httputil import HTTPHeaders
-from tornado.iostream import IOStream
+from tornado.iostream import IOStream, StreamClosedError
 from tornado.netutil import bind_sockets
 from tornado.web import Application
 from tornado.websocket import (
@@ -27,6 +29,7 @@ from realtime_core.server.tornado_internals import (
     NoticeBeforeTooBig,
     buffered_bytes,
     client_stream,
+    lean_write_queues,
     release_upgrade_request,
     server_connection_stream,
     socket_of,
@@ -64,6 +67,34 @@ def test_buffered_bytes_counts_what_the_kernel_has_not_taken_yet() -> None:
             writer.write(b"y")  # a later write advances both counters again
             assert await reader.read_bytes(1) == b"y"
             assert buffered_bytes(writer) == 0
+        finally:
+            writer.close()
+            reader.close()
+
+    run(exchange)
+
+
+def test_lean_write_queues_keep_what_is_queued_and_every_write_in_order() -> None:
+    async def exchange() -> None:
+        near, far = connected_pair()
+        writer, reader = IOStream(near), IOStream(far)
+        try:
+            pieces = [bytes([n]) * size for n, size in enumerate((10, 5000, 1, MUCH, 3000, 7))]
+            first = writer.write(pieces[0] + pieces[1])
+            big = writer.write(pieces[2] + pieces[3])
+            assert buffered_bytes(writer) > 0, "some of it waits in Tornado's queues"
+            lean_write_queues(writer)
+            assert type(writer._write_futures) is not collections.deque
+            assert type(writer._write_buffer._buffers) is not collections.deque
+            later = [writer.write(piece) for piece in pieces[4:]]
+            size = sum(map(len, pieces))
+            assert await reader.read_bytes(size) == b"".join(pieces)
+            for written in (first, big, *later):
+                await asyncio.wait_for(written, 1)
+            assert buffered_bytes(writer) == 0
+            writer.close()
+            with pytest.raises(StreamClosedError):
+                await writer.write(b"after close")
         finally:
             writer.close()
             reader.close()

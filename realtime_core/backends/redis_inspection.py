@@ -11,9 +11,8 @@ import json
 import re
 from typing import cast
 
-import redis
-
 from ..brokers.redis_schema import RedisKeys
+from ..brokers.redis_urls import SyncClient
 from ..inspection import (
     MAX_CHANNELS,
     MAX_MEMBERS,
@@ -35,7 +34,7 @@ _GLOB_SPECIAL = re.compile(r"([*?\[\]\\])")
 
 
 def read_inspection(
-    client: redis.Redis, keys: RedisKeys, node_timeout: float, prefix: str
+    client: SyncClient, keys: RedisKeys, node_timeout: float, prefix: str
 ) -> Inspection:
     """The servers sharing ``keys`` and the channels starting with ``prefix``; raises
     ``redis.exceptions.RedisError`` when Redis fails."""
@@ -53,7 +52,7 @@ def read_inspection(
     return Inspection(nodes, channels, truncated, members, unknown)
 
 
-def _nodes(client: redis.Redis, keys: RedisKeys, timeout_ms: int) -> tuple[NodeState, ...]:
+def _nodes(client: SyncClient, keys: RedisKeys, timeout_ms: int) -> tuple[NodeState, ...]:
     with client.pipeline(transaction=False) as pipe:
         pipe.time()
         pipe.zrange(keys.nodes, 0, -1, withscores=True)
@@ -83,7 +82,7 @@ def _nodes(client: redis.Redis, keys: RedisKeys, timeout_ms: int) -> tuple[NodeS
     )
 
 
-def _occupancy(client: redis.Redis, keys: RedisKeys, prefix: str) -> tuple[dict[str, int], bool]:
+def _occupancy(client: SyncClient, keys: RedisKeys, prefix: str) -> tuple[dict[str, int], bool]:
     """Occupied channels starting with ``prefix``, and whether the scan stopped early."""
     match = _GLOB_SPECIAL.sub(r"\\\1", prefix) + "*"
     counts: dict[str, int] = {}
@@ -98,7 +97,7 @@ def _occupancy(client: redis.Redis, keys: RedisKeys, prefix: str) -> tuple[dict[
 
 
 def _presence(
-    client: redis.Redis, keys: RedisKeys, channels: list[str]
+    client: SyncClient, keys: RedisKeys, channels: list[str]
 ) -> tuple[dict[str, int], dict[str, dict[str, object]]]:
     """Each presence channel's number of users, and the members of the first ones."""
     listed = channels[:MAX_PRESENCE_CHANNELS]

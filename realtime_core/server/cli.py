@@ -232,6 +232,13 @@ def main(argv: Sequence[str] | None = None) -> None:
             "realtime-server: --workers shares channels and presence through Redis: "
             "give --redis-url too"
         )
+    if args.redis_url:
+        from ..brokers.redis_urls import check_url  # Redis is optional: imported when asked
+
+        try:
+            check_url(args.redis_url)
+        except ValueError as exc:
+            raise SystemExit(f"realtime-server: --redis-url: {exc}") from None
 
     # Several workers each listen on the address (SO_REUSEPORT): the kernel spreads
     # new connections over them evenly.

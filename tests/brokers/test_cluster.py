@@ -6,6 +6,7 @@ with a replica each for the failover), built with ``redis-cli --cluster create``
 """
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
@@ -230,6 +231,45 @@ def test_django_publishes_through_the_cluster_to_a_socket_server(
     finally:
         client.close()
         server.stop()
+
+
+def test_two_realtime_servers_share_presence_and_deliveries_through_the_cluster(
+    redis_cluster: RedisCluster,
+) -> None:
+    from tests.server.test_cluster import CONFIG as SERVER_CONFIG
+    from tests.server.test_cluster import Node as ServerProcess
+
+    first, second = ServerProcess(redis_cluster.url), ServerProcess(redis_cluster.url)
+    try:
+        alice, bob = first.client(), second.client()
+        alice.subscribe("presence-room", user_id="alice")
+        reply = json.loads(bob.subscribe("presence-room", user_id="bob")["data"])
+        assert sorted(reply["presence"]["ids"]) == ["alice", "bob"]
+        joined = json.loads(alice.expect("pusher_internal:member_added")["data"])
+        assert joined["user_id"] == "bob"
+        first.api().trigger("presence-room", "hello", {"n": 1})
+        for client in (alice, bob):
+            assert json.loads(client.expect("hello")["data"]) == {"n": 1}
+        options = django_options(redis_cluster.url)
+        options["tornado_redis"].update(
+            APP_ID=SERVER_CONFIG.app_id, KEY=SERVER_CONFIG.key, SECRET=SERVER_CONFIG.secret
+        )
+        with override_settings(REALTIME_BACKEND="tornado_redis", REALTIME_OPTIONS=options):
+            publish("presence-room", "from-django", [2])
+        for client in (alice, bob):
+            frame = client.expect("from-django")
+            assert (frame["data"], frame["position"].partition(":")[2]) == ("[2]", "2")
+    finally:
+        first.stop()
+        second.stop()
+
+
+def test_realtime_server_refuses_a_malformed_cluster_url() -> None:
+    from realtime_core.server.cli import main
+
+    argv = ["--app-id", "1", "--key", "k", "--secret", "s", "--port", "0"]
+    with pytest.raises(SystemExit, match="--redis-url: a Redis Cluster URL is"):
+        main([*argv, "--redis-url", "redis+cluster://node:7000/2"])
 
 
 # Failover -----------------------------------------------------------------------------

@@ -56,7 +56,7 @@ from .self_hosted import SelfHostedBackend, credential_options, server_options
 
 __all__ = ["TornadoRedisBackend"]
 
-_PREFIX = re.compile(r"\A[^\s:]+\Z")
+_PREFIX = re.compile(r"\A[^\s:{}]+\Z")
 
 
 def _text(value: Any) -> bool:
@@ -122,7 +122,7 @@ class TornadoRedisBackend(SelfHostedBackend):
             "while Redis is unreachable raises ``PublishError`` after about this long.",
         ),
         "KEY_PREFIX": Option(
-            "a non-empty string without spaces or ':'",
+            "a non-empty string without spaces, ':' or braces",
             lambda value: isinstance(value, str) and bool(_PREFIX.match(value)),
             "realtime",
             help="The first part of every Redis key (``{KEY_PREFIX}:{APP_ID}:...``), so "

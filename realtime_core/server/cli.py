@@ -233,12 +233,18 @@ def main(argv: Sequence[str] | None = None) -> None:
             "give --redis-url too"
         )
     if args.redis_url:
-        from ..brokers.redis_urls import check_url  # Redis is optional: imported when asked
+        # Redis is optional: imported when asked for.
+        from ..brokers.redis_schema import RedisKeys
+        from ..brokers.redis_urls import check_url
 
         try:
             check_url(args.redis_url)
         except ValueError as exc:
             raise SystemExit(f"realtime-server: --redis-url: {exc}") from None
+        try:
+            RedisKeys.for_app(config.app_id, args.key_prefix)
+        except ValueError as exc:
+            raise SystemExit(f"realtime-server: --key-prefix: {exc}") from None
 
     # Several workers each listen on the address (SO_REUSEPORT): the kernel spreads
     # new connections over them evenly.

@@ -277,6 +277,15 @@ class RedisCluster:
         """A ``redis+cluster://`` URL naming every node as a seed."""
         return "redis+cluster://" + ",".join(f"127.0.0.1:{node.port}" for node in self.nodes)
 
+    def primaries(self) -> list[RedisProcess]:
+        """The nodes that serve slots now."""
+        import redis
+
+        with redis.Redis(port=self.running()[0].port, socket_timeout=1) as client:
+            slots = client.execute_command("CLUSTER", "SLOTS")
+        ports = {int(primary[1]) for _start, _end, primary, *_replicas in slots}
+        return [node for node in self.nodes if node.port in ports]
+
     def running(self) -> list[RedisProcess]:
         return [node for node in self.nodes if node.running]
 
@@ -311,16 +320,50 @@ class RedisCluster:
 
     def primary_of(self, key: str) -> RedisProcess:
         """The node serving ``key``'s slot now."""
+        import redis.crc
+
+        return self.primary_of_slot(redis.crc.key_slot(key.encode()))
+
+    def primary_of_slot(self, slot: int) -> RedisProcess:
         import redis
 
         node = self.running()[0]
         with redis.Redis(port=node.port, socket_timeout=1) as client:
-            slot = int(client.execute_command("CLUSTER", "KEYSLOT", key))
             for start, end, primary, *_replicas in client.execute_command("CLUSTER", "SLOTS"):
                 if int(start) <= slot <= int(end):
                     port = int(primary[1])
                     return next(node for node in self.nodes if node.port == port)
-        raise AssertionError(f"no node serves the slot of {key!r}")
+        raise AssertionError(f"no node serves slot {slot}")
+
+    def move_slot(self, slot: int, target: RedisProcess) -> None:
+        """Migrate ``slot`` (and its keys) to the primary ``target``, as ``redis-cli
+        --cluster reshard`` does for each slot it moves."""
+        import redis
+
+        source = self.primary_of_slot(slot)
+        if source is target:
+            return
+        clients = {
+            node.port: redis.Redis(port=node.port, socket_timeout=5) for node in self.running()
+        }
+        try:
+            ids = {
+                port: client.execute_command("CLUSTER", "MYID").decode()
+                for port, client in clients.items()
+            }
+            to, source_client = clients[target.port], clients[source.port]
+            to.execute_command("CLUSTER", "SETSLOT", slot, "IMPORTING", ids[source.port])
+            source_client.execute_command("CLUSTER", "SETSLOT", slot, "MIGRATING", ids[target.port])
+            while keys := source_client.execute_command("CLUSTER", "GETKEYSINSLOT", slot, 100):
+                source_client.execute_command(
+                    "MIGRATE", "127.0.0.1", target.port, "", 0, 5000, "KEYS", *keys
+                )
+            for client in clients.values():
+                client.execute_command("CLUSTER", "SETSLOT", slot, "NODE", ids[target.port])
+        finally:
+            for client in clients.values():
+                client.close()
+        self.wait_until_healthy()
 
     def flush(self) -> None:
         for node in self.running():

@@ -325,3 +325,32 @@ def test_delivery_goes_on_after_a_primary_dies_and_the_gap_is_filled_from_the_st
                 await publisher.close()
 
     run(scenario())
+
+
+def test_a_moved_slot_is_followed_and_its_gap_filled(redis_cluster: RedisCluster) -> None:
+    cluster = redis_cluster
+
+    async def scenario() -> None:
+        async with running(cluster.url, heartbeat_interval=0.25) as node:
+            keys = node.broker.keys
+            slot = keys.slot("moving")
+            source = cluster.primary_of_slot(slot)
+            target = next(other for other in cluster.primaries() if other is not source)
+            await node.broker.listen("moving")
+            await node.broker.publish([event(("moving",), name="before")])
+            await eventually(lambda: len(node.on("moving")) == 1)
+            resyncs = node.resyncs
+            try:
+                cluster.move_slot(slot, target)  # the source drops the subscription
+                await eventually(lambda: node.resyncs > resyncs)
+                await node.broker.publish([event(("moving",), name="after")])
+                await eventually(lambda: len(node.on("moving")) == 2)
+                assert node.on("moving")[1].position.endswith(":2")  # the stream moved too
+                with redis.Redis(port=target.port) as client:
+                    assert client.pubsub_shardnumsub(keys.channel("moving")) == [
+                        (keys.channel("moving").encode(), 1)
+                    ]
+            finally:
+                cluster.move_slot(slot, source)
+
+    run(scenario())

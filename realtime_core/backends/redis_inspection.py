@@ -11,7 +11,7 @@ import json
 import re
 from typing import cast
 
-from ..brokers.redis_schema import RedisKeys
+from ..brokers.redis_schema import HEARTBEATS_SCRIPT, RedisKeys
 from ..brokers.redis_urls import SyncClient
 from ..inspection import (
     MAX_CHANNELS,
@@ -53,16 +53,12 @@ def read_inspection(
 
 
 def _nodes(client: SyncClient, keys: RedisKeys, timeout_ms: int) -> tuple[NodeState, ...]:
-    with client.pipeline(transaction=False) as pipe:
-        pipe.time()
-        pipe.zrange(keys.nodes, 0, -1, withscores=True)
-        (seconds, microseconds), heartbeats = pipe.execute()
-    now_ms = seconds * 1000 + microseconds // 1000
+    now_ms, flat = client.register_script(HEARTBEATS_SCRIPT)(keys=[keys.nodes])
+    pairs = zip(flat[::2], flat[1::2], strict=True)
+    heartbeats = [(node.decode(), float(seen)) for node, seen in pairs]
     # Live as the brokers count it (LIVE_NODES_SCRIPT): heard from within the timeout.
     live = [
-        (node.decode(), (now_ms - seen) / 1000)
-        for node, seen in heartbeats
-        if seen >= now_ms - timeout_ms
+        (node, (now_ms - seen) / 1000) for node, seen in heartbeats if seen >= now_ms - timeout_ms
     ]
     with client.pipeline(transaction=False) as pipe:
         for node_id, _age in live:

@@ -352,6 +352,8 @@ class RedisBroker(Broker):
     # Subscription counts --------------------------------------------------------------
 
     async def count_subscription(self, channel: str, delta: int) -> None:
+        if self._closed:  # close() withdrew this node's counts: writing would bring them back
+            return
         count = self._counts.get(channel, 0) + delta
         if count > 0:
             self._counts[channel] = count
@@ -424,6 +426,8 @@ class RedisBroker(Broker):
     async def count_sign_in(self, socket_id: str, user_id: str) -> None:
         """Count the sign-in in Redis; while Redis cannot be reached, the next heartbeat
         does (the user may look offline meanwhile)."""
+        if self._closed:
+            return
         self._signins[socket_id] = user_id
         self._unfinished_signouts.discard(socket_id)
         try:
@@ -435,6 +439,8 @@ class RedisBroker(Broker):
     async def count_sign_out(self, socket_id: str) -> None:
         """Withdraw the sign-in from Redis; while Redis cannot be reached, the next
         heartbeat does."""
+        if self._closed:  # close() signed every connection out
+            return
         self._signins.pop(socket_id, None)
         self._unwritten_signins.discard(socket_id)
         try:
@@ -502,6 +508,8 @@ class RedisBroker(Broker):
         await self._redis.ping()
 
     async def leave_presence(self, channel: str, socket_id: str) -> str | None:
+        if self._closed:  # close() removed this node's presence entries
+            return None
         self._memberships.pop((channel, socket_id), None)
         # Redis may still hold the entry when this fails: the next heartbeat removes it,
         # so an outage cannot leave a member behind for as long as this node lives.

@@ -80,6 +80,7 @@ __all__ = [
     "FORGET_NODE_SCRIPT",
     "FORGET_PRESENCE_SCRIPT",
     "FORGET_SIGNINS_SCRIPT",
+    "HEARTBEATS_SCRIPT",
     "HEARTBEAT_SCRIPT",
     "HISTORY_SCRIPT",
     "JOIN_SCRIPT",
@@ -503,6 +504,15 @@ redis.call('ZADD', KEYS[1], now, ARGV[1])
 if ARGV[3] ~= '' then redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[2]) end
 local cutoff = string.format('(%d', now - tonumber(ARGV[2]))
 return {added, redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', cutoff)}
+"""
+)
+
+HEARTBEATS_SCRIPT = (
+    _NOW_MS
+    + """
+-- KEYS: nodes. Returns {Redis time (ms), {node id, its last heartbeat (ms), ...}}, for
+-- the inspection (one call: the time comes from the same Redis as the heartbeats).
+return {now_ms(), redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')}
 """
 )
 

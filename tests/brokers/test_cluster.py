@@ -256,9 +256,14 @@ def test_two_realtime_servers_share_presence_and_deliveries_through_the_cluster(
         )
         with override_settings(REALTIME_BACKEND="tornado_redis", REALTIME_OPTIONS=options):
             publish("presence-room", "from-django", [2])
+            inspection = get_backend().inspect()  # type: ignore[attr-defined]
         for client in (alice, bob):
             frame = client.expect("from-django")
             assert (frame["data"], frame["position"].partition(":")[2]) == ("[2]", "2")
+        assert len(inspection.nodes) == 2
+        [room] = inspection.channels
+        assert (room.name, room.subscriptions, room.users) == ("presence-room", 2, 2)
+        assert set(inspection.members["presence-room"]) == {"alice", "bob"}
     finally:
         first.stop()
         second.stop()

@@ -23,7 +23,7 @@ from typing import Any
 import redis.asyncio
 import redis.asyncio.cluster
 from redis.asyncio.client import PubSub
-from redis.exceptions import RedisError
+from redis.exceptions import RedisClusterException, RedisError
 
 __all__ = ["REDIS_ERRORS", "ClusterSubscriber", "Subscriber"]
 
@@ -257,6 +257,7 @@ class Subscriber:
                     future.set_result(None)
         elif kind == "sunsubscribe" and key in self.keys and self._on_lost is not None:
             logger.info("Redis at %s dropped the subscription to %r (slot moved)", self._url, key)
+            self.keys.discard(key)  # no longer subscribed here: placed anew
             self._on_lost()
 
 
@@ -292,6 +293,7 @@ class ClusterSubscriber:
         self._lock = asyncio.Lock()  # orders adds, removals and moves
         self._lost = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._closed = False
 
     def wake(self) -> None:
         for shard in list(self._shards.values()):
@@ -316,6 +318,8 @@ class ClusterSubscriber:
         self._task = asyncio.create_task(self._watch(), name="redis-cluster-pubsub")
 
     async def close(self) -> None:
+        self._closed = True
+        self._lost.set()  # so the watch ends even if a redis-py call swallows the cancel
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
@@ -344,12 +348,19 @@ class ClusterSubscriber:
                 await shard.remove(key)
                 await self._close_if_idle(name, shard)
 
+    def _primary(self, key: bytes) -> redis.asyncio.cluster.ClusterNode | None:
+        """The primary serving ``key``'s slot in the slot map; None if none does."""
+        try:
+            return self._client.nodes_manager.get_node_from_slot(self._client.keyslot(key))
+        except (*REDIS_ERRORS, RedisClusterException, IndexError, KeyError):
+            return None
+
     async def _place(self, key: bytes) -> Subscriber | None:
         """Record ``key`` with the subscriber of its slot's primary (started if new);
         None when the slot map does not name one. The caller holds the lock."""
-        try:
-            node = self._client.nodes_manager.get_node_from_slot(self._client.keyslot(key))
-        except (*REDIS_ERRORS, IndexError, KeyError):
+        node = self._primary(key)
+        if node is None:
+            self._owner.pop(key, None)
             self._lost.set()
             return None
         shard = self._shards.get(node.name)
@@ -388,6 +399,8 @@ class ClusterSubscriber:
         read the slot map again and move keys to the primaries that serve them now."""
         while True:
             await self._lost.wait()
+            if self._closed:
+                return
             self._lost.clear()
             try:
                 moved = await self._rebalance()
@@ -413,16 +426,17 @@ class ClusterSubscriber:
         async with self._lock:
             for key in [self._always, *self.keys]:
                 old = self._owner.get(key)
-                node = self._client.nodes_manager.get_node_from_slot(self._client.keyslot(key))
-                if node.name == old:
-                    continue
-                moved = True
                 shard = self._shards.get(old) if old is not None else None
+                node = self._primary(key)
+                if node is not None and node.name == old and shard and key in shard.keys:
+                    continue  # still subscribed on the primary that serves it
                 if shard is not None:
                     await shard.remove(key)
-                new = await self._place(key)
-                if new is not None and key != self._always:
-                    await new.add(key)
+                new = await self._place(key)  # None: no primary yet, tried again later
+                if new is not None:
+                    moved = True
+                    if key != self._always:
+                        await new.add(key)
             for name, shard in list(self._shards.items()):
                 await self._close_if_idle(name, shard)
         if moved:

@@ -54,8 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--redis-url",
         default=_env("REDIS_URL"),
         help="share channels and presence with other servers through this Redis: "
-        "redis://, rediss://, unix:// or redis+sentinel://host:port[,host:port]/service "
-        "(REALTIME_REDIS_URL); without it this process serves alone",
+        "redis://, rediss://, unix://, redis+sentinel://host:port[,host:port]/service or "
+        "redis+cluster://host:port[,host:port] (REALTIME_REDIS_URL); without it this "
+        "process serves alone",
     )
     parser.add_argument("--key-prefix", default=_env("KEY_PREFIX", "realtime"))
     parser.add_argument(

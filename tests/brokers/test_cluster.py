@@ -360,3 +360,48 @@ def test_a_moved_slot_is_followed_and_its_gap_filled(redis_cluster: RedisCluster
                 await asyncio.to_thread(cluster.move_slot, slot, source)
 
     run(scenario())
+
+
+def test_a_socket_servers_clients_miss_nothing_when_a_primary_dies(
+    disposable_redis_cluster: RedisCluster,
+) -> None:
+    """What the server missed while it followed the failover it fills in from the
+    channel's stream (its resync, or the gap the next delivery's position shows): the
+    client gets every accepted publish, once, in order. The server looks for the new
+    primary every heartbeat interval, 2 s here, so Django's publisher is likely to get
+    publishes accepted there before the server subscribes to it."""
+    cluster = disposable_redis_cluster
+    url = cluster.url
+    keys = RedisKeys.for_app(CONFIG.app_id, sharded=True)
+    victim = cluster.primary_of(keys.channel("news"))
+    server = ServerThread(
+        CONFIG,
+        lambda: RedisBroker(url, app_id=CONFIG.app_id, heartbeat_interval=2.0, timeout=0.5),
+    )
+    client = PusherTestClient(server.ws_url, CONFIG)
+    accepted: list[str] = []
+    try:
+        options = django_options(url)
+        with override_settings(REALTIME_BACKEND="tornado_redis", REALTIME_OPTIONS=options):
+            assert client.subscribe("news")["event"] == "pusher_internal:subscription_succeeded"
+            publish("news", "tick", "0")
+            accepted.append('"0"')
+            assert client.expect("tick")["data"] == '"0"'
+            time.sleep(0.5)  # replication is asynchronous: let the replica catch up
+
+            victim.stop()
+            deadline = time.monotonic() + 30
+            n = 0
+            while len(accepted) < 40:
+                assert time.monotonic() < deadline, "the publisher never reached the new primary"
+                n += 1
+                with suppress(PublishError):
+                    publish("news", "tick", str(n))
+                    accepted.append(f'"{n}"')
+                time.sleep(0.05)
+        received = [client.expect("tick", timeout=15)["data"] for _ in accepted[1:]]
+        assert received == accepted[1:]
+        client.nothing_more()
+    finally:
+        client.close()
+        server.stop()

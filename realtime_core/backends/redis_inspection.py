@@ -11,9 +11,8 @@ import json
 import re
 from typing import cast
 
-import redis
-
-from ..brokers.redis_schema import RedisKeys
+from ..brokers.redis_schema import HEARTBEATS_SCRIPT, RedisKeys
+from ..brokers.redis_urls import SyncClient
 from ..inspection import (
     MAX_CHANNELS,
     MAX_MEMBERS,
@@ -35,7 +34,7 @@ _GLOB_SPECIAL = re.compile(r"([*?\[\]\\])")
 
 
 def read_inspection(
-    client: redis.Redis, keys: RedisKeys, node_timeout: float, prefix: str
+    client: SyncClient, keys: RedisKeys, node_timeout: float, prefix: str
 ) -> Inspection:
     """The servers sharing ``keys`` and the channels starting with ``prefix``; raises
     ``redis.exceptions.RedisError`` when Redis fails."""
@@ -53,17 +52,13 @@ def read_inspection(
     return Inspection(nodes, channels, truncated, members, unknown)
 
 
-def _nodes(client: redis.Redis, keys: RedisKeys, timeout_ms: int) -> tuple[NodeState, ...]:
-    with client.pipeline(transaction=False) as pipe:
-        pipe.time()
-        pipe.zrange(keys.nodes, 0, -1, withscores=True)
-        (seconds, microseconds), heartbeats = pipe.execute()
-    now_ms = seconds * 1000 + microseconds // 1000
+def _nodes(client: SyncClient, keys: RedisKeys, timeout_ms: int) -> tuple[NodeState, ...]:
+    now_ms, flat = client.register_script(HEARTBEATS_SCRIPT)(keys=[keys.nodes])
+    pairs = zip(flat[::2], flat[1::2], strict=True)
+    heartbeats = [(node.decode(), float(seen)) for node, seen in pairs]
     # Live as the brokers count it (LIVE_NODES_SCRIPT): heard from within the timeout.
     live = [
-        (node.decode(), (now_ms - seen) / 1000)
-        for node, seen in heartbeats
-        if seen >= now_ms - timeout_ms
+        (node, (now_ms - seen) / 1000) for node, seen in heartbeats if seen >= now_ms - timeout_ms
     ]
     with client.pipeline(transaction=False) as pipe:
         for node_id, _age in live:
@@ -83,7 +78,7 @@ def _nodes(client: redis.Redis, keys: RedisKeys, timeout_ms: int) -> tuple[NodeS
     )
 
 
-def _occupancy(client: redis.Redis, keys: RedisKeys, prefix: str) -> tuple[dict[str, int], bool]:
+def _occupancy(client: SyncClient, keys: RedisKeys, prefix: str) -> tuple[dict[str, int], bool]:
     """Occupied channels starting with ``prefix``, and whether the scan stopped early."""
     match = _GLOB_SPECIAL.sub(r"\\\1", prefix) + "*"
     counts: dict[str, int] = {}
@@ -98,7 +93,7 @@ def _occupancy(client: redis.Redis, keys: RedisKeys, prefix: str) -> tuple[dict[
 
 
 def _presence(
-    client: redis.Redis, keys: RedisKeys, channels: list[str]
+    client: SyncClient, keys: RedisKeys, channels: list[str]
 ) -> tuple[dict[str, int], dict[str, dict[str, object]]]:
     """Each presence channel's number of users, and the members of the first ones."""
     listed = channels[:MAX_PRESENCE_CHANNELS]

@@ -10,12 +10,13 @@ and what they do in :attr:`TornadoRedisBackend.transport_options` (and listed in
 ``docs/reference/backends/tornado_redis.md``).
 
 Each publish (every event of a batch, every channel) is one Lua script call, one
-round trip, and is never retried: a failure raises ``PublishError`` rather than risk
-sending twice. ``apublish()`` runs that call in a worker thread: a native asyncio
-client is bound to one event loop, and callers such as ``asyncio.run()`` create and
-close loops freely. :meth:`TornadoRedisBackend.close` releases the connections; the
-backend stays usable and reconnects on its next publish, so a publish that arrives
-after commit, late, still goes out.
+round trip (on a Redis Cluster, one per slot among the channels, in turn), and is never
+retried: a failure raises ``PublishError`` rather than risk sending twice.
+``apublish()`` runs that call in a worker thread: a native asyncio client is bound to
+one event loop, and callers such as ``asyncio.run()`` create and close loops freely.
+:meth:`TornadoRedisBackend.close` releases the connections; the backend stays usable
+and reconnects on its next publish, so a publish that arrives after commit, late, still
+goes out.
 """
 
 import re
@@ -25,6 +26,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import redis
+import redis.cluster
 from redis.backoff import NoBackoff
 from redis.commands.core import Script
 from redis.exceptions import RedisError
@@ -39,9 +41,10 @@ from ..brokers.redis_schema import (
     RedisKeys,
     history_arguments,
     parse_history,
-    publish_arguments,
+    publish_calls,
+    script_text,
 )
-from ..brokers.redis_urls import URL_SCHEMES, SentinelTarget, redact_url, sync_client
+from ..brokers.redis_urls import ClusterTarget, SyncClient, check_url, redact_url, sync_client
 from ..conf import Option
 from ..exceptions import PublishError
 from ..inspection import Inspection
@@ -53,7 +56,7 @@ from .self_hosted import SelfHostedBackend, credential_options, server_options
 
 __all__ = ["TornadoRedisBackend"]
 
-_PREFIX = re.compile(r"\A[^\s:]+\Z")
+_PREFIX = re.compile(r"\A[^\s:{}]+\Z")
 
 
 def _text(value: Any) -> bool:
@@ -61,10 +64,10 @@ def _text(value: Any) -> bool:
 
 
 def _redis_url(value: Any) -> bool:
-    if not isinstance(value, str) or not value.startswith(URL_SCHEMES):
+    if not isinstance(value, str):
         return False
     try:
-        SentinelTarget.parse(value)
+        check_url(value)
     except ValueError:
         return False
     return True
@@ -82,13 +85,14 @@ class TornadoRedisBackend(SelfHostedBackend):
     transport_options = {
         **credential_options(),
         "REDIS_URL": Option(
-            "a redis://, rediss://, unix:// or redis+sentinel://host:port[,host:port]/service "
-            "URL",
+            "a redis://, rediss://, unix://, redis+sentinel://host:port[,host:port]/service "
+            "or redis+cluster://host:port[,host:port] URL",
             _redis_url,
             "redis://127.0.0.1:6379/0",
             help="The Redis the socket servers use: ``redis://``, ``rediss://`` (TLS), "
-            "``unix://``, or ``redis+sentinel://`` (``rediss+sentinel://``) naming the "
-            "Sentinels and the service whose primary to use (not Redis Cluster).",
+            "``unix://``, ``redis+sentinel://`` (``rediss+sentinel://``) naming the "
+            "Sentinels and the service whose primary to use, or ``redis+cluster://`` "
+            "(``rediss+cluster://``) naming nodes of a Redis Cluster (Redis 7 or later).",
         ),
         "WS_HOST": Option(
             "a non-empty host name",
@@ -118,7 +122,7 @@ class TornadoRedisBackend(SelfHostedBackend):
             "while Redis is unreachable raises ``PublishError`` after about this long.",
         ),
         "KEY_PREFIX": Option(
-            "a non-empty string without spaces or ':'",
+            "a non-empty string without spaces, ':' or braces",
             lambda value: isinstance(value, str) and bool(_PREFIX.match(value)),
             "realtime",
             help="The first part of every Redis key (``{KEY_PREFIX}:{APP_ID}:...``), so "
@@ -148,12 +152,15 @@ class TornadoRedisBackend(SelfHostedBackend):
 
     def __init__(self, options: Mapping[str, Any], *, name: str) -> None:
         super().__init__(options, name=name)
-        self.keys = RedisKeys.for_app(self.options["APP_ID"], self.options["KEY_PREFIX"])
+        sharded = ClusterTarget.parse(self.options["REDIS_URL"]) is not None
+        self.keys = RedisKeys.for_app(
+            self.options["APP_ID"], self.options["KEY_PREFIX"], sharded=sharded
+        )
         self._lock = threading.Lock()
-        self._client: redis.Redis | None = None
+        self._client: SyncClient | None = None
         self._publish_script: Script | None = None
 
-    def _connection(self) -> tuple[redis.Redis, Script]:
+    def _connection(self) -> tuple[SyncClient, Script]:
         """The Redis client and publish script, created on first use (no I/O here)."""
         with self._lock:
             if self._client is None or self._publish_script is None:
@@ -164,7 +171,9 @@ class TornadoRedisBackend(SelfHostedBackend):
                     socket_connect_timeout=timeout,
                     retry=Retry(NoBackoff(), 0),
                 )
-                self._publish_script = self._client.register_script(PUBLISH_SCRIPT)
+                self._publish_script = self._client.register_script(
+                    script_text(PUBLISH_SCRIPT, sharded=self.keys.sharded)
+                )
             return self._client, self._publish_script
 
     def make_broker(self) -> RedisBroker:
@@ -181,8 +190,8 @@ class TornadoRedisBackend(SelfHostedBackend):
 
     def send(self, messages: list[Message]) -> None:
         client, publish = self._connection()
-        streams, arguments = publish_arguments(self.keys, messages, self.history_limits)
-        publish(keys=streams, args=arguments, client=client)
+        for keys, arguments in publish_calls(self.keys, messages, self.history_limits):
+            publish(keys=keys, args=arguments, client=client)
 
     def history(self, channel: str, since: Position | None) -> History:
         """``channel``'s history as the socket servers keep it in Redis (one script call).
@@ -211,10 +220,13 @@ class TornadoRedisBackend(SelfHostedBackend):
         except RedisError as exc:
             raise self._read_failure(client, exc, "the socket servers' state") from exc
 
-    def _read_failure(self, client: redis.Redis, exc: RedisError, what: str) -> PublishError:
+    def _read_failure(self, client: SyncClient, exc: RedisError, what: str) -> PublishError:
         """What reading ``what`` from Redis raised, in words without the password."""
         detail = f"{type(exc).__name__}: {exc}"
-        password = client.connection_pool.connection_kwargs.get("password")
+        if isinstance(client, redis.cluster.RedisCluster):
+            password = client.nodes_manager.connection_kwargs.get("password")
+        else:
+            password = client.connection_pool.connection_kwargs.get("password")
         if password:
             detail = detail.replace(str(password), "***")
         return PublishError(
@@ -276,7 +288,7 @@ class TornadoRedisBackend(SelfHostedBackend):
         finally:
             client.close()
 
-    def _check_servers(self, client: redis.Redis) -> CheckResult:
+    def _check_servers(self, client: SyncClient) -> CheckResult:
         started = time.perf_counter()
         try:
             nodes = client.register_script(LIVE_NODES_SCRIPT)(

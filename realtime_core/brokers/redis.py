@@ -6,6 +6,12 @@ published on the channel's pub/sub key; on a cache channel it also replaces the
 channel's cached event. A server subscribes only to the channels its connections
 listen to, plus the app's control channel (user terminations).
 
+On a Redis Cluster (a ``redis+cluster://`` URL) the same keys are spread over the
+shards by channel (:mod:`~realtime_core.brokers.redis_schema`): a publish is one script
+call per slot among its channels, pub/sub is sharded (a
+:class:`~.redis_pubsub.ClusterSubscriber`), and every other script call stays on the
+slot of one channel or on the app-wide slot.
+
 Presence members and subscription counts live in Redis, changed atomically by scripts.
 Every server is a *node* that heartbeats into a sorted set; on each heartbeat it sweeps
 nodes silent for longer than ``node_timeout``, removing their presence members (the
@@ -32,8 +38,10 @@ from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any, NamedTuple
 
+import redis.asyncio.cluster
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
+from redis.commands.core import AsyncScript
 
 from .. import frames
 from ..messages import Message
@@ -56,13 +64,14 @@ from .base import (
     TerminateHandler,
     occupancy_events,
 )
-from .redis_pubsub import REDIS_ERRORS, Subscriber
+from .redis_pubsub import REDIS_ERRORS, ClusterSubscriber, Subscriber
 from .redis_schema import (
     CACHED_EVENT_SCRIPT,
     COUNT_EVENT_SCRIPT,
     COUNTS_SCRIPT,
     DEFAULT_KEY_PREFIX,
     FORGET_NODE_SCRIPT,
+    FORGET_PRESENCE_SCRIPT,
     FORGET_SIGNINS_SCRIPT,
     HEARTBEAT_SCRIPT,
     HISTORY_SCRIPT,
@@ -73,6 +82,7 @@ from .redis_schema import (
     SIGN_IN_SCRIPT,
     SIGN_OUT_SCRIPT,
     RedisKeys,
+    by_slot,
     count_event_arguments,
     decode_control,
     decode_delivery,
@@ -83,9 +93,10 @@ from .redis_schema import (
     parse_history,
     parse_presence_entry,
     presence_entry,
-    publish_arguments,
+    publish_calls,
+    script_text,
 )
-from .redis_urls import async_client, redact_url
+from .redis_urls import ClusterTarget, async_client, redact_url
 
 __all__ = ["RedisBroker"]
 
@@ -107,7 +118,8 @@ class _Membership(NamedTuple):
 class RedisBroker(Broker):
     """A socket server's link to Redis (see the module docstring).
 
-    ``url`` is a redis-py URL (``redis://``, ``rediss://``, ``unix://``). ``app_id`` and
+    ``url`` is a Redis URL (``redis://``, ``rediss://``, ``unix://``,
+    ``redis+sentinel://``, ``redis+cluster://``: :mod:`~.redis_urls`). ``app_id`` and
     ``key_prefix`` name the keys, as for the ``tornado_redis`` backend that publishes to
     the same app. ``history_size``/``history_ttl`` bound each channel's stream.
     Heartbeats go out every ``heartbeat_interval`` seconds (a third of ``node_timeout``
@@ -143,7 +155,8 @@ class RedisBroker(Broker):
             raise ValueError(f"timeout must be positive, got {timeout}")
         self.node_id = uuid.uuid4().hex
         """This server's identity in Redis, unique per broker."""
-        self.keys = RedisKeys.for_app(app_id, key_prefix)
+        sharded = ClusterTarget.parse(url) is not None
+        self.keys = RedisKeys.for_app(app_id, key_prefix, sharded=sharded)
         self.history_limits = HistoryLimits(history_size, history_ttl)
         self.url = redact_url(url)
         self._heartbeat_interval = heartbeat_interval
@@ -154,32 +167,44 @@ class RedisBroker(Broker):
         self._redis = async_client(
             url, socket_timeout=timeout, socket_connect_timeout=timeout, retry=Retry(NoBackoff(), 0)
         )
-        self._publish = self._redis.register_script(PUBLISH_SCRIPT)
-        self._history = self._redis.register_script(HISTORY_SCRIPT)
-        self._cached_event = self._redis.register_script(CACHED_EVENT_SCRIPT)
-        self._join = self._redis.register_script(JOIN_SCRIPT)
-        self._leave = self._redis.register_script(LEAVE_SCRIPT)
-        self._heartbeat_script = self._redis.register_script(HEARTBEAT_SCRIPT)
-        self._live_nodes = self._redis.register_script(LIVE_NODES_SCRIPT)
-        self._forget = self._redis.register_script(FORGET_NODE_SCRIPT)
-        self._counts_script = self._redis.register_script(COUNTS_SCRIPT)
-        self._count_event = self._redis.register_script(COUNT_EVENT_SCRIPT)
-        self._sign_in = self._redis.register_script(SIGN_IN_SCRIPT)
-        self._sign_out = self._redis.register_script(SIGN_OUT_SCRIPT)
-        self._forget_signins_script = self._redis.register_script(FORGET_SIGNINS_SCRIPT)
+        self._publish = self._script(PUBLISH_SCRIPT)
+        self._history = self._script(HISTORY_SCRIPT)
+        self._cached_event = self._script(CACHED_EVENT_SCRIPT)
+        self._join = self._script(JOIN_SCRIPT)
+        self._leave = self._script(LEAVE_SCRIPT)
+        self._heartbeat_script = self._script(HEARTBEAT_SCRIPT)
+        self._live_nodes = self._script(LIVE_NODES_SCRIPT)
+        self._forget = self._script(FORGET_NODE_SCRIPT)
+        self._forget_presence = self._script(FORGET_PRESENCE_SCRIPT)
+        self._counts_script = self._script(COUNTS_SCRIPT)
+        self._count_event = self._script(COUNT_EVENT_SCRIPT)
+        self._sign_in = self._script(SIGN_IN_SCRIPT)
+        self._sign_out = self._script(SIGN_OUT_SCRIPT)
+        self._forget_signins_script = self._script(FORGET_SIGNINS_SCRIPT)
         self._control = self.keys.control.encode()
-        self._channel_key_start = len(self.keys.channel(""))
         self._node_presence = self.keys.node_presence(self.node_id)
         self._node_signins = self.keys.node_signins(self.node_id)
-        self._subscriber = Subscriber(
-            self._redis,
-            url=self.url,
-            always=self._control,
-            on_message=self._dispatch,
-            on_reconnected=self._reconnected,
-            ping_interval=heartbeat_interval,
-            timeout=timeout,
-        )
+        self._subscriber: Subscriber | ClusterSubscriber
+        if isinstance(self._redis, redis.asyncio.cluster.RedisCluster):
+            self._subscriber = ClusterSubscriber(
+                self._redis,
+                url=self.url,
+                always=self._control,
+                on_message=self._dispatch,
+                on_reconnected=self._reconnected,
+                ping_interval=heartbeat_interval,
+                timeout=timeout,
+            )
+        else:
+            self._subscriber = Subscriber(
+                self._redis,
+                url=self.url,
+                always=self._control,
+                on_message=self._dispatch,
+                on_reconnected=self._reconnected,
+                ping_interval=heartbeat_interval,
+                timeout=timeout,
+            )
 
         self._deliver: DeliveryHandler | None = None
         self._terminate: TerminateHandler | None = None
@@ -205,6 +230,9 @@ class RedisBroker(Broker):
         self._signins: dict[str, str] = {}
         self._unwritten_signins: set[str] = set()
         self._unfinished_signouts: set[str] = set()
+
+    def _script(self, script: str) -> AsyncScript:
+        return self._redis.register_script(script_text(script, sharded=self.keys.sharded))
 
     # Lifecycle ------------------------------------------------------------------------
 
@@ -256,8 +284,7 @@ class RedisBroker(Broker):
     # Publishing -----------------------------------------------------------------------
 
     async def publish(self, messages: Sequence[Message]) -> None:
-        keys, arguments = publish_arguments(self.keys, messages, self.history_limits)
-        if keys:
+        for keys, arguments in publish_calls(self.keys, messages, self.history_limits):
             await self._publish(keys=keys, args=arguments)
             self._subscriber.wake()  # Redis is back: do not miss more than this
 
@@ -288,12 +315,17 @@ class RedisBroker(Broker):
     async def publish_frame(
         self, channel: str, payload: bytes, except_socket_id: str | None = None
     ) -> None:
-        await self._redis.publish(
-            self.keys.channel(channel), encode_delivery("", except_socket_id, payload)
-        )
+        await self._send(self.keys.channel(channel), encode_delivery("", except_socket_id, payload))
 
     async def terminate_user(self, user_id: str) -> None:
-        await self._redis.publish(self.keys.control, encode_terminate(user_id))
+        await self._send(self.keys.control, encode_terminate(user_id))
+
+    async def _send(self, key: str, payload: bytes) -> None:
+        """Publish ``payload`` on the pub/sub channel ``key`` (sharded on a Cluster)."""
+        if self.keys.sharded:
+            await self._redis.spublish(key, payload)
+        else:
+            await self._redis.publish(key, payload)
 
     # Interest -------------------------------------------------------------------------
 
@@ -315,12 +347,13 @@ class RedisBroker(Broker):
             elif command in ("online", "offline") and self._online is not None:
                 self._online(argument, command == "online")
         elif self._deliver is not None:
-            channel = key[self._channel_key_start :].decode()
-            self._deliver(decode_delivery(channel, data))
+            self._deliver(decode_delivery(self.keys.channel_of(key), data))
 
     # Subscription counts --------------------------------------------------------------
 
     async def count_subscription(self, channel: str, delta: int) -> None:
+        if self._closed:  # close() withdrew this node's counts: writing would bring them back
+            return
         count = self._counts.get(channel, 0) + delta
         if count > 0:
             self._counts[channel] = count
@@ -376,7 +409,9 @@ class RedisBroker(Broker):
     async def announce_subscription_count(
         self, channel: str, throttle: CountThrottle, why: CountAnnouncement
     ) -> float | None:
-        keys, arguments = count_event_arguments(self.keys, channel, throttle, why)
+        # The total from the app-wide slot, then the throttle on the channel's.
+        total = int(await self._redis.hget(self.keys.occupancy, channel) or 0)
+        keys, arguments = count_event_arguments(self.keys, channel, total, throttle, why)
         wait_ms = await self._count_event(keys=keys, args=arguments)
         return None if wait_ms < 0 else wait_ms / 1000
 
@@ -391,6 +426,8 @@ class RedisBroker(Broker):
     async def count_sign_in(self, socket_id: str, user_id: str) -> None:
         """Count the sign-in in Redis; while Redis cannot be reached, the next heartbeat
         does (the user may look offline meanwhile)."""
+        if self._closed:
+            return
         self._signins[socket_id] = user_id
         self._unfinished_signouts.discard(socket_id)
         try:
@@ -402,6 +439,8 @@ class RedisBroker(Broker):
     async def count_sign_out(self, socket_id: str) -> None:
         """Withdraw the sign-in from Redis; while Redis cannot be reached, the next
         heartbeat does."""
+        if self._closed:  # close() signed every connection out
+            return
         self._signins.pop(socket_id, None)
         self._unwritten_signins.discard(socket_id)
         try:
@@ -469,18 +508,19 @@ class RedisBroker(Broker):
         await self._redis.ping()
 
     async def leave_presence(self, channel: str, socket_id: str) -> str | None:
+        if self._closed:  # close() removed this node's presence entries
+            return None
         self._memberships.pop((channel, socket_id), None)
-        try:
-            user_id = await self._leave(
-                keys=[*self.keys.presence(channel), self._node_presence],
-                args=[socket_id, presence_entry(channel, socket_id)],
-            )
-        except REDIS_ERRORS:
-            # Redis may still hold the entry: the next heartbeat removes it, so an
-            # outage cannot leave a member behind for as long as this node lives.
-            self._unfinished_leaves.add((channel, socket_id))
-            raise
-        self._unfinished_leaves.discard((channel, socket_id))
+        # Redis may still hold the entry when this fails: the next heartbeat removes it,
+        # so an outage cannot leave a member behind for as long as this node lives.
+        self._unfinished_leaves.add((channel, socket_id))
+        user_id = await self._leave(keys=self.keys.presence(channel), args=[socket_id])
+        try:  # then the node's record of it (kept while the member may still be there)
+            await self._redis.srem(self._node_presence, presence_entry(channel, socket_id))
+        except REDIS_ERRORS as exc:
+            logger.debug("Dropping a presence entry failed (%s); retried later", exc)
+        else:
+            self._unfinished_leaves.discard((channel, socket_id))
         if user_id is None:
             return None
         gone = str(user_id, "utf-8")
@@ -498,17 +538,16 @@ class RedisBroker(Broker):
     async def _join_membership(
         self, channel: str, socket_id: str, membership: _Membership
     ) -> PresenceJoin:
+        # The node's record first: if this node dies between the two, the others find
+        # the entry and remove whatever of it the channel holds.
+        entry = presence_entry(channel, socket_id)
+        await self._redis.sadd(self._node_presence, entry)
         added, members = await self._join(
-            keys=[*self.keys.presence(channel), self._node_presence],
-            args=[
-                socket_id,
-                membership.user_id,
-                membership.info_json,
-                membership.max_members,
-                presence_entry(channel, socket_id),
-            ],
+            keys=self.keys.presence(channel),
+            args=[socket_id, membership.user_id, membership.info_json, membership.max_members],
         )
         if added == -1:
+            await self._redis.srem(self._node_presence, entry)
             raise PresenceFull(f"{channel} already has {membership.max_members} members")
         if added:
             self.report([LifecycleEvent("member_added", channel, user_id=membership.user_id)])
@@ -588,7 +627,13 @@ class RedisBroker(Broker):
         """Remove a node's signed-in connections and presence entries, telling their
         channels about users gone, then (once it has none) the node. Returns 1 when
         forgotten, 0 when entries remain, -1 when the node turned out alive (only with
-        ``check_alive``)."""
+        ``check_alive``).
+
+        Every chunk of entries is removed from the channels (one script call per slot)
+        after a check that the node is still silent (the sign-ins' script for the
+        first chunk, the previous chunk's :data:`~.redis_schema.FORGET_NODE_SCRIPT`
+        call for the others); a node heard from again after its timeout restores
+        what was removed (see :meth:`_heartbeat`)."""
         if not await self._forget_signins(node_id, check_alive=check_alive):
             return -1
         node_presence = self.keys.node_presence(node_id)
@@ -596,6 +641,16 @@ class RedisBroker(Broker):
         status = 0
         for start in range(0, max(len(entries), 1), _FORGET_CHUNK):
             chunk = entries[start : start + _FORGET_CHUNK]
+            for group in by_slot(self.keys, chunk, lambda entry: entry[0]):
+                keys = [key for channel, _socket in group for key in self.keys.presence(channel)]
+                gone = await self._forget_presence(
+                    keys=keys, args=[socket_id for _channel, socket_id in group]
+                )
+                for index, user_id in _pairs(gone).items():
+                    channel = group[int(index) - 1][0]
+                    user = user_id.decode()
+                    self.report([LifecycleEvent("member_removed", channel, user_id=user)])
+                    await self.publish_frame(channel, frames.member_removed(channel, user))
             keys = [
                 self.keys.nodes,
                 node_presence,
@@ -603,14 +658,8 @@ class RedisBroker(Broker):
                 self.keys.occupancy,
             ]
             args: list[str | int] = [node_id, self._node_timeout_ms if check_alive else ""]
-            for channel, socket_id in chunk:
-                keys += self.keys.presence(channel)
-                args += (socket_id, presence_entry(channel, socket_id))
-            status, gone, changed = await self._forget(keys=keys, args=args)
-            for index, user_id in _pairs(gone).items():
-                channel = chunk[int(index) - 1][0]
-                self.report([LifecycleEvent("member_removed", channel, user_id=user_id.decode())])
-                await self.publish_frame(channel, frames.member_removed(channel, user_id.decode()))
+            args += [presence_entry(channel, socket_id) for channel, socket_id in chunk]
+            status, changed = await self._forget(keys=keys, args=args)
             self._report_counts(changed)
             if status == -1:
                 break

@@ -1,9 +1,16 @@
-"""Internal: one Redis pub/sub connection, subscribed to a changing set of keys and kept alive.
+"""Internal: Redis pub/sub connections, subscribed to a changing set of keys and kept alive.
 
 :class:`~realtime_core.brokers.redis.RedisBroker` subscribes a socket server to
 the channels its connections listen to through a :class:`Subscriber`. When the
 connection fails (or stops answering PING) it is replaced, with backoff, and every key
 is subscribed again; messages published meanwhile are missed.
+
+On a Redis Cluster a :class:`ClusterSubscriber` holds one sharded :class:`Subscriber`
+(``SSUBSCRIBE``) per primary, each with the keys whose slots that primary serves. When a
+shard's connection fails, or its server drops a subscription itself (its slot moved),
+the cluster's slot map is read again and every key moved to the subscriber of the
+primary that serves it now (a replica promoted by a failover, say); then
+``on_reconnected`` runs, as after any reconnection, for the server to fill the gap.
 """
 
 import asyncio
@@ -14,10 +21,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import redis.asyncio
+import redis.asyncio.cluster
 from redis.asyncio.client import PubSub
-from redis.exceptions import RedisError
+from redis.exceptions import RedisClusterException, RedisError
 
-__all__ = ["REDIS_ERRORS", "Subscriber"]
+__all__ = ["REDIS_ERRORS", "ClusterSubscriber", "Subscriber"]
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +43,12 @@ class Subscriber:
     ``ping_interval``: after that long without traffic the connection is PINGed, and
     replaced when twice that passes in silence. ``timeout`` bounds the wait for Redis
     to confirm a subscription.
+
+    ``sharded``: subscribe with ``SSUBSCRIBE``, to one Cluster node (``client``); then
+    ``on_lost`` runs when the connection fails and when the node drops a subscription
+    itself (the key's slot moved), for the :class:`ClusterSubscriber` to find the keys'
+    primaries anew. ``always`` may be None there: a shard without the control channel.
+    ``owns_client``: :meth:`close` closes ``client`` too.
     """
 
     def __init__(
@@ -42,14 +56,20 @@ class Subscriber:
         client: redis.asyncio.Redis,
         *,
         url: str,
-        always: bytes,
+        always: bytes | None,
         on_message: Callable[[bytes, bytes], None],
         on_reconnected: Callable[[], Awaitable[None]],
         ping_interval: float,
         timeout: float,
+        sharded: bool = False,
+        on_lost: Callable[[], None] | None = None,
+        owns_client: bool = False,
     ) -> None:
         self._client = client
+        self._owns_client = owns_client
         self._url = url
+        self._sharded = sharded
+        self._on_lost = on_lost
         self._always = always
         self._on_message = on_message
         self._on_reconnected = on_reconnected
@@ -63,6 +83,10 @@ class Subscriber:
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
         """Set by :meth:`wake` to cut a reconnection's backoff short."""
+
+    @property
+    def connected(self) -> bool:
+        return self._pubsub is not None
 
     def wake(self) -> None:
         """Redis answered another call: if the connection is down, reconnect now rather
@@ -89,6 +113,8 @@ class Subscriber:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
         await self._drop()
+        if self._owns_client:
+            await self._client.aclose()
 
     async def add(self, key: bytes) -> None:
         """Subscribe ``key``; returns once Redis confirmed it (at once during an outage:
@@ -102,7 +128,7 @@ class Subscriber:
             confirmed = asyncio.get_running_loop().create_future()
             self._confirmations[key].append(confirmed)
             try:
-                await self._pubsub.subscribe(key)
+                await self._subscribe(self._pubsub, key)
             except REDIS_ERRORS as exc:
                 logger.debug("Subscribing %r failed (%s); it will be on reconnection", key, exc)
                 return
@@ -125,7 +151,10 @@ class Subscriber:
             self.keys.discard(key)
             if self._pubsub is not None:
                 try:
-                    await self._pubsub.unsubscribe(key)
+                    if self._sharded:
+                        await self._pubsub.sunsubscribe(key)
+                    else:
+                        await self._pubsub.unsubscribe(key)
                 except REDIS_ERRORS as exc:
                     logger.debug("Unsubscribing %r failed (%s)", key, exc)
 
@@ -134,12 +163,23 @@ class Subscriber:
         try:
             await pubsub.connect()  # type: ignore[no-untyped-call]
             async with self._lock:
-                await pubsub.subscribe(self._always, *self.keys)
+                wanted = [*self.keys] if self._always is None else [self._always, *self.keys]
+                if self._sharded:
+                    for key in wanted:  # one SSUBSCRIBE per key: each may be of its own slot
+                        await self._subscribe(pubsub, key)
+                elif wanted:
+                    await pubsub.subscribe(*wanted)
                 self._pubsub = pubsub
         except BaseException:
             await pubsub.aclose()
             raise
         return pubsub
+
+    async def _subscribe(self, pubsub: PubSub, key: bytes) -> None:
+        if self._sharded:
+            await pubsub.ssubscribe(key)
+        else:
+            await pubsub.subscribe(key)
 
     async def _drop(self) -> None:
         pubsub, self._pubsub = self._pubsub, None
@@ -179,6 +219,8 @@ class Subscriber:
                         exc_info=not isinstance(exc, REDIS_ERRORS),
                     )
                 await self._drop()
+                if self._on_lost is not None:
+                    self._on_lost()
                 self._wake.clear()
                 # asyncio.timeout, not wait_for, which on Python 3.11 can swallow the
                 # cancellation close() sends (the loop would then never end).
@@ -203,13 +245,200 @@ class Subscriber:
 
     def _dispatch(self, message: dict[str, Any]) -> None:
         kind, key = message["type"], message["channel"]
-        if kind == "message":
+        if kind in ("message", "smessage"):
             if key == self._always or key in self.keys:
                 try:
                     self._on_message(key, message["data"])
                 except Exception:
                     logger.exception("Handling a message on %r failed", key)
-        elif kind == "subscribe":
+        elif kind in ("subscribe", "ssubscribe"):
             for future in self._confirmations.pop(key, ()):
                 if not future.done():
                     future.set_result(None)
+        elif kind == "sunsubscribe" and key in self.keys and self._on_lost is not None:
+            logger.info("Redis at %s dropped the subscription to %r (slot moved)", self._url, key)
+            self.keys.discard(key)  # no longer subscribed here: placed anew
+            self._on_lost()
+
+
+class ClusterSubscriber:
+    """:class:`Subscriber`'s interface on a Redis Cluster: one sharded subscriber per
+    primary serving a subscribed key, following slot moves and failovers (see the module
+    docstring). ``always`` is subscribed on the primary serving its slot."""
+
+    def __init__(
+        self,
+        client: redis.asyncio.cluster.RedisCluster,
+        *,
+        url: str,
+        always: bytes,
+        on_message: Callable[[bytes, bytes], None],
+        on_reconnected: Callable[[], Awaitable[None]],
+        ping_interval: float,
+        timeout: float,
+    ) -> None:
+        self._client = client
+        self._url = url
+        self._always = always
+        self._on_message = on_message
+        self._on_reconnected = on_reconnected
+        self._ping_interval = ping_interval
+        self._timeout = timeout
+        self.keys: set[bytes] = set()
+        """The keys subscribed besides ``always``."""
+        self._shards: dict[str, Subscriber] = {}
+        """Node name (``host:port``) -> the subscriber of the keys it serves."""
+        self._owner: dict[bytes, str] = {}
+        """Key (``always`` too) -> the node name whose subscriber holds it."""
+        self._lock = asyncio.Lock()  # orders adds, removals and moves
+        self._lost = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._closed = False
+
+    def wake(self) -> None:
+        for shard in list(self._shards.values()):
+            shard.wake()
+
+    async def start(self) -> None:
+        """Learn the slots (or, if the Cluster is unreachable, log it), subscribe
+        ``always``, and watch for lost shards until closed."""
+        try:
+            await self._client.initialize()
+        except REDIS_ERRORS as exc:
+            logger.warning(
+                "Redis Cluster at %s is unreachable (%s: %s); serving anyway and retrying",
+                self._url,
+                type(exc).__name__,
+                exc,
+            )
+            self._lost.set()
+        else:
+            async with self._lock:
+                await self._place(self._always)
+        self._task = asyncio.create_task(self._watch(), name="redis-cluster-pubsub")
+
+    async def close(self) -> None:
+        self._closed = True
+        self._lost.set()  # so the watch ends even if a redis-py call swallows the cancel
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        shards, self._shards = list(self._shards.values()), {}
+        self._owner.clear()
+        for shard in shards:
+            await shard.close()
+
+    async def add(self, key: bytes) -> None:
+        """Subscribe ``key`` on the primary of its slot; returns once it confirmed it (at
+        once while the slots are unknown: the next placement subscribes it)."""
+        async with self._lock:
+            if key in self.keys:
+                return
+            self.keys.add(key)
+            shard = await self._place(key)
+        if shard is not None:
+            await shard.add(key)
+
+    async def remove(self, key: bytes) -> None:
+        async with self._lock:
+            self.keys.discard(key)
+            name = self._owner.pop(key, None)
+            shard = self._shards.get(name) if name is not None else None
+            if name is not None and shard is not None:
+                await shard.remove(key)
+                await self._close_if_idle(name, shard)
+
+    def _primary(self, key: bytes) -> redis.asyncio.cluster.ClusterNode | None:
+        """The primary serving ``key``'s slot in the slot map; None if none does."""
+        try:
+            return self._client.nodes_manager.get_node_from_slot(self._client.keyslot(key))
+        except (*REDIS_ERRORS, RedisClusterException, IndexError, KeyError):
+            return None
+
+    async def _place(self, key: bytes) -> Subscriber | None:
+        """Record ``key`` with the subscriber of its slot's primary (started if new);
+        None when the slot map does not name one. The caller holds the lock."""
+        node = self._primary(key)
+        if node is None:
+            self._owner.pop(key, None)
+            self._lost.set()
+            return None
+        shard = self._shards.get(node.name)
+        if shard is None:
+            shard = self._shards[node.name] = self._shard(node)
+            await shard.start()
+        self._owner[key] = node.name
+        if key == self._always:
+            await shard.add(key)
+        return shard
+
+    def _shard(self, node: redis.asyncio.cluster.ClusterNode) -> Subscriber:
+        pool = redis.asyncio.ConnectionPool(
+            connection_class=node.connection_class, **node.connection_kwargs
+        )
+        return Subscriber(
+            redis.asyncio.Redis(connection_pool=pool),
+            url=f"{self._url} (node {node.name})",
+            always=None,
+            on_message=self._on_message,
+            on_reconnected=self._on_reconnected,
+            ping_interval=self._ping_interval,
+            timeout=self._timeout,
+            sharded=True,
+            on_lost=self._lost.set,
+            owns_client=True,
+        )
+
+    async def _close_if_idle(self, name: str, shard: Subscriber) -> None:
+        if name not in self._owner.values():
+            self._shards.pop(name, None)
+            await shard.close()
+
+    async def _watch(self) -> None:
+        """Whenever a shard is lost (and every ``ping_interval`` while one stays lost),
+        read the slot map again and move keys to the primaries that serve them now."""
+        while True:
+            await self._lost.wait()
+            if self._closed:
+                return
+            self._lost.clear()
+            try:
+                moved = await self._rebalance()
+            except REDIS_ERRORS as exc:
+                logger.debug("Reading the Redis Cluster's slots failed (%s); retrying", exc)
+                self._lost.set()
+                moved = False
+            except Exception:
+                logger.exception("Following the Redis Cluster's slots failed; retrying")
+                self._lost.set()
+                moved = False
+            if moved:
+                await self._on_reconnected()
+            if not all(shard.connected for shard in self._shards.values()):
+                self._lost.set()  # look again while a shard is down (a failover under way)
+            # Pace the retries while the cluster fails a primary over.
+            await asyncio.sleep(self._ping_interval if self._lost.is_set() else 0)
+
+    async def _rebalance(self) -> bool:
+        """Move every key whose slot another primary serves now; True if any moved."""
+        await self._client.nodes_manager.initialize()
+        moved = False
+        async with self._lock:
+            for key in [self._always, *self.keys]:
+                old = self._owner.get(key)
+                shard = self._shards.get(old) if old is not None else None
+                node = self._primary(key)
+                if node is not None and node.name == old and shard and key in shard.keys:
+                    continue  # still subscribed on the primary that serves it
+                if shard is not None:
+                    await shard.remove(key)
+                new = await self._place(key)  # None: no primary yet, tried again later
+                if new is not None:
+                    moved = True
+                    if key != self._always:
+                        await new.add(key)
+            for name, shard in list(self._shards.items()):
+                await self._close_if_idle(name, shard)
+        if moved:
+            logger.info("Followed the Redis Cluster at %s to new primaries", self._url)
+        return moved

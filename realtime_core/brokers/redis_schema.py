@@ -7,51 +7,64 @@ Both build every key, payload and script from here and from nowhere else, so the
 sides cannot drift apart: a change here is a change for both.
 
 Every key of one app starts with ``{KEY_PREFIX}:{APP_ID}:`` (``{p}`` below), so several
-apps and deployments can share one Redis::
+apps and deployments can share one Redis. A channel's keys carry the channel in a hash
+tag (``{p}{channel}:...``), and the app-wide keys the app's tag ``{p}{{p}}:...`` (e.g.
+``realtime:1:{realtime:1:}:nodes``), so on a Redis Cluster every key of a channel and its
+pub/sub channel are on one shard, and every app-wide key on one::
 
-    {p}meta:{channel}            hash: ``e`` the channel's epoch, ``o`` its latest offset;
+    {p}{channel}:meta            hash: ``e`` the channel's epoch, ``o`` its latest offset;
                                  expires with the history (a new epoch starts after)
-    {p}stream:{channel}          stream of the channel's published frames (field ``f``, and
+    {p}{channel}:stream          stream of the channel's published frames (field ``f``, and
                                  ``t``: Redis time in ms); entry id ``{offset}-0``; trimmed
                                  to about the history size, expiring with the meta hash
-    {p}cache:{channel}           string ``{position}\\n{frame}``: a cache channel's last event,
+    {p}{channel}:cache           string ``{position}\\n{frame}``: a cache channel's last event,
                                  its frame without the position; expires after CACHE_TTL
-    {p}cache_miss:{channel}      string: a ``cache_miss`` was reported; expires after
+    {p}{channel}:cache_miss      string: a ``cache_miss`` was reported; expires after
                                  CACHE_MISS_INTERVAL (one report per interval, cluster-wide)
-    {p}channel:{channel}         pub/sub: ``{position}\\n{except_socket_id}\\n{frame}``
+    {p}{channel}:channel         pub/sub: ``{position}\\n{except_socket_id}\\n{frame}``
                                  (empty position for presence changes and client events)
-    {p}control                   pub/sub: ``terminate\\n{user_id}``, and ``online\\n{user_id}``
+    {p}{channel}:presence:sockets  hash: socket id -> user id
+    {p}{channel}:presence:users    hash: user id -> that user's connections in the channel
+    {p}{channel}:presence:info     hash: user id -> user info as JSON
+    {p}{channel}:subscription-count  hash: ``at`` when the channel's count was last sent
+                                 (Redis time, ms), ``owed`` 1 while a throttled one is due;
+                                 expires a minute after the throttle's interval
+    {a}control                   pub/sub: ``terminate\\n{user_id}``, and ``online\\n{user_id}``
                                  / ``offline\\n{user_id}`` when a user's first signed-in
                                  connection opens or its last one closes (published by
                                  :data:`SIGN_IN_SCRIPT` and the scripts signing out)
-    {p}nodes                     sorted set: server node id -> last heartbeat (Redis time, ms)
-    {p}node:{id}:presence        set of ``{socket_id}\\n{channel}``: the node's presence entries
-    {p}node:{id}:subscriptions   hash: channel -> the node's connections subscribed to it
-    {p}node:{id}:connections     string: the node's open connections as of its last
+    {a}nodes                     sorted set: server node id -> last heartbeat (Redis time, ms)
+    {a}node:{id}:presence        set of ``{socket_id}\\n{channel}``: the node's presence entries
+    {a}node:{id}:subscriptions   hash: channel -> the node's connections subscribed to it
+    {a}node:{id}:connections     string: the node's open connections as of its last
                                  heartbeat; expires after the node timeout
-    {p}occupancy                 hash: channel -> connections subscribed on every node (the
+    {a}occupancy                 hash: channel -> connections subscribed on every node (the
                                  sum of the nodes' hashes, changed with them atomically by
                                  :data:`COUNTS_SCRIPT` and :data:`FORGET_NODE_SCRIPT`, so
                                  exactly one node sees a channel become occupied or vacated)
-    {p}presence:{channel}:sockets  hash: socket id -> user id
-    {p}presence:{channel}:users    hash: user id -> that user's connections in the channel
-    {p}presence:{channel}:info     hash: user id -> user info as JSON
-    {p}node:{id}:signins         hash: socket id -> user id: the node's signed-in connections
-    {p}online                    hash: user id -> its signed-in connections on every node
+    {a}node:{id}:signins         hash: socket id -> user id: the node's signed-in connections
+    {a}online                    hash: user id -> its signed-in connections on every node
                                  (the sum of the nodes' hashes, changed with them)
-    {p}subscription-count:{channel}  hash: ``at`` when the channel's count was last sent
-                                 (Redis time, ms), ``owed`` 1 while a throttled one is due;
-                                 expires a minute after the throttle's interval
 
-Channel names cannot contain ``:`` or newlines, so keys and payloads are unambiguous.
-Times come from Redis (``TIME``), never from the servers' clocks. The scripts never
-build key names: every key they touch is passed in ``KEYS``. One publish touches the
-keys of all its channels, so this needs one Redis (standalone, or a Sentinel-managed
-primary), not Redis Cluster.
+(``{a}`` is ``{p}{{p}}:``.) Channel names cannot contain ``:``, braces or newlines, so
+keys and payloads are unambiguous. Times come from Redis (``TIME``), never from the
+servers' clocks. The scripts never build key names: every key they touch is passed in
+``KEYS``, and every script call touches the keys of one hash tag, except
+:data:`PUBLISH_SCRIPT` (and :data:`FORGET_PRESENCE_SCRIPT`) calls, which take the keys of
+several channels at once on a single Redis, and of the channels of one slot each on a
+Cluster (:func:`publish_calls`, :func:`by_slot`).
+
+On a Cluster (:attr:`RedisKeys.sharded`), pub/sub is sharded: the scripts
+``SPUBLISH`` instead of ``PUBLISH`` (:func:`script_text`), the servers ``SSUBSCRIBE``, so
+a message goes only to the shard of its channel.
 """
 
 import dataclasses
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from typing import TypeVar
+
+from redis.crc import key_slot
 
 from .. import frames
 from ..messages import Message
@@ -65,7 +78,9 @@ __all__ = [
     "COUNT_EVENT_SCRIPT",
     "DEFAULT_KEY_PREFIX",
     "FORGET_NODE_SCRIPT",
+    "FORGET_PRESENCE_SCRIPT",
     "FORGET_SIGNINS_SCRIPT",
+    "HEARTBEATS_SCRIPT",
     "HEARTBEAT_SCRIPT",
     "HISTORY_SCRIPT",
     "JOIN_SCRIPT",
@@ -75,6 +90,7 @@ __all__ = [
     "SIGN_IN_SCRIPT",
     "SIGN_OUT_SCRIPT",
     "RedisKeys",
+    "by_slot",
     "count_event_arguments",
     "decode_control",
     "decode_delivery",
@@ -85,7 +101,8 @@ __all__ = [
     "parse_history",
     "parse_presence_entry",
     "presence_entry",
-    "publish_arguments",
+    "publish_calls",
+    "script_text",
 ]
 
 DEFAULT_KEY_PREFIX = "realtime"
@@ -98,62 +115,108 @@ class RedisKeys:
     base: str
     """``{key_prefix}:{app_id}:``, the start of every key."""
 
+    sharded: bool = False
+    """On a Redis Cluster: sharded pub/sub, and script calls split per slot."""
+
+    def __post_init__(self) -> None:
+        if "{" in self.base or "}" in self.base:
+            raise ValueError(f"a key prefix and app id have no braces, got {self.base!r}")
+
     @classmethod
-    def for_app(cls, app_id: str, key_prefix: str = DEFAULT_KEY_PREFIX) -> "RedisKeys":
-        return cls(f"{key_prefix}:{app_id}:")
+    def for_app(
+        cls, app_id: str, key_prefix: str = DEFAULT_KEY_PREFIX, *, sharded: bool = False
+    ) -> "RedisKeys":
+        return cls(f"{key_prefix}:{app_id}:", sharded)
+
+    def _of(self, channel: str) -> str:
+        return f"{self.base}{{{channel}}}:"
+
+    @property
+    def _app(self) -> str:
+        return f"{self.base}{{{self.base}}}:"
 
     def stream(self, channel: str) -> str:
-        return f"{self.base}stream:{channel}"
+        return f"{self._of(channel)}stream"
 
     def meta(self, channel: str) -> str:
-        return f"{self.base}meta:{channel}"
+        return f"{self._of(channel)}meta"
 
     def cache(self, channel: str) -> str:
-        return f"{self.base}cache:{channel}"
+        return f"{self._of(channel)}cache"
 
     def cache_miss(self, channel: str) -> str:
-        return f"{self.base}cache_miss:{channel}"
+        return f"{self._of(channel)}cache_miss"
 
     def channel(self, channel: str) -> str:
         """The pub/sub channel that carries ``channel``'s deliveries."""
-        return f"{self.base}channel:{channel}"
+        return f"{self._of(channel)}channel"
+
+    def channel_of(self, key: bytes) -> str:
+        """The channel whose pub/sub channel is ``key`` (see :meth:`channel`)."""
+        return key[len(self.base) + 1 : -len(b"}:channel")].decode()
 
     @property
     def control(self) -> str:
-        return f"{self.base}control"
+        return f"{self._app}control"
 
     @property
     def nodes(self) -> str:
-        return f"{self.base}nodes"
+        return f"{self._app}nodes"
 
     def node_presence(self, node_id: str) -> str:
-        return f"{self.base}node:{node_id}:presence"
+        return f"{self._app}node:{node_id}:presence"
 
     def node_subscriptions(self, node_id: str) -> str:
-        return f"{self.base}node:{node_id}:subscriptions"
+        return f"{self._app}node:{node_id}:subscriptions"
 
     def node_connections(self, node_id: str) -> str:
-        return f"{self.base}node:{node_id}:connections"
+        return f"{self._app}node:{node_id}:connections"
 
     @property
     def occupancy(self) -> str:
-        return f"{self.base}occupancy"
+        return f"{self._app}occupancy"
 
     def node_signins(self, node_id: str) -> str:
-        return f"{self.base}node:{node_id}:signins"
+        return f"{self._app}node:{node_id}:signins"
 
     @property
     def online(self) -> str:
-        return f"{self.base}online"
+        return f"{self._app}online"
 
     def subscription_count(self, channel: str) -> str:
         """When ``channel``'s subscription count was last sent (the throttle's state)."""
-        return f"{self.base}subscription-count:{channel}"
+        return f"{self._of(channel)}subscription-count"
 
     def presence(self, channel: str) -> tuple[str, str, str]:
         """The ``sockets``, ``users`` and ``info`` hashes of a presence channel."""
-        start = f"{self.base}presence:{channel}:"
+        start = f"{self._of(channel)}presence:"
         return f"{start}sockets", f"{start}users", f"{start}info"
+
+    def slot(self, channel: str) -> int:
+        """The Cluster slot of ``channel``'s keys."""
+        return int(key_slot(self.meta(channel).encode()))
+
+
+_Item = TypeVar("_Item")
+
+
+def by_slot(
+    keys: RedisKeys, items: Iterable[_Item], channel_of: Callable[[_Item], str]
+) -> list[list[_Item]]:
+    """``items`` in groups whose channels share a Cluster slot, in order, each group in
+    the order given; on a single Redis (not :attr:`~RedisKeys.sharded`) one group."""
+    listed = list(items)
+    if not keys.sharded:
+        return [listed] if listed else []
+    groups: dict[int, list[_Item]] = defaultdict(list)
+    for item in listed:
+        groups[keys.slot(channel_of(item))].append(item)
+    return list(groups.values())
+
+
+def script_text(script: str, *, sharded: bool) -> str:
+    """``script`` as run on a Redis Cluster (sharded pub/sub: ``SPUBLISH``) or not."""
+    return script.replace("redis.call('PUBLISH'", "redis.call('SPUBLISH'") if sharded else script
 
 
 # Payloads ------------------------------------------------------------------------------
@@ -193,39 +256,50 @@ def parse_presence_entry(entry: bytes | str) -> tuple[str, str]:
     return channel, socket_id
 
 
-def publish_arguments(
+def publish_calls(
     keys: RedisKeys, messages: Sequence[Message], limits: HistoryLimits
-) -> tuple[list[str], list[str | int | bytes]]:
-    """``KEYS`` and ``ARGV`` of one :data:`PUBLISH_SCRIPT` call carrying every message.
+) -> list[tuple[list[str], list[str | int | bytes]]]:
+    """``KEYS`` and ``ARGV`` of the :data:`PUBLISH_SCRIPT` calls carrying every message:
+    one call on a single Redis; one per slot on a Cluster, each channel's events in order.
 
     Each frame is built once per (message, channel), here, and completed with its
     position by the script, so a server forwards it to its sockets unchanged.
     """
+    pairs = [(message, channel) for message in messages for channel in message.channels]
+    epoch = new_epoch()
+    return [
+        _publish_call(keys, group, [limits.size, limits.ttl, epoch])
+        for group in by_slot(keys, pairs, lambda pair: pair[1])
+    ]
+
+
+def _publish_call(
+    keys: RedisKeys, pairs: Sequence[tuple[Message, str]], arguments: list[str | int | bytes]
+) -> tuple[list[str], list[str | int | bytes]]:
     script_keys: list[str] = []
-    arguments: list[str | int | bytes] = [limits.size, limits.ttl, new_epoch()]
-    for message in messages:
-        for channel in message.channels:
-            script_keys += (keys.meta(channel), keys.stream(channel))
-            cached = is_cache_channel(channel)
-            if cached:
-                script_keys.append(keys.cache(channel))
-            arguments += (
-                keys.channel(channel),
-                message.socket_id or "",
-                frames.unpositioned_channel_event(channel, message.name, message.data),
-                CACHE_TTL if cached else 0,
-            )
+    for message, channel in pairs:
+        script_keys += (keys.meta(channel), keys.stream(channel))
+        cached = is_cache_channel(channel)
+        if cached:
+            script_keys.append(keys.cache(channel))
+        arguments += (
+            keys.channel(channel),
+            message.socket_id or "",
+            frames.unpositioned_channel_event(channel, message.name, message.data),
+            CACHE_TTL if cached else 0,
+        )
     return script_keys, arguments
 
 
 def count_event_arguments(
-    keys: RedisKeys, channel: str, throttle: CountThrottle, why: CountAnnouncement
+    keys: RedisKeys, channel: str, total: int, throttle: CountThrottle, why: CountAnnouncement
 ) -> tuple[list[str], list[str | int | bytes]]:
-    """``KEYS`` and ``ARGV`` of a :data:`COUNT_EVENT_SCRIPT` call."""
+    """``KEYS`` and ``ARGV`` of a :data:`COUNT_EVENT_SCRIPT` call announcing ``total``
+    (the channel's count in the occupancy hash, read just before)."""
     before, after = frames.subscription_count_parts(channel)
     interval_ms = max(1, round(throttle.interval * 1000))
     arguments: list[str | int | bytes] = [
-        channel,
+        total,
         throttle.above,
         interval_ms,
         why.value,
@@ -233,7 +307,7 @@ def count_event_arguments(
         before,
         after,
     ]
-    return [keys.occupancy, keys.subscription_count(channel)], arguments
+    return [keys.subscription_count(channel)], arguments
 
 
 def history_arguments(
@@ -387,8 +461,9 @@ return {redis.call('GET', KEYS[1]), redis.call('TTL', KEYS[1])}
 """
 
 JOIN_SCRIPT = """
--- KEYS: presence sockets, users, info; the node's presence set.
--- ARGV: socket id, user id, user info JSON, member limit, node entry.
+-- KEYS: presence sockets, users, info (the node's presence set takes the entry first,
+-- so a node that dies cannot leave a member nobody knows to remove).
+-- ARGV: socket id, user id, user info JSON, member limit.
 -- Returns {1 if the user is new, members as user, info, ...}, or {-1, {}} when full.
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then
   return {0, redis.call('HGETALL', KEYS[3])}
@@ -400,7 +475,6 @@ if connections == 0 then
 end
 redis.call('HSET', KEYS[2], ARGV[2], connections + 1)
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('SADD', KEYS[4], ARGV[5])
 local added = 0
 if connections == 0 then added = 1 end
 return {added, redis.call('HGETALL', KEYS[3])}
@@ -409,8 +483,8 @@ return {added, redis.call('HGETALL', KEYS[3])}
 LEAVE_SCRIPT = (
     _LEAVE
     + """
--- KEYS: presence sockets, users, info; the node's presence set. ARGV: socket id, node entry.
-redis.call('SREM', KEYS[4], ARGV[2])
+-- KEYS: presence sockets, users, info (the node's presence set drops the entry after).
+-- ARGV: socket id.
 return leave(KEYS[1], KEYS[2], KEYS[3], ARGV[1])
 """
 )
@@ -420,12 +494,25 @@ HEARTBEAT_SCRIPT = (
     + """
 -- KEYS: nodes, the node's connections key. ARGV: node id, node timeout (ms), the
 -- node's open connections ('' when it does not count them).
--- Returns {1 if the node was not registered, ids of nodes silent for too long}.
+-- Returns {1 if the node was not registered or silent for too long (others may have
+-- begun forgetting it), ids of nodes silent for too long}.
 local now = now_ms()
-local added = redis.call('ZADD', KEYS[1], now, ARGV[1])
+local seen = redis.call('ZSCORE', KEYS[1], ARGV[1])
+local added = 0
+if not seen or tonumber(seen) < now - tonumber(ARGV[2]) then added = 1 end
+redis.call('ZADD', KEYS[1], now, ARGV[1])
 if ARGV[3] ~= '' then redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[2]) end
 local cutoff = string.format('(%d', now - tonumber(ARGV[2]))
 return {added, redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', cutoff)}
+"""
+)
+
+HEARTBEATS_SCRIPT = (
+    _NOW_MS
+    + """
+-- KEYS: nodes. Returns {Redis time (ms), {node id, its last heartbeat (ms), ...}}, for
+-- the inspection (one call: the time comes from the same Redis as the heartbeats).
+return {now_ms(), redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')}
 """
 )
 
@@ -484,73 +571,81 @@ return changed
 """
 )
 
-FORGET_NODE_SCRIPT = (
-    _NOW_MS
-    + _LEAVE
-    + _SET_COUNT
+FORGET_PRESENCE_SCRIPT = (
+    _LEAVE
     + """
--- KEYS: nodes, the node's presence set, its subscriptions hash, the occupancy hash,
--- then per entry the presence sockets, users and info hashes.
--- ARGV: node id, node timeout in ms ('' to forget it even if alive), then per entry
--- socket id and node entry.
--- Removes the entries; once the node has none left, forgets it entirely, its
--- subscriptions taken out of the occupancy hash.
--- Returns {status, {entry index, user id, ...}, {channel, total before, total after, ...}}
--- listing the users whose last connection went and the counts that changed; status 1:
--- forgotten, 0: entries remain, -1: the node is alive after all.
-if ARGV[2] ~= '' then
-  local seen = redis.call('ZSCORE', KEYS[1], ARGV[1])
-  if seen and tonumber(seen) >= now_ms() - tonumber(ARGV[2]) then return {-1, {}, {}} end
-end
+-- KEYS: per entry of a forgotten node the presence sockets, users and info hashes.
+-- ARGV: per entry its socket id.
+-- Returns {entry index, user id, ...}: the users whose last connection went.
 local gone = {}
-for i = 5, #KEYS, 3 do
-  local n = (i - 2) / 3
-  redis.call('SREM', KEYS[2], ARGV[2 + 2 * n])
-  local user = leave(KEYS[i], KEYS[i + 1], KEYS[i + 2], ARGV[1 + 2 * n])
+for n = 1, #ARGV do
+  local i = 3 * n - 2
+  local user = leave(KEYS[i], KEYS[i + 1], KEYS[i + 2], ARGV[n])
   if user then
     gone[#gone + 1] = n
     gone[#gone + 1] = user
   end
 end
-if redis.call('SCARD', KEYS[2]) > 0 then return {0, gone, {}} end
+return gone
+"""
+)
+
+FORGET_NODE_SCRIPT = (
+    _NOW_MS
+    + _SET_COUNT
+    + """
+-- KEYS: nodes, the node's presence set, its subscriptions hash, the occupancy hash.
+-- ARGV: node id, node timeout in ms ('' to forget it even if alive), then the node
+-- entries whose presence :data:`FORGET_PRESENCE_SCRIPT` removed.
+-- Drops the entries; once the node has none left, forgets it entirely, its
+-- subscriptions taken out of the occupancy hash.
+-- Returns {status, {channel, total before, total after, ...}}: the counts that changed;
+-- status 1: forgotten, 0: entries remain, -1: the node is alive after all.
+if ARGV[2] ~= '' then
+  local seen = redis.call('ZSCORE', KEYS[1], ARGV[1])
+  if seen and tonumber(seen) >= now_ms() - tonumber(ARGV[2]) then return {-1, {}} end
+end
+for i = 3, #ARGV do redis.call('SREM', KEYS[2], ARGV[i]) end
+if redis.call('SCARD', KEYS[2]) > 0 then return {0, {}} end
 local changed = {}
 for _, channel in ipairs(redis.call('HKEYS', KEYS[3])) do
   set_count(KEYS[3], KEYS[4], channel, 0, changed)
 end
 redis.call('DEL', KEYS[3])
 redis.call('ZREM', KEYS[1], ARGV[1])
-return {1, gone, changed}
+return {1, changed}
 """
 )
 
 COUNT_EVENT_SCRIPT = (
     _NOW_MS
     + """
--- KEYS: the occupancy hash, the channel's subscription-count hash.
--- ARGV: channel, the throttle's subscriber threshold and interval (ms), why ('changed',
--- 'owed' or 'final'), the channel's pub/sub channel, the frame before and after the count.
+-- KEYS: the channel's subscription-count hash.
+-- ARGV: the channel's count in the occupancy hash, the throttle's subscriber threshold
+-- and interval (ms), why ('changed', 'owed' or 'final'), the channel's pub/sub channel,
+-- the frame before and after the count.
 -- Publishes pusher_internal:subscription_count with the channel's total unless the
 -- throttle holds it back: then it is owed, and the reply is the wait (ms) before it may go.
 -- Returns -1 when sent or when there is nothing to send.
 local why = ARGV[4]
-local owed = redis.call('HGET', KEYS[2], 'owed') == '1'
+local owed = redis.call('HGET', KEYS[1], 'owed') == '1'
 if why ~= 'changed' and not owed then return -1 end
-local total = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
+local total = tonumber(ARGV[1])
 if total <= 0 then
-  redis.call('DEL', KEYS[2])
+  redis.call('DEL', KEYS[1])
   return -1
 end
 local now = now_ms()
 local interval = tonumber(ARGV[3])
-local at = tonumber(redis.call('HGET', KEYS[2], 'at') or '')
+local at = tonumber(redis.call('HGET', KEYS[1], 'at') or '')
 local keep = interval + 60000
 if why ~= 'final' and at and total > tonumber(ARGV[2]) and now - at < interval then
-  redis.call('HSET', KEYS[2], 'owed', 1)
-  redis.call('PEXPIRE', KEYS[2], keep)
+  redis.call('HSET', KEYS[1], 'owed', 1)
+  redis.call('PEXPIRE', KEYS[1], keep)
   return at + interval - now
 end
-redis.call('HSET', KEYS[2], 'at', now, 'owed', 0)
-redis.call('PEXPIRE', KEYS[2], keep)
+redis.call('HSET', KEYS[1], 'at', now, 'owed', 0)
+redis.call('PEXPIRE', KEYS[1], keep)
 redis.call('PUBLISH', ARGV[5], '\\n\\n' .. ARGV[6] .. total .. ARGV[7])
 return -1
 """

@@ -1,4 +1,4 @@
-"""Internal: Redis clients from a URL, a plain Redis or the primary a Sentinel names.
+"""Internal: Redis clients from a URL: a plain Redis, the primary a Sentinel names, or a Cluster.
 
 Besides redis-py's own ``redis://``, ``rediss://`` and ``unix://`` URLs, the publishers
 and the socket servers take a Sentinel URL for the common primary/replica setup::
@@ -10,6 +10,14 @@ and the socket servers take a Sentinel URL for the common primary/replica setup:
 The clients ask the Sentinels for the service's current primary when they connect and
 again after a connection fails, so a failover costs the calls made while it lasted: the
 broker's usual outage handling (retries, resync, history) covers the rest.
+
+and a Redis Cluster URL (Redis 7 or later: sharded pub/sub), naming any of its nodes::
+
+    redis+cluster://[[user]:password@]host:port[,host:port...]
+    rediss+cluster://...           over TLS
+
+The clients learn the other nodes and the slots from the first node that answers, and
+again after a node fails or a slot moves. A Cluster has only database 0.
 """
 
 import dataclasses
@@ -18,14 +26,87 @@ from typing import Any
 
 import redis
 import redis.asyncio
+import redis.asyncio.cluster
 import redis.asyncio.sentinel
+import redis.cluster
 import redis.sentinel
 
-__all__ = ["URL_SCHEMES", "SentinelTarget", "async_client", "redact_url", "sync_client"]
+__all__ = [
+    "URL_SCHEMES",
+    "AsyncClient",
+    "ClusterTarget",
+    "SentinelTarget",
+    "SyncClient",
+    "async_client",
+    "check_url",
+    "redact_url",
+    "sync_client",
+]
 
 SENTINEL_SCHEMES = ("redis+sentinel://", "rediss+sentinel://")
-URL_SCHEMES = ("redis://", "rediss://", "unix://", *SENTINEL_SCHEMES)
+CLUSTER_SCHEMES = ("redis+cluster://", "rediss+cluster://")
+URL_SCHEMES = ("redis://", "rediss://", "unix://", *SENTINEL_SCHEMES, *CLUSTER_SCHEMES)
 """The URL schemes a Redis URL may have here."""
+
+SyncClient = redis.Redis | redis.cluster.RedisCluster
+AsyncClient = redis.asyncio.Redis | redis.asyncio.cluster.RedisCluster
+
+
+def check_url(url: str) -> None:
+    """Raise ``ValueError`` (never repeating a password) unless ``url`` is a Redis URL
+    these clients take."""
+    if not url.startswith(URL_SCHEMES):
+        raise ValueError(f"a Redis URL starts with one of {', '.join(URL_SCHEMES)}")
+    SentinelTarget.parse(url)
+    ClusterTarget.parse(url)
+
+
+def _split_netloc(netloc: str) -> tuple[str | None, str | None, str]:
+    """``(username, password, hosts)`` of ``[user[:password]@]hosts``."""
+    userinfo, at, hosts = netloc.rpartition("@")
+    if not at:
+        return None, None, netloc
+    username, _, password = userinfo.partition(":")
+    return (
+        urllib.parse.unquote(username) or None,
+        urllib.parse.unquote(password) or None,
+        hosts,
+    )
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ClusterTarget:
+    """What a Redis Cluster URL says: nodes to learn the cluster from, and credentials."""
+
+    nodes: tuple[tuple[str, int], ...]
+    username: str | None = None
+    password: str | None = dataclasses.field(default=None, repr=False)
+    tls: bool = False
+
+    @classmethod
+    def parse(cls, url: str) -> "ClusterTarget | None":
+        """The target of a Cluster URL; None for any other URL; ``ValueError`` when a
+        Cluster URL is malformed (the message never repeats a password)."""
+        if not url.startswith(CLUSTER_SCHEMES):
+            return None
+        scheme, _, rest = url.partition("://")
+        location, _, query = rest.partition("?")
+        netloc, _, path = location.partition("/")
+        username, password, hosts = _split_netloc(netloc)
+        usage = "a Redis Cluster URL is redis+cluster://[password@]host:port[,host:port...]"
+        if path not in ("", "0") or query:
+            raise ValueError(f"{usage} (a Cluster has only database 0, and no options here)")
+        try:
+            nodes = tuple(_host_port(item, "Cluster node") for item in hosts.split(",") if item)
+        except ValueError as exc:
+            raise ValueError(f"{usage}: {exc}") from None
+        if not nodes:
+            raise ValueError(usage)
+        return cls(nodes, username, password, scheme == "rediss+cluster")
+
+
+def _cluster_options(target: ClusterTarget, options: dict[str, Any]) -> dict[str, Any]:
+    return {**options, "username": target.username, "password": target.password, "ssl": target.tls}
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -77,10 +158,10 @@ class SentinelTarget:
         )
 
 
-def _host_port(item: str) -> tuple[str, int]:
+def _host_port(item: str, kind: str = "Sentinel") -> tuple[str, int]:
     host, colon, port = item.rpartition(":")
     if not colon or not host or not port.isdigit():
-        raise ValueError(f"a Sentinel address is host:port, got {item!r}")
+        raise ValueError(f"a {kind} address is host:port, got {item!r}")
     return host.strip("[]"), int(port)
 
 
@@ -124,9 +205,18 @@ class _AsyncSentinelRedis(redis.asyncio.Redis):
                 await sentinel.aclose()
 
 
-def sync_client(url: str, **options: Any) -> redis.Redis:
-    """A client of the Redis ``url`` names (its current primary, for a Sentinel URL);
-    ``options`` are redis-py connection options."""
+def sync_client(url: str, **options: Any) -> SyncClient:
+    """A client of the Redis ``url`` names (its current primary, for a Sentinel URL; the
+    whole Cluster, for a Cluster URL); ``options`` are redis-py connection options."""
+    cluster = ClusterTarget.parse(url)
+    if cluster is not None:
+        return redis.cluster.RedisCluster(
+            startup_nodes=[
+                redis.cluster.ClusterNode(host, port)  # type: ignore[no-untyped-call]
+                for host, port in cluster.nodes
+            ],
+            **_cluster_options(cluster, options),
+        )
     target = SentinelTarget.parse(url)
     if target is None:
         return redis.Redis.from_url(url, **options)
@@ -139,8 +229,14 @@ def sync_client(url: str, **options: Any) -> redis.Redis:
     return client
 
 
-def async_client(url: str, **options: Any) -> redis.asyncio.Redis:
+def async_client(url: str, **options: Any) -> AsyncClient:
     """:func:`sync_client` for asyncio."""
+    cluster = ClusterTarget.parse(url)
+    if cluster is not None:
+        nodes = [redis.asyncio.cluster.ClusterNode(host, port) for host, port in cluster.nodes]
+        return redis.asyncio.cluster.RedisCluster(
+            startup_nodes=nodes, **_cluster_options(cluster, options)
+        )
     target = SentinelTarget.parse(url)
     if target is None:
         return redis.asyncio.Redis.from_url(url, **options)

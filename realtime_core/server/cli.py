@@ -54,8 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--redis-url",
         default=_env("REDIS_URL"),
         help="share channels and presence with other servers through this Redis: "
-        "redis://, rediss://, unix:// or redis+sentinel://host:port[,host:port]/service "
-        "(REALTIME_REDIS_URL); without it this process serves alone",
+        "redis://, rediss://, unix://, redis+sentinel://host:port[,host:port]/service or "
+        "redis+cluster://host:port[,host:port] (REALTIME_REDIS_URL); without it this "
+        "process serves alone",
     )
     parser.add_argument("--key-prefix", default=_env("KEY_PREFIX", "realtime"))
     parser.add_argument(
@@ -232,6 +233,19 @@ def main(argv: Sequence[str] | None = None) -> None:
             "realtime-server: --workers shares channels and presence through Redis: "
             "give --redis-url too"
         )
+    if args.redis_url:
+        # Redis is optional: imported when asked for.
+        from ..brokers.redis_schema import RedisKeys
+        from ..brokers.redis_urls import check_url
+
+        try:
+            check_url(args.redis_url)
+        except ValueError as exc:
+            raise SystemExit(f"realtime-server: --redis-url: {exc}") from None
+        try:
+            RedisKeys.for_app(config.app_id, args.key_prefix)
+        except ValueError as exc:
+            raise SystemExit(f"realtime-server: --key-prefix: {exc}") from None
 
     # Several workers each listen on the address (SO_REUSEPORT): the kernel spreads
     # new connections over them evenly.

@@ -291,6 +291,7 @@ class Phase:
             figures.saturation_generator_cpu_seconds,
             figures.saturation_other_load,
         ) = meter.stop()
+        figures.saturation_helper_cpu_seconds = meter.helper_seconds
         figures.generator_core_busy = harness.busy_fraction(
             cores, harness.cpu_times(generator_cpus)
         )

@@ -69,11 +69,11 @@ def process_tree(pid: int) -> list[int]:
     return found
 
 
-def cpu_seconds(pid: int) -> float:
-    """CPU time used so far by every thread of ``pid`` and of its live descendants, in
+def cpu_seconds(pid: int, *, descendants: bool = False) -> float:
+    """CPU time used so far by every thread of ``pid`` (and of its live descendants), in
     seconds (ns resolution)."""
     total = 0
-    for process in process_tree(pid):
+    for process in process_tree(pid) if descendants else [pid]:
         with contextlib.suppress(FileNotFoundError):
             for task in Path(f"/proc/{process}/task").iterdir():
                 with contextlib.suppress(FileNotFoundError):
@@ -133,11 +133,13 @@ class Meter:
         self.server, self.generator, self.helpers = server, generator, helpers
         self.started = time.monotonic()
         self._start = self._read()
+        self.helper_seconds = 0.0
+        """CPU seconds of the helpers (publisher, redis-server), once stopped."""
 
     def _read(self) -> tuple[float, float, float, float]:
         helpers = sum(cpu_seconds(pid) for pid in self.helpers)
         return (
-            cpu_seconds(self.server),
+            cpu_seconds(self.server, descendants=True),
             cpu_seconds(self.generator),
             helpers,
             machine_busy_seconds(),
@@ -149,6 +151,7 @@ class Meter:
         elapsed = time.monotonic() - self.started
         end = self._read()
         server, generator, helpers, machine = (b - a for a, b in zip(self._start, end, strict=True))
+        self.helper_seconds = helpers
         other = max(0.0, machine - server - generator - helpers) / elapsed
         return elapsed, server, generator, other
 

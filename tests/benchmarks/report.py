@@ -89,6 +89,8 @@ class Figures:
     saturation_cpu_seconds: float = 0.0
     saturation_generator_cpu_seconds: float = 0.0
     saturation_other_load: float = 0.0
+    saturation_helper_cpu_seconds: float = 0.0
+    """CPU seconds of the publisher (this process) and redis-server at saturation."""
     saturation_messages: int = 0
     """Messages published (one per channel) during the saturation phase."""
     saturation_redis_commands: int = 0
@@ -141,6 +143,12 @@ def _rows(settings: Settings) -> list[Row]:
         (
             "saturation: generator CPU us/delivery",
             lambda f: _per(f.saturation_generator_cpu_seconds, f.saturation_deliveries, 1e6),
+            "{:.2f}",
+            None,
+        ),
+        (
+            "saturation: publisher + redis-server cores",
+            lambda f: _per(f.saturation_helper_cpu_seconds, f.saturation_seconds),
             "{:.2f}",
             None,
         ),

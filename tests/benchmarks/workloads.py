@@ -85,7 +85,7 @@ def scaling(runs: list[tuple[Settings, dict[str, list[Figures]]]]) -> str:
         *machine(),
         "",
         f"{'workers':>8} {'deliveries/s':>13} {'x 1 worker':>11} {'server CPU':>11} "
-        f"{'generator CPU':>14} {'us/deliv':>9}",
+        f"{'generator':>10} {'pub+redis':>10} {'unrelated':>10} {'us/deliv':>9}",
     ]
     first = None
     for settings, results in runs:
@@ -94,14 +94,18 @@ def scaling(runs: list[tuple[Settings, dict[str, list[Figures]]]]) -> str:
         first = first or rate
         server = figures.saturation_cpu_seconds / figures.saturation_seconds
         generator = figures.saturation_generator_cpu_seconds / figures.saturation_seconds
+        helpers = figures.saturation_helper_cpu_seconds / figures.saturation_seconds
         per = figures.saturation_cpu_seconds / figures.saturation_deliveries * 1e6
         lines.append(
             f"{settings.workers:>8} {rate:>13,.0f} {rate / first:>11.2f} {server:>10.2f}c "
-            f"{generator:>13.2f}c {per:>9.2f}"
+            f"{generator:>9.2f}c {helpers:>9.2f}c {figures.saturation_other_load:>9.2f}c "
+            f"{per:>9.2f}"
         )
+        lines += [f"  problems: {problem}" for problem in figures.problems]
     lines.append(
-        "server CPU, generator CPU: cores used on average during saturation (the generator "
-        "is one Node thread: at 1.00c it is the limit)"
+        "cores used on average during saturation by the server (all workers), the Node "
+        "generator (one thread: 1.00c is its limit), the publisher + redis-server, and "
+        "unrelated processes; us/deliv: server CPU per delivery"
     )
     return "\n".join(lines)
 

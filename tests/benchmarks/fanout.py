@@ -67,8 +67,11 @@ class Publisher:
         send: Callable[[Sequence[str], dict[str, Any]], None],
         channels: list[str],
         message_bytes: int,
+        redis_url: str,
     ) -> None:
+        """``redis_url``: the Redis ``send`` publishes into."""
         self._send = send
+        self.redis_url = redis_url
         self.channels = channels
         self.sent = 0
         longest = max(channels, key=len)
@@ -169,7 +172,7 @@ async def measure(
     else:
         url, mode = f"ws://127.0.0.1:{port}/c/", "bare"
     send, close = sender(kind, redis_url)
-    publisher = Publisher(send, settings.channel_names, settings.message_bytes)
+    publisher = Publisher(send, settings.channel_names, settings.message_bytes, redis_url)
     figures = Figures()
     command = server_command(kind, settings, port, redis_url)
     try:
@@ -179,7 +182,6 @@ async def measure(
         ):
             helpers = (redis_pid, os.getpid())
             phase = Phase(server.pid, helpers, subscribers, publisher, settings, figures)
-            phase.redis_url = redis_url
             await phase.idle_memory()
             if "fixed" in settings.phases:
                 await phase.fixed_rate()
@@ -209,7 +211,6 @@ class Phase:
         (redis-server, this one), kept out of the "unrelated load" figure."""
         self.pid, self.helpers, self.subscribers = pid, helpers, subscribers
         self.publisher, self.settings, self.figures = publisher, settings, figures
-        self.redis_url = ""
 
     async def meter(self) -> harness.Meter:
         """Start measuring once the machine is quiet (or after waiting long enough)."""
@@ -274,7 +275,7 @@ class Phase:
         subscribers = self.subscribers
         await subscribers.command("reset", record=False)
         meter = await self.meter()
-        commands, sent = redis_commands(self.redis_url), publisher.sent
+        commands, sent = redis_commands(publisher.redis_url), publisher.sent
         cores = harness.cpu_times(generator_cpus)
         deadline = meter.started + settings.saturation_seconds
         while time.monotonic() < deadline:
@@ -296,7 +297,7 @@ class Phase:
             cores, harness.cpu_times(generator_cpus)
         )
         # Minus one: the INFO that read the count before.
-        figures.saturation_redis_commands = redis_commands(self.redis_url) - commands - 1
+        figures.saturation_redis_commands = redis_commands(publisher.redis_url) - commands - 1
         figures.saturation_messages = publisher.sent - sent
         stats = await subscribers.command("stats")
         figures.saturation_deliveries = stats["received"]

@@ -18,7 +18,7 @@ UV_VERSION := 0.13.9
 LATEST_VENV := .venv-latest
 # Node projects of the tests: pusher-js for the interop tests, and pusher-js plus the
 # pusher server SDK for realtime.js's tests.
-NODE_PROJECTS := tests/interop/node tests/js
+NODE_PROJECTS := tests/interop/node tests/js tests/benchmarks/node
 NODE_STAMPS := $(NODE_PROJECTS:%=%/node_modules/.package-lock.json)
 # The todo demo (migration_guide/todo) and where `make demo` serves it.
 TODO := migration_guide/todo

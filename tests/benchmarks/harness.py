@@ -16,12 +16,13 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 __all__ = [
     "NODE_DIR",
+    "Meter",
     "Subscribers",
     "busy_fraction",
     "cpu_seconds",
@@ -31,6 +32,7 @@ __all__ = [
     "redis_server",
     "rss_kib",
     "server_process",
+    "split_cpus",
     "wait_for_quiet",
 ]
 
@@ -48,20 +50,45 @@ def _pinned(cpus: set[int]) -> dict[str, Any]:
     return {"preexec_fn": lambda: os.sched_setaffinity(0, cpus)} if cpus else {}
 
 
-def cpu_seconds(pid: int) -> float:
-    """CPU time used so far by every thread of ``pid``, in seconds (ns resolution)."""
+def split_cpus() -> tuple[set[int], set[int]]:
+    """The last CPU for the server under test, the others for everything else."""
+    available = sorted(os.sched_getaffinity(0))
+    if len(available) < 2:
+        return set(available), set(available)
+    return {available[-1]}, set(available[:-1])
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (a ``--workers`` supervisor's workers)."""
+    found, index = [pid], 0
+    while index < len(found):
+        for task in Path(f"/proc/{found[index]}/task").glob("*/children"):
+            with contextlib.suppress(FileNotFoundError):
+                found += [int(child) for child in task.read_text().split()]
+        index += 1
+    return found
+
+
+def cpu_seconds(pid: int, *, descendants: bool = False) -> float:
+    """CPU time used so far by every thread of ``pid`` (and of its live descendants), in
+    seconds (ns resolution)."""
     total = 0
-    for task in Path(f"/proc/{pid}/task").iterdir():
+    for process in process_tree(pid) if descendants else [pid]:
         with contextlib.suppress(FileNotFoundError):
-            total += int((task / "schedstat").read_text().split()[0])
+            for task in Path(f"/proc/{process}/task").iterdir():
+                with contextlib.suppress(FileNotFoundError):
+                    total += int((task / "schedstat").read_text().split()[0])
     return total / 1e9
 
 
 def rss_kib(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise RuntimeError(f"no VmRSS for process {pid}")
+    """Resident memory of ``pid`` and its descendants."""
+    total = 0
+    for process in process_tree(pid):
+        for line in Path(f"/proc/{process}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1])
+    return total
 
 
 def cpu_times(cpus: set[int]) -> tuple[int, int]:
@@ -97,6 +124,36 @@ async def wait_for_quiet(limit: float, threshold: float = 0.2, window: float = 1
             return True
         if time.monotonic() >= deadline:
             return False
+
+
+class Meter:
+    """CPU used during one phase: by the server, the generator, and everything else."""
+
+    def __init__(self, server: int, generator: int, helpers: tuple[int, ...]) -> None:
+        self.server, self.generator, self.helpers = server, generator, helpers
+        self.started = time.monotonic()
+        self._start = self._read()
+        self.helper_seconds = 0.0
+        """CPU seconds of the helpers (publisher, redis-server), once stopped."""
+
+    def _read(self) -> tuple[float, float, float, float]:
+        helpers = sum(cpu_seconds(pid) for pid in self.helpers)
+        return (
+            cpu_seconds(self.server, descendants=True),
+            cpu_seconds(self.generator),
+            helpers,
+            machine_busy_seconds(),
+        )
+
+    def stop(self) -> tuple[float, float, float, float]:
+        """Seconds elapsed, server and generator CPU seconds, other processes' load in cores
+        (machine-wide busy time not used by the benchmark's own processes)."""
+        elapsed = time.monotonic() - self.started
+        end = self._read()
+        server, generator, helpers, machine = (b - a for a, b in zip(self._start, end, strict=True))
+        self.helper_seconds = helpers
+        other = max(0.0, machine - server - generator - helpers) / elapsed
+        return elapsed, server, generator, other
 
 
 def busy_fraction(before: tuple[int, int], after: tuple[int, int]) -> float:
@@ -160,15 +217,22 @@ async def server_process(
             process.wait()
 
 
+Signer = Callable[[str, str], dict[str, str]]
+"""The ``auth`` (and, for presence, ``channel_data``) of a subscription, from the socket
+id and the channel: what an app's auth endpoint answers."""
+
+
 class Subscribers:
-    """The Node load generator: N WebSocket connections subscribed to one channel.
+    """The Node load generator: N WebSocket connections, each subscribed to one channel.
 
     It reports the highest sequence number every open connection has received
-    (``min_seq``), which the publisher uses for flow control.
+    (``min_seq``; each channel numbers its own messages), which the publisher uses for
+    flow control, and asks ``signer`` for the auth of private and presence channels.
     """
 
-    def __init__(self, process: asyncio.subprocess.Process) -> None:
+    def __init__(self, process: asyncio.subprocess.Process, signer: Signer | None) -> None:
         self.process = process
+        self._signer = signer
         self.min_seq = 0
         self.progressed = asyncio.Event()
         self._replies: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
@@ -177,7 +241,7 @@ class Subscribers:
     @classmethod
     @contextlib.asynccontextmanager
     async def running(
-        cls, url: str, mode: str, channel: str, cpus: set[int]
+        cls, url: str, mode: str, cpus: set[int], signer: Signer | None = None
     ) -> AsyncIterator["Subscribers"]:
         node = shutil.which("node")
         if node is None or not (NODE_DIR / "node_modules" / "ws").is_dir():
@@ -187,13 +251,12 @@ class Subscribers:
             str(NODE_DIR / "client.js"),
             url,
             mode,
-            channel,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             limit=1 << 20,
             **_pinned(cpus),
         )
-        subscribers = cls(process)
+        subscribers = cls(process, signer)
         try:
             yield subscribers
         finally:
@@ -210,12 +273,21 @@ class Subscribers:
             if message["type"] == "progress":
                 self.min_seq = message["min_seq"]
                 self.progressed.set()
+            elif message["type"] == "auth_request":
+                if self._signer is None:
+                    raise RuntimeError(f"no signer for {message['channel']!r}")
+                answer = self._signer(message["socket_id"], message["channel"])
+                self._write({"cmd": "auth", "id": message["id"], **answer})
             else:
                 await self._replies.put(message)
 
+    def _write(self, command: dict[str, Any]) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(json.dumps(command).encode() + b"\n")
+
     async def command(self, cmd: str, timeout: float = 120, **arguments: Any) -> dict[str, Any]:
         assert self.process.stdin is not None
-        self.process.stdin.write(json.dumps({"cmd": cmd, **arguments}).encode() + b"\n")
+        self._write({"cmd": cmd, **arguments})
         await self.process.stdin.drain()
         return await asyncio.wait_for(self._replies.get(), timeout)
 

@@ -10,11 +10,17 @@ from collections.abc import Callable
 from importlib.metadata import version
 from pathlib import Path
 
-__all__ = ["Figures", "Settings", "report"]
+__all__ = ["PHASES", "Figures", "Settings", "machine", "report"]
+
+
+PHASES = ("idle", "fixed", "saturation")
 
 
 @dataclasses.dataclass(frozen=True)
 class Settings:
+    """``window`` counts rounds (one message to every channel) at saturation; ``rate``
+    counts messages (each to one channel, round-robin over the channels)."""
+
     subscribers: int
     rate: float
     fixed_seconds: float
@@ -24,6 +30,44 @@ class Settings:
     rounds: int
     quiet_wait: float
     servers: list[str]
+    channels: int = 1
+    presence: bool = False
+    workers: int = 0
+    """``realtime-server --workers N`` for ours; 0: one plain process."""
+    phases: tuple[str, ...] = PHASES
+    server_cpus: str = "pinned"
+    """"pinned": the server alone on the last CPU; "shared": every process on every CPU."""
+
+    @property
+    def channel_names(self) -> list[str]:
+        if self.channels == 1:
+            return ["bench"]
+        kind = "presence-room" if self.presence else "user"
+        return [f"{kind}-{index}" for index in range(self.channels)]
+
+    def describe(self) -> str:
+        per_channel = self.subscribers // self.channels
+        layout = (
+            f"{self.subscribers} subscribers on one channel"
+            if self.channels == 1
+            else f"{self.channels} {'presence ' if self.presence else ''}channels of "
+            f"{per_channel} subscriber{'s' if per_channel != 1 else ''}"
+        )
+        if self.workers:
+            layout += f", ours as realtime-server --workers {self.workers}"
+        parts = [f"fan-out through Redis: {layout}, {self.message_bytes}-byte frames"]
+        if "fixed" in self.phases:
+            parts.append(
+                f"fixed rate {self.rate:g} msg/s for {self.fixed_seconds:g} s"
+                + (" (round-robin over the channels)" if self.channels > 1 else "")
+            )
+        if "saturation" in self.phases:
+            unit = "messages" if self.channels == 1 else f"rounds of {self.channels} messages"
+            parts.append(
+                f"saturation {self.saturation_seconds:g} s with {self.window} {unit} in flight"
+            )
+        parts.append(f"median of {self.rounds} rounds" if self.rounds > 1 else "1 round")
+        return "; ".join(parts)
 
 
 @dataclasses.dataclass
@@ -45,6 +89,12 @@ class Figures:
     saturation_cpu_seconds: float = 0.0
     saturation_generator_cpu_seconds: float = 0.0
     saturation_other_load: float = 0.0
+    saturation_helper_cpu_seconds: float = 0.0
+    """CPU seconds of the publisher (this process) and redis-server at saturation."""
+    saturation_messages: int = 0
+    """Messages published (one per channel) during the saturation phase."""
+    saturation_redis_commands: int = 0
+    """Commands Redis ran during the saturation phase (``INFO commandstats``)."""
     generator_core_busy: float = 0.0
     problems: list[str] = dataclasses.field(default_factory=list)
 
@@ -84,10 +134,27 @@ def _rows(settings: Settings) -> list[Row]:
             "{:.0f}%",
             None,
         ),
-        ("saturation: generator core busy", lambda f: f.generator_core_busy * 100, "{:.0f}%", None),
+        (
+            "saturation: generator CPUs busy",
+            lambda f: f.generator_core_busy * 100,
+            "{:.0f}%",
+            None,
+        ),
         (
             "saturation: generator CPU us/delivery",
             lambda f: _per(f.saturation_generator_cpu_seconds, f.saturation_deliveries, 1e6),
+            "{:.2f}",
+            None,
+        ),
+        (
+            "saturation: publisher + redis-server cores",
+            lambda f: _per(f.saturation_helper_cpu_seconds, f.saturation_seconds),
+            "{:.2f}",
+            None,
+        ),
+        (
+            "saturation: Redis commands per message",
+            lambda f: _per(f.saturation_redis_commands, f.saturation_messages),
             "{:.2f}",
             None,
         ),
@@ -118,6 +185,15 @@ def _rows(settings: Settings) -> list[Row]:
         ("unrelated load, fixed rate: cores", lambda f: f.fixed_other_load, "{:.2f}", None),
         ("unrelated load, saturation: cores", lambda f: f.saturation_other_load, "{:.2f}", None),
     ]
+
+
+def _phase(label: str, settings: Settings) -> str:
+    """Which phase measures the figure of row ``label``."""
+    if label.startswith(("saturation:", "unrelated load, saturation")):
+        return "saturation"
+    if label.startswith((f"{settings.rate:g} msg/s:", "unrelated load, fixed")):
+        return "fixed"
+    return "idle"
 
 
 def machine() -> list[str]:
@@ -151,6 +227,13 @@ def _notes(name: str, runs: list[Figures]) -> list[str]:
     delivered = ", ".join(f"{f.fixed_deliveries:,}/{f.fixed_expected:,}" for f in runs)
     problems = "; ".join(problem for f in runs for problem in f.problems) or "none"
     notes.append(f"{name}: fixed-rate deliveries {delivered}; problems: {problems}")
+    expected = [f for f in runs if f.saturation_messages]
+    if expected:
+        notes.append(
+            f"{name}: saturation published "
+            + ", ".join(f"{f.saturation_messages:,}" for f in expected)
+            + " messages, each delivered to every subscriber of its channel"
+        )
     bound = [
         f
         for f in runs
@@ -170,20 +253,24 @@ def report(
 ) -> str:
     """The table: medians over the rounds, and the ratio ours : bare (>1 is ours better)."""
     ours, bare = results.get("ours", []), results.get("bare", [])
-    rounds = f"median of {settings.rounds} rounds" if settings.rounds > 1 else "1 round"
-    lines = [
-        f"fan-out through Redis: {settings.subscribers} subscribers on one channel, "
-        f"{settings.message_bytes}-byte frames; fixed rate {settings.rate:g} msg/s for "
-        f"{settings.fixed_seconds:g} s; saturation {settings.saturation_seconds:g} s with "
-        f"{settings.window} messages in flight; {rounds}",
-        *machine(),
+    pinning = (
         f"pinning: server on CPU {sorted(cpus[0])}; Node generator, publisher and "
-        f"redis-server on CPU {sorted(cpus[1])}",
+        f"redis-server on CPU {sorted(cpus[1])}"
+        if settings.server_cpus == "pinned"
+        else f"pinning: none, server, Node generator, publisher and redis-server share "
+        f"CPUs {sorted(cpus[0] | cpus[1])}"
+    )
+    lines = [
+        settings.describe(),
+        *machine(),
+        pinning,
         "",
         f"{'':42} {'realtime_core':>14} {'websockets':>14} {'ratio':>6}",
     ]
     for label, value, fmt, higher_is_better in _rows(settings):
         ours_value, bare_value = _median(ours, value), _median(bare, value)
+        if _phase(label, settings) not in settings.phases:
+            continue
         cells = [
             "-" if figure is None else fmt.format(figure) for figure in (ours_value, bare_value)
         ]

@@ -1,11 +1,15 @@
 'use strict';
-// Load generator for tests/benchmarks/fanout.py: many WebSocket subscribers of one channel.
+// Load generator for tests/benchmarks: many WebSocket subscribers, each of one channel.
 //
-// Usage: node client.js <ws-url> <pusher|bare> <channel>
+// Usage: node client.js <ws-url> <pusher|bare>
 // Commands arrive on stdin and replies leave on stdout, one JSON object per line.
+// `open` names the channels: connection i subscribes to channels[i % channels.length].
 // In "pusher" mode every connection waits for pusher:connection_established, sends
 // pusher:subscribe and counts as open only after pusher_internal:subscription_succeeded;
-// in "bare" mode a connection is open once the WebSocket handshake is done.
+// a private- or presence- channel's auth is asked of the benchmark (an `auth_request`
+// line, answered by an `auth` command), which signs it with the app secret.
+// In "bare" mode a connection opens <ws-url><channel> and is open once the WebSocket
+// handshake is done.
 //
 // Every published message carries its sequence number and its publish time (Unix
 // seconds) near the start of its text; latency is receive time minus publish time
@@ -15,9 +19,9 @@ const readline = require('node:readline');
 const { performance } = require('node:perf_hooks');
 const WebSocket = require('ws');
 
-const [url, mode, channel] = process.argv.slice(2);
-if (!url || !['pusher', 'bare'].includes(mode) || !channel) {
-  process.stderr.write('usage: node client.js <ws-url> <pusher|bare> <channel>\n');
+const [url, mode] = process.argv.slice(2);
+if (!url || !['pusher', 'bare'].includes(mode)) {
+  process.stderr.write('usage: node client.js <ws-url> <pusher|bare>\n');
   process.exit(2);
 }
 
@@ -38,10 +42,14 @@ const closeCodes = {};
 let recording = false;
 let latencies = new Float64Array(1 << 16);
 let latencyCount = 0;
-// Per message (while recording): latency of its first and of its last delivery.
+// Per message (while recording), by channel and sequence number: latency of its first
+// and of its last delivery.
 const firstLast = new Map();
 let closingAll = false;
 let lastReportedMin = -1;
+// Subscriptions waiting for their signature: request id -> [ws, channel].
+const pendingAuth = new Map();
+let authRequests = 0;
 
 function reply(message) {
   process.stdout.write(JSON.stringify(message) + '\n');
@@ -60,7 +68,7 @@ function record(latency) {
   latencies[latencyCount++] = latency;
 }
 
-function onControlFrame(ws, text, settle) {
+function onControlFrame(ws, channel, text, settle) {
   let frame;
   try {
     frame = JSON.parse(text);
@@ -68,7 +76,14 @@ function onControlFrame(ws, text, settle) {
     return;
   }
   if (frame.event === 'pusher:connection_established') {
-    ws.send(JSON.stringify({ event: 'pusher:subscribe', data: { channel } }));
+    if (channel.startsWith('private-') || channel.startsWith('presence-')) {
+      const socketId = JSON.parse(frame.data).socket_id;
+      authRequests += 1;
+      pendingAuth.set(authRequests, [ws, channel]);
+      reply({ type: 'auth_request', id: authRequests, socket_id: socketId, channel });
+    } else {
+      ws.send(JSON.stringify({ event: 'pusher:subscribe', data: { channel } }));
+    }
   } else if (frame.event === 'pusher_internal:subscription_succeeded') {
     settle(true);
   } else if (frame.event === 'pusher:ping') {
@@ -79,12 +94,23 @@ function onControlFrame(ws, text, settle) {
   }
 }
 
-function openOne() {
+function onAuth(command) {
+  const pending = pendingAuth.get(command.id);
+  if (pending === undefined) return;
+  pendingAuth.delete(command.id);
+  const [ws, channel] = pending;
+  const data = { channel, auth: command.auth };
+  if (command.channel_data !== undefined) data.channel_data = command.channel_data;
+  ws.send(JSON.stringify({ event: 'pusher:subscribe', data }));
+}
+
+function openOne(channel) {
   return new Promise((resolve) => {
     const index = sockets.length;
     // The generator must cost as little as possible per message so that the servers,
     // not it, are measured: no compression, no UTF-8 validation, no string decoding.
-    const ws = new WebSocket(url, { perMessageDeflate: false, skipUTF8Validation: true });
+    const target = mode === 'bare' ? url + encodeURIComponent(channel) : url;
+    const ws = new WebSocket(target, { perMessageDeflate: false, skipUTF8Validation: true });
     sockets.push(ws);
     lastSeq.push(0);
     let settled = false;
@@ -100,7 +126,7 @@ function openOne() {
     ws.on('message', (data) => {
       const mark = data.indexOf(SEQ_MARK);
       if (mark === -1) {
-        onControlFrame(ws, data.toString(), settle);
+        onControlFrame(ws, channel, data.toString(), settle);
         return;
       }
       let at = mark + SEQ_MARK.length;
@@ -118,8 +144,9 @@ function openOne() {
         const sent = parseFloat(data.toString('latin1', start, start + 24));
         const latency = (nowSeconds() - sent) * 1000;
         record(latency);
-        const seen = firstLast.get(seq);
-        if (seen === undefined) firstLast.set(seq, [latency, latency]);
+        const key = `${channel}\n${seq}`;
+        const seen = firstLast.get(key);
+        if (seen === undefined) firstLast.set(key, [latency, latency]);
         else seen[1] = latency;
       }
     });
@@ -138,15 +165,16 @@ function openOne() {
   });
 }
 
-async function open(count) {
+async function open(count, channels) {
   const started = performance.now();
   let ok = 0;
   let failed = 0;
   let next = 0;
   async function worker() {
     while (next < count) {
+      const channel = channels[sockets.length % channels.length];
       next += 1;
-      if (await openOne()) ok += 1;
+      if (await openOne(channel)) ok += 1;
       else failed += 1;
     }
   }
@@ -224,7 +252,9 @@ setInterval(() => {
 readline.createInterface({ input: process.stdin }).on('line', (line) => {
   const command = JSON.parse(line);
   if (command.cmd === 'open') {
-    open(command.count);
+    open(command.count, command.channels);
+  } else if (command.cmd === 'auth') {
+    onAuth(command);
   } else if (command.cmd === 'reset') {
     received = 0;
     gaps = 0;

@@ -431,4 +431,3 @@ class ClientProtocol:
             await self.hub.remove(self)
         except Exception:
             logger.exception("Cleaning up %s failed", self.socket_id)
-

@@ -25,7 +25,14 @@ from tornado.iostream import IOStream, StreamClosedError
 from .stats import Stats
 from .tornado_internals import buffered_bytes, socket_of
 
-__all__ = ["HANDED_TO_TORNADO", "FlushScheduler", "FrameOutlet", "Outlet", "text_frame"]
+__all__ = [
+    "HANDED_TO_TORNADO",
+    "FlushScheduler",
+    "FrameOutlet",
+    "Outlet",
+    "text_frame",
+    "text_frame_payload",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +51,13 @@ def text_frame(payload: bytes) -> bytes:
     else:
         header = struct.pack("!BBQ", 0x81, 127, length)
     return header + payload
+
+
+def text_frame_payload(frame: bytes) -> bytes:
+    """The payload of a frame built by :func:`text_frame` (an HTTP transport sends
+    the payload alone)."""
+    length = frame[1]
+    return frame[2:] if length < 126 else frame[4:] if length == 126 else frame[10:]
 
 
 class FrameOutlet(Protocol):

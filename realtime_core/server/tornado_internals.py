@@ -10,7 +10,7 @@ import abc
 import contextlib
 import socket
 
-from tornado.http1connection import HTTP1ServerConnection
+from tornado.http1connection import HTTP1Connection, HTTP1ServerConnection
 from tornado.iostream import IOStream, StreamClosedError
 from tornado.web import RequestHandler
 from tornado.websocket import (
@@ -27,6 +27,7 @@ __all__ = [
     "buffered_bytes",
     "client_stream",
     "release_upgrade_request",
+    "response_stream",
     "server_connection_stream",
     "socket_of",
     "websocket_stream",
@@ -73,6 +74,15 @@ def release_upgrade_request(handler: RequestHandler) -> None:
     handler.request.connection = None
     handler.request.headers = None  # type: ignore[assignment]
     handler._headers = None  # type: ignore[assignment]
+
+
+def response_stream(handler: RequestHandler) -> IOStream:
+    """The IOStream ``handler``'s response is written to, to bound what a client that
+    does not read leaves buffered in it (:func:`buffered_bytes`). Relies on
+    ``HTTP1Connection.stream``, the stream of the request's HTTP/1 connection."""
+    connection = handler.request.connection
+    assert isinstance(connection, HTTP1Connection), "Tornado serves HTTP/1 here"
+    return connection.stream
 
 
 def server_connection_stream(server_connection: object) -> IOStream:

@@ -108,7 +108,7 @@ class ClientProtocol:
         self._joining = {}
 
     def close_transport(self, code: ErrorCode, reason: str) -> None:
-        """Close the transport with ``code`` once what was sent is out (the transport's)."""
+        """Send what is queued, then close the transport with ``code`` (the transport's)."""
         raise NotImplementedError
 
     @property
@@ -170,7 +170,6 @@ class ClientProtocol:
             return
         self.send(frames.error(code, reason))
         self._closing = True
-        self.outlet.flush()
         self.close_transport(code, reason)
 
     # Liveness ---------------------------------------------------------------------------

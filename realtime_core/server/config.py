@@ -49,7 +49,7 @@ class ServerConfig:
     max_connections_per_address: int | None = None
     """WebSocket connections from one client address (behind a proxy, the address it
     forwards); past it a new one gets 4004 (over quota: clients stop). None: no cap."""
-    http_session_timeout: float = 30.0
+    http_session_timeout: float = 10.0
     """Seconds an HTTP session (pusher-js's ``xhr_streaming`` and ``xhr_polling``) may
     go without a receive request open; then it is closed like a socket that went away."""
     http_heartbeat: float = 25.0

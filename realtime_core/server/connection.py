@@ -93,6 +93,7 @@ class PusherConnection(MaskedErrorLog, ClientProtocol, WebSocketHandler):
         self.establish()
 
     def close_transport(self, code: ErrorCode, reason: str) -> None:
+        self.outlet.flush()
         self.close(code, reason.encode()[:120].decode(errors="ignore"))
 
     def _too_slow(self) -> None:

@@ -47,6 +47,7 @@ from ..exceptions import PublishError
 from ..inspection import Inspection
 from ..messages import Message
 from ..positions import Position
+from ..protocol import self_hosted_client_options
 from .base import CheckResult, CheckStatus
 from .redis_inspection import read_inspection
 from .self_hosted import SelfHostedBackend, credential_options, server_options
@@ -82,8 +83,7 @@ class TornadoRedisBackend(SelfHostedBackend):
     transport_options = {
         **credential_options(),
         "REDIS_URL": Option(
-            "a redis://, rediss://, unix:// or redis+sentinel://host:port[,host:port]/service "
-            "URL",
+            "a redis://, rediss://, unix:// or redis+sentinel://host:port[,host:port]/service URL",
             _redis_url,
             "redis://127.0.0.1:6379/0",
             help="The Redis the socket servers use: ``redis://``, ``rediss://`` (TLS), "
@@ -234,9 +234,7 @@ class TornadoRedisBackend(SelfHostedBackend):
         return {
             "backend": self.name,
             "key": self.options["KEY"],
-            "wsHost": self.options["WS_HOST"],
-            "wsPort": self.options["WS_PORT"],
-            "wssPort": self.options["WS_PORT"],
+            **self_hosted_client_options(self.options["WS_HOST"], self.options["WS_PORT"]),
             "forceTLS": self.options["USE_TLS"],
         }
 

@@ -298,6 +298,7 @@ class PusherBackend(Backend):
             multi_process=True,
             subscription_counts=True,
             watchlists=True,
+            http_fallback=True,
         )
 
     @property

@@ -117,6 +117,7 @@ class TestPusherBackend(BackendContract):
             multi_process=True,
             subscription_counts=True,
             watchlists=True,
+            http_fallback=True,
         )
         assert backend.credentials == Credentials("pusher-key", SECRET)
 

@@ -93,6 +93,7 @@ class TestTornadoRedisBackend(BackendContract):
             multi_process=True,
             subscription_counts=True,
             watchlists=True,
+            http_fallback=True,
         )
 
     def test_every_server_delivers_to_its_own_subscribers(

@@ -56,10 +56,33 @@ SESSION_ROUTE = r"/pusher/app/([^/]*)/([0-9]{1,3})/([0-9A-Za-z_-]{1,64})"
 number below 1000 and a session id."""
 
 
-def array_line(payloads: list[bytes]) -> bytes:
-    """An ``a`` line carrying ``payloads`` (frames, each a JSON text) as JSON strings."""
-    strings = ",".join(json.dumps(payload.decode()) for payload in payloads)
-    return f"a[{strings}]\n".encode()
+def json_string(payload: bytes) -> bytes:
+    """``payload`` (a frame, a JSON text) as a JSON string, as an ``a`` line carries it."""
+    return json.dumps(payload.decode()).encode()
+
+
+def array_line(strings: list[bytes]) -> bytes:
+    """An ``a`` line carrying ``strings`` (each from :func:`json_string`)."""
+    return b"a[" + b",".join(strings) + b"]\n"
+
+
+class _LastEncoded:
+    """The JSON string of the last frame encoded: fan-out hands the same frame object
+    to every subscriber, so it is encoded once, not once per session."""
+
+    __slots__ = ("encoded", "frame")
+
+    def __init__(self) -> None:
+        self.frame: bytes | None = None
+        self.encoded = b""
+
+    def of(self, frame: bytes) -> bytes:
+        if frame is not self.frame:
+            self.frame, self.encoded = frame, json_string(text_frame_payload(frame))
+        return self.encoded
+
+
+_last_encoded = _LastEncoded()
 
 
 def close_line(code: ErrorCode, reason: str) -> bytes:
@@ -108,9 +131,9 @@ class HttpOutlet:
     def queue(self, frame: bytes) -> bool:
         if self.overflowed:
             return False
-        payload = text_frame_payload(frame)
-        self._payloads.append(payload)
-        self._queued += len(payload)
+        encoded = _last_encoded.of(frame)
+        self._payloads.append(encoded)
+        self._queued += len(encoded)
         buffered = 0 if self.receiver is None else self.receiver.buffered()
         if self._queued + buffered > self.limit:
             self._payloads.clear()
@@ -228,7 +251,8 @@ class HttpSession(ClientProtocol):
             "Over capacity: the client does not read fast enough",
         )
         # Past the limit on purpose, as on a socket: the error is what the client reads next.
-        self._end(array_line([frames.error(code, reason)]) + close_line(code, reason))
+        error = json_string(frames.error(code, reason))
+        self._end(array_line([error]) + close_line(code, reason))
         self.on_close()
 
     def _end(self, final: bytes) -> None:

@@ -213,11 +213,13 @@ export class Connection {
   /** @private */
   _open() {
     this._timers.clear('retry');
+    const WebSocketImpl = this._options.WebSocket || globalThis.WebSocket;
+    // Without WebSockets at all (removed, or an old runtime), straight to the fallbacks.
+    if (!WebSocketImpl && this._transport === 0 && this._fallbacks.length) this._transport = 1;
     if (this._transport > 0) {
       this._openHttp(this._fallbacks[this._transport - 1]);
       return;
     }
-    const WebSocketImpl = this._options.WebSocket || globalThis.WebSocket;
     if (!WebSocketImpl) {
       throw new TypeError('Realtime: no WebSocket here; pass options.WebSocket');
     }

@@ -1258,11 +1258,12 @@ var Connection = class {
   /** @private */
   _open() {
     this._timers.clear("retry");
+    const WebSocketImpl = this._options.WebSocket || globalThis.WebSocket;
+    if (!WebSocketImpl && this._transport === 0 && this._fallbacks.length) this._transport = 1;
     if (this._transport > 0) {
       this._openHttp(this._fallbacks[this._transport - 1]);
       return;
     }
-    const WebSocketImpl = this._options.WebSocket || globalThis.WebSocket;
     if (!WebSocketImpl) {
       throw new TypeError("Realtime: no WebSocket here; pass options.WebSocket");
     }

@@ -166,7 +166,7 @@ class HttpOutlet:
 class HttpSession(ClientProtocol):
     """One client of the HTTP transports, its frames received by ``xhr_send``."""
 
-    __slots__ = ("_final", "_inbox", "_timer", "path", "registry", "streaming")
+    __slots__ = ("_final", "_inbox", "_timer", "path", "registry")
     outlet: HttpOutlet
 
     def __init__(self, hub: Hub, address: str, registry: "HttpSessions", path: str) -> None:
@@ -174,7 +174,6 @@ class HttpSession(ClientProtocol):
         self.outlet = HttpOutlet(self.config.max_output_bytes, self._too_slow, hub.stats)
         self.registry = registry
         self.path = path
-        self.streaming = False
         self._final: bytes | None = None
         self._inbox = asyncio.Lock()
         self._timer: asyncio.TimerHandle | None = None
@@ -182,13 +181,12 @@ class HttpSession(ClientProtocol):
 
     # Receive requests -------------------------------------------------------------------
 
-    def attach(self, receiver: Receiver, *, streaming: bool) -> None:
+    def attach(self, receiver: Receiver) -> None:
         """Send what is held to ``receiver``, and what comes next while it is open."""
         self.last_activity = time.monotonic()
         previous, self.outlet.receiver = self.outlet.receiver, receiver
         if previous is not None:
             previous.end(b"")  # the client gave it up already to open this one
-        self.streaming = streaming
         if self._final is not None:
             self._end(self._final)
             return
@@ -285,9 +283,6 @@ class HttpSessions:
     def __init__(self, hub: Hub) -> None:
         self.hub = hub
         self._sessions: dict[str, HttpSession] = {}
-
-    def __len__(self) -> int:
-        return len(self._sessions)
 
     def get(self, path: str) -> HttpSession | None:
         return self._sessions.get(path)
@@ -397,7 +392,7 @@ class _ReceiveHandler(_SessionHandler):
             return
         self.write(opening)
         self._session = session
-        session.attach(self, streaming=self.streaming)
+        session.attach(self)
         if not self._done.done():
             self.flush()
         await self._done

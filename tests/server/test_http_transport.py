@@ -222,3 +222,16 @@ def test_concurrent_sends_of_one_session_are_all_handled(server: Server) -> None
     while len(got) < len(channels):
         got += [frame["channel"] for frame in session.poll() if frame != "h"]
     assert sorted(got) == sorted(channels)
+
+
+def test_sessions_and_sockets_share_the_connection_cap(make_server: Callable[..., Server]) -> None:
+    server = make_server(max_connections=1)
+    socket = server.client()
+    assert socket.socket_id
+
+    refused = Session(server).poll()
+
+    assert refused[0] == "o"
+    assert refused[1]["data"]["code"] == ErrorCode.OVER_CAPACITY
+    assert refused[2][:2] == ("c", ErrorCode.OVER_CAPACITY)
+    assert len(server.thread.server.hub.connections) == 1

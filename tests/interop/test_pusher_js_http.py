@@ -7,6 +7,7 @@ the test server, the embedded server (``manage.py runserver``) and two
 """
 
 import json
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -48,6 +49,18 @@ def over_http(pusher_js: Any, transport: str) -> Callable[..., PusherJs]:
         return pusher_js(server, enabledTransports=[transport], **kwargs)  # type: ignore[no-any-return]
 
     return start
+
+
+def waiting_for(server: Server, condition: Callable[[Any], bool], timeout: float = 5.0) -> None:
+    """Wait until the server's only HTTP session meets ``condition``."""
+    hub = server.thread.server.hub
+    deadline = time.monotonic() + timeout
+    while True:
+        (session,) = hub.connections.values()
+        if condition(session):
+            return
+        assert time.monotonic() < deadline, "the session never got there"
+        time.sleep(0.01)
 
 
 def sessions(server: Server) -> int:
@@ -157,9 +170,14 @@ def test_signin_and_the_watchlist(
     bob.close()
 
 
-def test_server_stop_makes_pusher_js_reconnect(server: Server, pusher_js: Any) -> None:
-    client = pusher_js(server, channels=("news",), enabledTransports=["xhr_streaming"])
+def test_server_stop_makes_pusher_js_reconnect(
+    server: Server, over_http: Callable[..., PusherJs]
+) -> None:
+    client = over_http(server, channels=("news",), unavailableTimeout=300)
     client.subscribed("news")
+    # A poll is answered once per delivery: stop while the next one waits (between two
+    # polls the server, no longer accepting, could only refuse it: 1006, not 4200).
+    waiting_for(server, lambda session: session.outlet.receiver is not None)
 
     server.thread.call(server.thread.server.stop(grace=1.0))
 

@@ -21,12 +21,14 @@ __all__ = [
     "DEFAULT_LIMITS",
     "DEFAULT_WEBHOOK_EVENTS",
     "SAME_HOST",
+    "SELF_HOSTED_TRANSPORTS",
     "WEBHOOK_EVENTS",
     "ErrorCode",
     "Limits",
     "Reconnect",
     "is_cache_channel",
     "is_user_id",
+    "self_hosted_client_options",
     "validate_channel_name",
     "validate_channels",
     "validate_event_name",
@@ -49,6 +51,26 @@ RESERVED_EVENT_PREFIXES = ("pusher:", "pusher_internal:")
 SOCKET_ID_RE = re.compile(r"\A[0-9]+\.[0-9]+\Z")
 APP_ID_RE = re.compile(r"\A[0-9]+\Z")
 """App ids are digits: the Pusher SDKs refuse anything else."""
+
+SELF_HOSTED_TRANSPORTS = ("ws", "wss", "xhr_streaming", "xhr_polling")
+"""pusher-js's ``enabledTransports`` for a self-hosted server: WebSockets, then the
+HTTP fallbacks it serves at ``/pusher/app/{key}/...``; never SockJS, which only
+Pusher's own hosts serve."""
+
+
+def self_hosted_client_options(host: str, port: int) -> dict[str, object]:
+    """pusher-js's options that keep every transport on ``host:port`` (by default its
+    HTTP fallbacks would go to Pusher's ``sockjs.pusher.com``)."""
+    return {
+        "wsHost": host,
+        "wsPort": port,
+        "wssPort": port,
+        "httpHost": host,
+        "httpPort": port,
+        "httpsPort": port,
+        "enabledTransports": list(SELF_HOSTED_TRANSPORTS),
+    }
+
 
 SAME_HOST = "self"
 """In the allowed origins (a backend's ``ALLOWED_ORIGINS``, the server's

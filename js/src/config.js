@@ -1,6 +1,6 @@
 /**
  * The connection config (what `{% realtime_client %}` renders, pusher-js's names), the
- * options of one client instance, and the socket URL they give.
+ * options of one client instance, and the socket and HTTP session URLs they give.
  */
 
 import { PROTOCOL, VERSION } from './protocol.js';
@@ -11,7 +11,7 @@ export const CONFIG_ELEMENT_ID = 'realtime-config';
 /** Keys of the connection config; others are reported (a newer server may add some). */
 const CONFIG_KEYS = new Set([
   'backend', 'key', 'cluster', 'wsHost', 'wsPort', 'wssPort', 'wsPath', 'forceTLS',
-  'deployment', 'channelAuthorization', 'userAuthentication', 'routers',
+  'httpHost', 'httpPort', 'httpsPort', 'httpPath', 'enabledTransports', 'deployment', 'channelAuthorization', 'userAuthentication', 'routers',
 ]);
 
 /**
@@ -45,7 +45,14 @@ const DEFAULT_OPTIONS = Object.freeze({
  * @property {number} [wsPort] Port for ws:// (default 80).
  * @property {number} [wssPort] Port for wss:// (default 443).
  * @property {string} [wsPath] Path prefix before `/app/{key}`.
- * @property {boolean} [forceTLS] Always use wss://.
+ * @property {boolean} [forceTLS] Always use wss:// (and https:// for the HTTP fallbacks).
+ * @property {string} [httpHost] Host of the HTTP fallbacks (default: `wsHost`).
+ * @property {number} [httpPort] Their port over http:// (default: `wsPort`, else 80).
+ * @property {number} [httpsPort] Their port over https:// (default: `wssPort`, else 443).
+ * @property {string} [httpPath] Their path prefix before `/app/{key}` (default "/pusher").
+ * @property {Array<string>} [enabledTransports] pusher-js's names: "xhr_streaming" and
+ *   "xhr_polling" in it let the client fall back to HTTP streaming, then polling, when
+ *   its WebSocket cannot open (a proxy blocks it); without them it only uses WebSockets.
  * @property {DeploymentInfo} [deployment] Which deployment this config connects to, and
  *   where the current config is served: the client follows a switch with it.
  * @property {AuthEndpoint} [channelAuthorization] Private and presence channel authorization.
@@ -193,4 +200,49 @@ export function socketUrl(config, page, forceTLS) {
   const path = (config.wsPath || '').replace(/\/$/, '');
   const query = `protocol=${PROTOCOL}&client=realtime-js&version=${VERSION}`;
   return `${tls ? 'wss' : 'ws'}://${hostAndPort}${path}/app/${encodeURIComponent(config.key)}?${query}`;
+}
+
+/** The HTTP fallbacks realtime.js speaks, by pusher-js's names, in the order it tries them. */
+const HTTP_TRANSPORTS = ['xhr_streaming', 'xhr_polling'];
+
+/**
+ * The HTTP fallbacks `config` enables, in the order they are tried after a WebSocket.
+ * @param {RealtimeConfig} config
+ * @returns {Array<string>}
+ */
+export function httpFallbacks(config) {
+  const enabled = Array.isArray(config.enabledTransports) ? config.enabledTransports : [];
+  return HTTP_TRANSPORTS.filter((name) => enabled.includes(name));
+}
+
+/**
+ * Where the HTTP fallbacks' sessions of `config` live (`.../app/{key}`), and the query
+ * their receive requests carry.
+ * @param {RealtimeConfig} config
+ * @param {PageLocation|null} page
+ * @param {boolean} forceTLS set after a 4000 close ("use TLS")
+ * @returns {{base: string, query: string}}
+ */
+export function httpSessionUrl(config, page, forceTLS) {
+  const pageTLS = Boolean(page) && /** @type {PageLocation} */ (page).protocol === 'https:';
+  let tls = forceTLS || config.forceTLS === true || pageTLS;
+  let hostAndPort;
+  const named = config.httpHost || config.wsHost;
+  if (named) {
+    const host = named.includes(':') && !named.startsWith('[') ? `[${named}]` : named;
+    const port = tls
+      ? config.httpsPort || (config.httpHost ? 0 : config.wssPort) || 443
+      : config.httpPort || (config.httpHost ? 0 : config.wsPort) || 80;
+    hostAndPort = `${host}:${port}`;
+  } else if (config.cluster) {
+    tls = tls || config.forceTLS !== false;
+    hostAndPort = `sockjs-${config.cluster}.pusher.com:${tls ? config.httpsPort || 443 : config.httpPort || 80}`;
+  } else if (page) {
+    hostAndPort = page.host;
+  } else {
+    throw new TypeError('Realtime: the config has neither httpHost, wsHost nor cluster, and there is no page location');
+  }
+  const path = (config.httpPath || '/pusher').replace(/\/$/, '');
+  const query = `protocol=${PROTOCOL}&client=realtime-js&version=${VERSION}`;
+  return { base: `${tls ? 'https' : 'http'}://${hostAndPort}${path}/app/${encodeURIComponent(config.key)}`, query };
 }

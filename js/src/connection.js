@@ -1,12 +1,16 @@
 /**
  * The connection: one socket at a time, its handshake, the heartbeat, and the
- * reconnections the protocol's close codes ask for. It knows nothing of channels or
+ * reconnections the protocol's close codes ask for. When a WebSocket cannot open and
+ * the config enables them, the next attempts use the HTTP fallbacks (streaming, then
+ * polling: http-socket.js), then a WebSocket again; a connection that was established
+ * and then lost tries a WebSocket first again. It knows nothing of channels or
  * users; it tells its hooks when a connection is established or lost and hands them
  * every frame that is not about the connection itself.
  */
 
 import { ConnectionError } from './errors.js';
-import { pageLocation, socketUrl } from './config.js';
+import { httpFallbacks, httpSessionUrl, pageLocation, socketUrl } from './config.js';
+import { HttpSocket } from './http-socket.js';
 import { closeAction, decodeData } from './protocol.js';
 import { RECOVERY_EXTENSION } from './recovery.js';
 import { Timers } from './timers.js';
@@ -89,6 +93,10 @@ export class Connection {
     this.extensions = [];
     /** @private set after a 4000 close */
     this._forceTLS = false;
+    /** @private the HTTP fallbacks the config enables, tried after a WebSocket */
+    this._fallbacks = httpFallbacks(config);
+    /** @private 0: a WebSocket; n: the n-th of `_fallbacks` */
+    this._transport = 0;
     /** The URL the client connects to. */
     this.url = socketUrl(config, pageLocation(), false);
     /**
@@ -164,6 +172,7 @@ export class Connection {
    */
   reopen() {
     this._forceTLS = false;
+    this._transport = 0;
     this._failures = 0;
     if (!this.wanted) {
       this.url = socketUrl(this._config, pageLocation(), false);
@@ -205,6 +214,12 @@ export class Connection {
   _open() {
     this._timers.clear('retry');
     const WebSocketImpl = this._options.WebSocket || globalThis.WebSocket;
+    // Without WebSockets at all (removed, or an old runtime), straight to the fallbacks.
+    if (!WebSocketImpl && this._transport === 0 && this._fallbacks.length) this._transport = 1;
+    if (this._transport > 0) {
+      this._openHttp(this._fallbacks[this._transport - 1]);
+      return;
+    }
     if (!WebSocketImpl) {
       throw new TypeError('Realtime: no WebSocket here; pass options.WebSocket');
     }
@@ -221,6 +236,28 @@ export class Connection {
       this._rejectWaiters(new ConnectionError(`Cannot open ${this.url}: ${/** @type {Error} */ (error).message}`, null));
       return;
     }
+    this._watch(socket);
+  }
+
+  /**
+   * @private Open an HTTP session of the fallback `name` ("xhr_streaming" or "xhr_polling").
+   * @param {string} name
+   */
+  _openHttp(name) {
+    /** @type {import('./config.js').FetchFunction} */
+    const fetchImpl = this._options.fetch || ((url, init) => globalThis.fetch(url, init));
+    const url = httpSessionUrl(this._config, pageLocation(), this._forceTLS);
+    this.url = `${url.base}?${url.query}`;
+    const session = new HttpSocket(url, fetchImpl, name === 'xhr_streaming');
+    // It has the part of WebSocket's interface used here.
+    this._watch(/** @type {WebSocket} */ (/** @type {unknown} */ (session)));
+  }
+
+  /**
+   * @private Make `socket` the current one: its frames, its close, the handshake timer.
+   * @param {WebSocket} socket
+   */
+  _watch(socket) {
     this._socket = socket;
     this._handshakeError = null;
     socket.onmessage = (event) => this._receive(socket, event.data);
@@ -272,6 +309,7 @@ export class Connection {
     if (socket !== this._socket) return;
     const established = this.socketId !== null;
     this._connectionLost();
+    this._nextTransport(established, code);
     if (!this.wanted) return;
     const handshakeError = this._handshakeError;
     // Without a close code (abnormal closure) the handshake's pusher:error says why.
@@ -299,6 +337,17 @@ export class Connection {
       }
       this._retryIn(delay);
     }
+  }
+
+  /**
+   * @private After a lost connection: a WebSocket first again if it was established;
+   * if it never was (and the server did not refuse it), the next transport.
+   * @param {boolean} established
+   * @param {number|null} code
+   */
+  _nextTransport(established, code) {
+    if (established) this._transport = 0;
+    else if (code === null || code < 4000) this._transport = (this._transport + 1) % (this._fallbacks.length + 1);
   }
 
   /** @private Forget the socket and everything that belonged to it. */

@@ -76,6 +76,10 @@ class Capabilities:
     watchlists: bool
     """A signed-in user hears who of its watchlist comes online and goes offline
     (watchlist events), when the app enables them."""
+    http_fallback: bool
+    """Clients that cannot open a WebSocket (a proxy blocks it) connect over HTTP
+    streaming or polling instead: pusher-js's ``xhr_streaming`` and ``xhr_polling``,
+    and realtime.js's own fallback."""
 
 
 class CheckStatus(enum.Enum):

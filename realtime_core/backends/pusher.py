@@ -38,7 +38,7 @@ from ..conf import Option
 from ..exceptions import InvalidMessage, PublishError
 from ..inspection import Inspection
 from ..messages import Event, Message
-from ..protocol import DEFAULT_LIMITS, ENCRYPTED_PREFIX, Limits
+from ..protocol import DEFAULT_LIMITS, ENCRYPTED_PREFIX, Limits, self_hosted_client_options
 from ..signing import Credentials
 from .base import Backend, Capabilities, CheckResult, CheckStatus
 from .pusher_errors import describe_failure
@@ -277,10 +277,9 @@ class PusherBackend(Backend):
             "cluster": self.options["CLUSTER"],
         }
         if self.options["HOST"] is not None:
+            # A Pusher-compatible server of its own: no transport may go to Pusher's hosts.
             config |= {
-                "wsHost": self.api_host,
-                "wsPort": self.api_port,
-                "wssPort": self.api_port,
+                **self_hosted_client_options(self.api_host, self.api_port),
                 "forceTLS": self.options["USE_TLS"],
             }
         return config
@@ -299,6 +298,7 @@ class PusherBackend(Backend):
             multi_process=True,
             subscription_counts=True,
             watchlists=True,
+            http_fallback=True,
         )
 
     @property

@@ -207,6 +207,7 @@ class SelfHostedBackend(Backend):
             multi_process=self.multi_process,
             subscription_counts=True,
             watchlists=True,
+            http_fallback=True,
         )
 
     @property

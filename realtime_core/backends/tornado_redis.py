@@ -50,6 +50,7 @@ from ..exceptions import PublishError
 from ..inspection import Inspection
 from ..messages import Message
 from ..positions import Position
+from ..protocol import self_hosted_client_options
 from .base import CheckResult, CheckStatus
 from .redis_inspection import read_inspection
 from .self_hosted import SelfHostedBackend, credential_options, server_options
@@ -246,9 +247,7 @@ class TornadoRedisBackend(SelfHostedBackend):
         return {
             "backend": self.name,
             "key": self.options["KEY"],
-            "wsHost": self.options["WS_HOST"],
-            "wsPort": self.options["WS_PORT"],
-            "wssPort": self.options["WS_PORT"],
+            **self_hosted_client_options(self.options["WS_HOST"], self.options["WS_PORT"]),
             "forceTLS": self.options["USE_TLS"],
         }
 

@@ -11,7 +11,8 @@ What the project relies on is read from the project itself, never guessed:
   backend's options (on Pusher, each is a switch of the app's dashboard instead);
 * before a switch (``--backend`` names another backend than ``REALTIME_BACKEND``): the
   other capabilities of the configured backend (signin, recovery, multi-process
-  delivery, cache channels: public ``cache-`` channels need no pattern), which the
+  delivery, the HTTP fallback, cache channels: public ``cache-`` channels need no
+  pattern), which the
   project may use without declaring it, and its ``MAX_*`` limits,
   which events published today stay within.
 
@@ -38,6 +39,7 @@ CAPABILITY_NAMES = {
     "multi_process": "multi-process delivery (publishes from any process reach the sockets)",
     "subscription_counts": "subscription count events (pusher:subscription_count)",
     "watchlists": "watchlist events (who of a signed-in user's watchlist is online)",
+    "http_fallback": "the HTTP fallback (streaming and polling when WebSockets are blocked)",
 }
 
 

@@ -14,6 +14,7 @@ from prometheus_client import CollectorRegistry
 
 from .api import JsonHandler, api_handlers
 from .connection import PusherConnection
+from .http_transport import http_transport_handlers
 from .hub import Hub
 from .metrics import metrics_handlers
 from .redaction import masked_uri
@@ -34,13 +35,15 @@ a ``pusher:error`` and are ignored; the connection stays open."""
 def make_app(
     hub: Hub, metrics: CollectorRegistry, extra_handlers: Sequence[Any] = ()
 ) -> tornado.web.Application:
-    """Routes for one app: ``/app/{key}`` sockets, ``/apps/{id}/...`` API, ``/up``,
+    """Routes for one app: ``/app/{key}`` sockets, ``/pusher/app/{key}/...`` HTTP
+    sessions (pusher-js's fallbacks), ``/apps/{id}/...`` API, ``/up``,
     ``/stats``, and ``/metrics`` serving the registry ``metrics``.
 
     ``extra_handlers`` go last (the embedded mode's Django site catches everything else).
     """
     handlers: list[Any] = [
         (r"/app/([^/]*)", PusherConnection, {"hub": hub}),
+        *http_transport_handlers(hub),
         *api_handlers(hub.config, hub.broker, hub.stats, hub.outage, hub.refusals),
         *status_handlers(hub.broker, hub.stats, hub.outage, lambda: hub.filling),
         *metrics_handlers(metrics),

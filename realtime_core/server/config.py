@@ -49,6 +49,12 @@ class ServerConfig:
     max_connections_per_address: int | None = None
     """WebSocket connections from one client address (behind a proxy, the address it
     forwards); past it a new one gets 4004 (over quota: clients stop). None: no cap."""
+    http_session_timeout: float = 10.0
+    """Seconds an HTTP session (pusher-js's ``xhr_streaming`` and ``xhr_polling``) may
+    go without a receive request open; then it is closed like a socket that went away."""
+    http_heartbeat: float = 25.0
+    """Seconds between heartbeats on a streaming response, and the longest a poll
+    waits for something to send before it is answered with a heartbeat."""
     header_timeout: float = 10.0
     """Seconds a client has to send a request's headers, the WebSocket upgrade included
     (slow or silent connections are closed), and to wait idle between requests."""
@@ -107,6 +113,8 @@ class ServerConfig:
             raise ValueError("webhook_url must be an http:// or https:// URL")
         if self.header_timeout <= 0 or self.body_timeout <= 0:
             raise ValueError("header_timeout and body_timeout must be positive")
+        if self.http_session_timeout <= 0 or self.http_heartbeat <= 0:
+            raise ValueError("http_session_timeout and http_heartbeat must be positive")
         if self.broker_ping_interval <= 0:
             raise ValueError("broker_ping_interval must be positive")
         if self.max_watchlist_size < 1:

@@ -18,13 +18,21 @@ import contextlib
 import logging
 import struct
 from collections.abc import Callable
+from typing import Protocol
 
 from tornado.iostream import IOStream, StreamClosedError
 
 from .stats import Stats
 from .tornado_internals import buffered_bytes, socket_of
 
-__all__ = ["HANDED_TO_TORNADO", "FlushScheduler", "Outlet", "text_frame"]
+__all__ = [
+    "HANDED_TO_TORNADO",
+    "FlushScheduler",
+    "FrameOutlet",
+    "Outlet",
+    "text_frame",
+    "text_frame_payload",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +51,36 @@ def text_frame(payload: bytes) -> bytes:
     else:
         header = struct.pack("!BBQ", 0x81, 127, length)
     return header + payload
+
+
+def text_frame_payload(frame: bytes) -> bytes:
+    """The payload of a frame built by :func:`text_frame` (an HTTP transport sends
+    the payload alone)."""
+    length = frame[1]
+    return frame[2:] if length < 126 else frame[4:] if length == 126 else frame[10:]
+
+
+class FrameOutlet(Protocol):
+    """Where fan-out writes one connection's frames (WebSocket text frames, built
+    once for every subscriber): :class:`Outlet` for a socket, an HTTP session's
+    outlet (:mod:`.http_transport`) for the HTTP transports. Every one is bounded
+    and calls its overflow callback once when a write would pass its limit."""
+
+    def idle(self) -> bool:
+        """Whether a write would go out at once, in order (no need to queue)."""
+        ...
+
+    def queue(self, frame: bytes) -> bool:
+        """Queue ``frame``; True when the outlet was empty (it needs a flush)."""
+        ...
+
+    def flush(self) -> None:
+        """Send everything queued."""
+        ...
+
+    def write(self, data: bytes) -> None:
+        """Send ``data`` now, after anything already sent."""
+        ...
 
 
 class Outlet:
@@ -173,7 +211,7 @@ class FlushScheduler:
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
-        self._dirty: list[Outlet] = []
+        self._dirty: list[FrameOutlet] = []
         self._scheduled = False
 
     def write_through(self) -> bool:
@@ -183,7 +221,7 @@ class FlushScheduler:
         self._schedule()
         return True
 
-    def queue(self, outlet: Outlet, frame: bytes) -> None:
+    def queue(self, outlet: FrameOutlet, frame: bytes) -> None:
         if outlet.queue(frame):
             if not self._scheduled:
                 self._schedule()

@@ -9,14 +9,14 @@ from collections.abc import Set
 from typing import Protocol
 
 from ..protocol import ErrorCode
-from .fanout import Outlet
+from .fanout import FrameOutlet
 
 __all__ = ["Subscriber"]
 
 
 class Subscriber(Protocol):
     """What :class:`~.hub.Hub` needs of a connection
-    (:class:`~.connection.PusherConnection` is the one)."""
+    (:class:`~.client_protocol.ClientProtocol` over any transport)."""
 
     @property
     def socket_id(self) -> str:
@@ -29,7 +29,7 @@ class Subscriber(Protocol):
         ...
 
     @property
-    def outlet(self) -> Outlet:
+    def outlet(self) -> FrameOutlet:
         """Where fan-out writes this connection's frames."""
         ...
 

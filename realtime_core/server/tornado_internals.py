@@ -15,7 +15,7 @@ import struct
 from collections.abc import Callable
 from typing import Any, NamedTuple, cast
 
-from tornado.http1connection import HTTP1ServerConnection
+from tornado.http1connection import HTTP1Connection, HTTP1ServerConnection
 from tornado.httputil import HTTPFile
 from tornado.iostream import IOStream, StreamClosedError
 from tornado.log import app_log
@@ -37,6 +37,7 @@ __all__ = [
     "client_stream",
     "lean_write_queues",
     "release_upgrade_request",
+    "response_stream",
     "server_connection_stream",
     "socket_of",
     "websocket_stream",
@@ -122,6 +123,15 @@ def lean_write_queues(stream: IOStream) -> None:
     stream._write_futures = _ListQueue(stream._write_futures)  # type: ignore[assignment]
     buffer = stream._write_buffer
     buffer._buffers = _ListQueue(buffer._buffers)  # type: ignore[assignment]
+
+
+def response_stream(handler: RequestHandler) -> IOStream:
+    """The IOStream ``handler``'s response is written to, to bound what a client that
+    does not read leaves buffered in it (:func:`buffered_bytes`). Relies on
+    ``HTTP1Connection.stream``, the stream of the request's HTTP/1 connection."""
+    connection = handler.request.connection
+    assert isinstance(connection, HTTP1Connection), "Tornado serves HTTP/1 here"
+    return connection.stream
 
 
 def server_connection_stream(server_connection: object) -> IOStream:

@@ -117,6 +117,7 @@ class TestPusherBackend(BackendContract):
             multi_process=True,
             subscription_counts=True,
             watchlists=True,
+            http_fallback=True,
         )
         assert backend.credentials == Credentials("pusher-key", SECRET)
 
@@ -516,6 +517,10 @@ def test_client_config_for_a_custom_host_says_where_to_connect(
         "wsHost": "ws.example.com",
         "wsPort": port,
         "wssPort": port,
+        "httpHost": "ws.example.com",
+        "httpPort": port,
+        "httpsPort": port,
+        "enabledTransports": ["ws", "wss", "xhr_streaming", "xhr_polling"],
         "forceTLS": tls,
     }
     assert SECRET not in json.dumps(config)

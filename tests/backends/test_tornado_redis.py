@@ -93,6 +93,7 @@ class TestTornadoRedisBackend(BackendContract):
             multi_process=True,
             subscription_counts=True,
             watchlists=True,
+            http_fallback=True,
         )
 
     def test_every_server_delivers_to_its_own_subscribers(
@@ -135,6 +136,11 @@ def test_client_config_tells_browsers_where_to_connect_and_never_the_secret() ->
         "wsHost": "ws.example.com",
         "wsPort": 443,
         "wssPort": 443,
+        # pusher-js's HTTP fallbacks go to the same server, never to Pusher's hosts.
+        "httpHost": "ws.example.com",
+        "httpPort": 443,
+        "httpsPort": 443,
+        "enabledTransports": ["ws", "wss", "xhr_streaming", "xhr_polling"],
         "forceTLS": True,
     }
     assert CREDENTIALS["SECRET"] not in json.dumps(config)

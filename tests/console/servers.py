@@ -16,7 +16,7 @@ from realtime_core.server.hub import Hub
 from tests.server.pusher_client import PusherTestClient
 from tests.server_harness import ServerThread
 
-CLEANUP = "PusherConnection._cleanup"
+CLEANUP = "ClientProtocol._cleanup"
 """The coroutine a server runs for each closed connection."""
 
 

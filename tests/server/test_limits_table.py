@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 from realtime_core.protocol import ErrorCode, Reconnect
-from realtime_core.server import api, app
+from realtime_core.server import api, app, http_transport
 from realtime_core.server.config import ServerConfig
 from realtime_core.server.connection import SLOW_CLIENT_GRACE
 from realtime_core.server.http_server import FD_RESERVE
@@ -46,6 +46,7 @@ def test_the_fixed_limits_are_the_codes() -> None:
         app.HARD_FRAME_LIMIT
     )
     assert fixed["API request body, bytes"] == str(api.MAX_BODY_BYTES)
+    assert fixed["`xhr_send` body, bytes"] == str(http_transport.MAX_SEND_BYTES)
     assert fixed["connections per process"] == f"descriptor limit less {FD_RESERVE}"
     output = [row for row in rows() if row[2] == "`max_output_bytes`"]
     assert f"within {SLOW_CLIENT_GRACE:.0f} s" in output[0][3]

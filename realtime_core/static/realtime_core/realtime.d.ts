@@ -183,9 +183,31 @@ type RealtimeConfig = {
      */
     wsPath?: string | undefined;
     /**
-     * Always use wss://.
+     * Always use wss:// (and https:// for the HTTP fallbacks).
      */
     forceTLS?: boolean | undefined;
+    /**
+     * Host of the HTTP fallbacks (default: `wsHost`).
+     */
+    httpHost?: string | undefined;
+    /**
+     * Their port over http:// (default: `wsPort`, else 80).
+     */
+    httpPort?: number | undefined;
+    /**
+     * Their port over https:// (default: `wssPort`, else 443).
+     */
+    httpsPort?: number | undefined;
+    /**
+     * Their path prefix before `/app/{key}` (default "/pusher").
+     */
+    httpPath?: string | undefined;
+    /**
+     * pusher-js's names: "xhr_streaming" and
+     * "xhr_polling" in it let the client fall back to HTTP streaming, then polling, when
+     * its WebSocket cannot open (a proxy blocks it); without them it only uses WebSockets.
+     */
+    enabledTransports?: string[] | undefined;
     /**
      * Which deployment this config connects to, and
      * where the current config is served: the client follows a switch with it.

@@ -849,6 +849,11 @@ var CONFIG_KEYS = /* @__PURE__ */ new Set([
   "wssPort",
   "wsPath",
   "forceTLS",
+  "httpHost",
+  "httpPort",
+  "httpsPort",
+  "httpPath",
+  "enabledTransports",
   "deployment",
   "channelAuthorization",
   "userAuthentication",
@@ -919,6 +924,184 @@ function socketUrl(config, page, forceTLS) {
   const query = `protocol=${PROTOCOL}&client=realtime-js&version=${VERSION}`;
   return `${tls ? "wss" : "ws"}://${hostAndPort}${path}/app/${encodeURIComponent(config.key)}?${query}`;
 }
+var HTTP_TRANSPORTS = ["xhr_streaming", "xhr_polling"];
+function httpFallbacks(config) {
+  const enabled = Array.isArray(config.enabledTransports) ? config.enabledTransports : [];
+  return HTTP_TRANSPORTS.filter((name) => enabled.includes(name));
+}
+function httpSessionUrl(config, page, forceTLS) {
+  const pageTLS = Boolean(page) && /** @type {PageLocation} */
+  page.protocol === "https:";
+  let tls = forceTLS || config.forceTLS === true || pageTLS;
+  let hostAndPort;
+  const named = config.httpHost || config.wsHost;
+  if (named) {
+    const host = named.includes(":") && !named.startsWith("[") ? `[${named}]` : named;
+    const port = tls ? config.httpsPort || (config.httpHost ? 0 : config.wssPort) || 443 : config.httpPort || (config.httpHost ? 0 : config.wsPort) || 80;
+    hostAndPort = `${host}:${port}`;
+  } else if (config.cluster) {
+    tls = tls || config.forceTLS !== false;
+    hostAndPort = `sockjs-${config.cluster}.pusher.com:${tls ? config.httpsPort || 443 : config.httpPort || 80}`;
+  } else if (page) {
+    hostAndPort = page.host;
+  } else {
+    throw new TypeError("Realtime: the config has neither httpHost, wsHost nor cluster, and there is no page location");
+  }
+  const path = (config.httpPath || "/pusher").replace(/\/$/, "");
+  const query = `protocol=${PROTOCOL}&client=realtime-js&version=${VERSION}`;
+  return { base: `${tls ? "https" : "http"}://${hostAndPort}${path}/app/${encodeURIComponent(config.key)}`, query };
+}
+
+// src/http-socket.js
+var SESSION_CHARACTERS = "0123456789abcdefghijklmnopqrstuv";
+function sessionPath() {
+  let session = "";
+  for (let n = 0; n < 8; n += 1) session += SESSION_CHARACTERS[Math.floor(Math.random() * 32)];
+  return `${Math.floor(Math.random() * 1e3)}/${session}`;
+}
+var HttpSocket = class {
+  /**
+   * Open a session: its first receive request starts at once.
+   * @param {{base: string, query: string}} url From `httpSessionUrl()`.
+   * @param {FetchFunction} fetchImpl
+   * @param {boolean} streaming One response that stays open, else polls.
+   */
+  constructor(url, fetchImpl, streaming) {
+    this._session = `${url.base}/${sessionPath()}`;
+    this._query = url.query;
+    this._fetch = fetchImpl;
+    this._streaming = streaming;
+    this._abort = new AbortController();
+    this._sending = Promise.resolve();
+    this.readyState = 0;
+    this.onmessage = null;
+    this.onclose = null;
+    this.onerror = null;
+    this._receive();
+  }
+  /**
+   * Send one frame (a JSON text) once the session is open.
+   * @param {string} text
+   */
+  send(text) {
+    if (this.readyState !== 1) return;
+    const body = JSON.stringify([text]);
+    this._sending = this._sending.then(() => this._post("xhr_send", body).then(
+      (response) => {
+        if (response.status !== 204) this._lost(`The server answered ${response.status} to a send`);
+      },
+      () => this._lost("A send failed")
+    ));
+  }
+  /** Close the session: its requests are aborted (the server times the session out). */
+  close() {
+    this.readyState = 3;
+    this._abort.abort();
+  }
+  /**
+   * @private
+   * @param {string} suffix
+   * @param {string} [body]
+   * @returns {Promise<Response>}
+   */
+  _post(suffix, body) {
+    const url = `${this._session}/${suffix}?${suffix === "xhr_send" ? "" : `${this._query}&`}t=${Date.now()}`;
+    return this._fetch(url, {
+      method: "POST",
+      body: body || "",
+      headers: { "Content-Type": "text/plain;charset=UTF-8" },
+      signal: this._abort.signal
+    });
+  }
+  /** @private Receive requests, one after the other, until the session closes. */
+  async _receive() {
+    while (this.readyState !== 3) {
+      let response;
+      try {
+        response = await this._post(this._streaming ? "xhr_streaming" : "xhr");
+      } catch (error) {
+        this._lost("The HTTP session request failed");
+        return;
+      }
+      if (response.status !== 200) {
+        this._lost(`The server answered ${response.status} to the HTTP session request`);
+        return;
+      }
+      try {
+        if (this._streaming && response.body) await this._readStream(response.body);
+        else this._lines(await response.text());
+      } catch (error) {
+        this._lost("The HTTP session response broke off");
+        return;
+      }
+      if (this._streaming && this.readyState !== 3) {
+        this._lost("The streaming response ended");
+        return;
+      }
+    }
+  }
+  /**
+   * @private
+   * @param {ReadableStream<Uint8Array>} body
+   */
+  async _readStream(body) {
+    const reader = body.getReader();
+    const decoder = new TextDecoder();
+    let pending = "";
+    while (this.readyState !== 3) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      pending += decoder.decode(value, { stream: true });
+      const end = pending.lastIndexOf("\n");
+      if (end !== -1) {
+        this._lines(pending.slice(0, end + 1));
+        pending = pending.slice(end + 1);
+      }
+    }
+  }
+  /**
+   * @private
+   * @param {string} text Whole lines.
+   */
+  _lines(text) {
+    for (const line of text.split("\n")) {
+      if (this.readyState === 3) return;
+      const kind = line[0];
+      if (kind === "o") {
+        if (this.readyState !== 0) {
+          this._lost("The server lost the session");
+          return;
+        }
+        this.readyState = 1;
+      } else if (kind === "a") {
+        for (const frame of JSON.parse(line.slice(1))) {
+          if (this.onmessage) this.onmessage({ data: frame });
+        }
+      } else if (kind === "c") {
+        const [code, reason] = JSON.parse(line.slice(1));
+        this._closed(code, reason);
+      }
+    }
+  }
+  /**
+   * @private The session is gone without a close line: an abnormal closure.
+   * @param {string} reason
+   */
+  _lost(reason) {
+    this._closed(1006, reason);
+  }
+  /**
+   * @private
+   * @param {number} code
+   * @param {string} reason
+   */
+  _closed(code, reason) {
+    if (this.readyState === 3) return;
+    this.readyState = 3;
+    this._abort.abort();
+    if (this.onclose) this.onclose({ code, reason });
+  }
+};
 
 // src/timers.js
 var Timers = class {
@@ -985,6 +1168,8 @@ var Connection = class {
     this.socketId = null;
     this.extensions = [];
     this._forceTLS = false;
+    this._fallbacks = httpFallbacks(config);
+    this._transport = 0;
     this.url = socketUrl(config, pageLocation(), false);
     this._socket = null;
     this._timers = new Timers();
@@ -1036,6 +1221,7 @@ var Connection = class {
    */
   reopen() {
     this._forceTLS = false;
+    this._transport = 0;
     this._failures = 0;
     if (!this.wanted) {
       this.url = socketUrl(this._config, pageLocation(), false);
@@ -1073,6 +1259,11 @@ var Connection = class {
   _open() {
     this._timers.clear("retry");
     const WebSocketImpl = this._options.WebSocket || globalThis.WebSocket;
+    if (!WebSocketImpl && this._transport === 0 && this._fallbacks.length) this._transport = 1;
+    if (this._transport > 0) {
+      this._openHttp(this._fallbacks[this._transport - 1]);
+      return;
+    }
     if (!WebSocketImpl) {
       throw new TypeError("Realtime: no WebSocket here; pass options.WebSocket");
     }
@@ -1088,6 +1279,28 @@ var Connection = class {
       error.message}`, null));
       return;
     }
+    this._watch(socket);
+  }
+  /**
+   * @private Open an HTTP session of the fallback `name` ("xhr_streaming" or "xhr_polling").
+   * @param {string} name
+   */
+  _openHttp(name) {
+    const fetchImpl = this._options.fetch || ((url2, init) => globalThis.fetch(url2, init));
+    const url = httpSessionUrl(this._config, pageLocation(), this._forceTLS);
+    this.url = `${url.base}?${url.query}`;
+    const session = new HttpSocket(url, fetchImpl, name === "xhr_streaming");
+    this._watch(
+      /** @type {WebSocket} */
+      /** @type {unknown} */
+      session
+    );
+  }
+  /**
+   * @private Make `socket` the current one: its frames, its close, the handshake timer.
+   * @param {WebSocket} socket
+   */
+  _watch(socket) {
     this._socket = socket;
     this._handshakeError = null;
     socket.onmessage = (event) => this._receive(socket, event.data);
@@ -1134,6 +1347,7 @@ var Connection = class {
     if (socket !== this._socket) return;
     const established = this.socketId !== null;
     this._connectionLost();
+    this._nextTransport(established, code);
     if (!this.wanted) return;
     const handshakeError = this._handshakeError;
     const effective = code !== null && code >= 4e3 || !handshakeError ? code : handshakeError.code;
@@ -1160,6 +1374,16 @@ var Connection = class {
       }
       this._retryIn(delay);
     }
+  }
+  /**
+   * @private After a lost connection: a WebSocket first again if it was established;
+   * if it never was (and the server did not refuse it), the next transport.
+   * @param {boolean} established
+   * @param {number|null} code
+   */
+  _nextTransport(established, code) {
+    if (established) this._transport = 0;
+    else if (code === null || code < 4e3) this._transport = (this._transport + 1) % (this._fallbacks.length + 1);
   }
   /** @private Forget the socket and everything that belonged to it. */
   _connectionLost() {

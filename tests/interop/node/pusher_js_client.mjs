@@ -2,7 +2,9 @@
 //
 // Usage: node pusher_js_client.mjs '{"key": "...", "wsHost": "127.0.0.1", "wsPort": 6001,
 //                                    "channels": ["a", "private-b"], "signin": false}'
-// Optional config keys: "unavailableTimeout", "activityTimeout", "pongTimeout" (ms).
+// Optional config keys: "unavailableTimeout", "activityTimeout", "pongTimeout" (ms), and
+// "enabledTransports" (default ["ws"]; "xhr_streaming" and "xhr_polling" are pusher-js's
+// HTTP fallbacks, sent to the same host and port).
 //
 // Every line on stdout is one JSON object with a "type":
 //   state                  {previous, current}            the state at start (previous null), then changes
@@ -57,8 +59,10 @@ const options = {
   cluster: 'local', // mandatory since pusher-js 8, unused once wsHost is set
   wsHost: config.wsHost,
   wsPort: config.wsPort,
+  httpHost: config.wsHost,
+  httpPort: config.wsPort,
   forceTLS: false,
-  enabledTransports: ['ws'],
+  enabledTransports: config.enabledTransports ?? ['ws'],
   channelAuthorization: {
     customHandler: ({ socketId, channelName }, callback) =>
       askForAuth(channelName, { kind: 'channel', socket_id: socketId, channel: channelName }, callback),

@@ -229,8 +229,26 @@ def sync_client(url: str, **options: Any) -> SyncClient:
     return client
 
 
+ASYNC_POOL_SIZE = 100
+"""Connections an asyncio client keeps to one Redis (redis-py's default)."""
+
+
+class _BlockingSentinelPool(
+    redis.asyncio.sentinel.SentinelConnectionPool, redis.asyncio.BlockingConnectionPool
+):
+    """The Sentinel-named primary's pool, waiting for a free connection when all are
+    busy, as :class:`redis.asyncio.BlockingConnectionPool` does."""
+
+
 def async_client(url: str, **options: Any) -> AsyncClient:
-    """:func:`sync_client` for asyncio."""
+    """:func:`sync_client` for asyncio.
+
+    A call made while all :data:`ASYNC_POOL_SIZE` connections of a plain or Sentinel
+    client are busy (5,000 connections closing at once each leave their channels)
+    waits for one to be free, at most the client's ``socket_timeout``, instead of
+    failing at once as redis-py's default pool does. A Cluster client opens what each
+    node needs.
+    """
     cluster = ClusterTarget.parse(url)
     if cluster is not None:
         nodes = [redis.asyncio.cluster.ClusterNode(host, port) for host, port in cluster.nodes]
@@ -238,13 +256,20 @@ def async_client(url: str, **options: Any) -> AsyncClient:
             startup_nodes=nodes, **_cluster_options(cluster, options)
         )
     target = SentinelTarget.parse(url)
+    waiting = {"max_connections": ASYNC_POOL_SIZE, "timeout": options.get("socket_timeout")}
     if target is None:
-        return redis.asyncio.Redis.from_url(url, **options)
+        return redis.asyncio.Redis.from_pool(
+            redis.asyncio.BlockingConnectionPool.from_url(url, **options, **waiting)
+        )
     sentinel = redis.asyncio.sentinel.Sentinel(
         list(target.sentinels), sentinel_kwargs=_sentinel_options(target, options)
     )
     client: redis.asyncio.Redis = sentinel.master_for(
-        target.service, redis_class=_AsyncSentinelRedis, **_primary_options(target, options)
+        target.service,
+        redis_class=_AsyncSentinelRedis,
+        connection_pool_class=_BlockingSentinelPool,
+        **_primary_options(target, options),
+        **waiting,
     )
     return client
 

@@ -28,7 +28,7 @@ from realtime_core.brokers.base import (
 )
 from realtime_core.brokers.redis import RedisBroker
 from realtime_core.brokers.redis_schema import RedisKeys, decode_delivery, encode_delivery
-from realtime_core.brokers.redis_urls import redact_url
+from realtime_core.brokers.redis_urls import ASYNC_POOL_SIZE, redact_url
 from realtime_core.positions import HistoryLimits, Position
 from realtime_core.protocol import CACHE_TTL
 
@@ -389,6 +389,29 @@ def test_close_withdraws_members_counts_and_the_node(redis_url: str) -> None:
             async with raw_redis(redis_url) as client:
                 keys = sorted(key.decode() for key in await client.keys("*"))
                 assert keys == [RedisKeys.for_app(APP_ID).nodes]
+
+    run(scenario())
+
+
+def test_more_calls_at_once_than_the_pool_has_connections_all_succeed(redis_url: str) -> None:
+    # 5,000 members closing at once each leave their channel: the calls past the
+    # pool's size wait for a connection instead of failing (MaxConnectionsError).
+    members = ASYNC_POOL_SIZE * 3
+
+    async def scenario() -> None:
+        room = "presence-crowd"
+        async with running(redis_url) as node:
+            await asyncio.gather(
+                *(
+                    node.broker.join_presence(room, f"1.{n}", f"u{n}", None, members)
+                    for n in range(members)
+                )
+            )
+            assert len(await node.broker.presence_members(room)) == members
+            await asyncio.gather(
+                *(node.broker.leave_presence(room, f"1.{n}") for n in range(members))
+            )
+            assert await node.broker.presence_members(room) == {}
 
     run(scenario())
 

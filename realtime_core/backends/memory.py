@@ -24,7 +24,7 @@ from ..deployment import RUNSERVER_HINT, multi_process_signals, runserver_proble
 from ..inspection import MAX_CHANNELS, MAX_MEMBERS, MAX_PRESENCE_CHANNELS, ChannelState, Inspection
 from ..messages import Message
 from ..positions import Position
-from ..protocol import PRESENCE_PREFIX
+from ..protocol import PRESENCE_PREFIX, SELF_HOSTED_TRANSPORTS
 from ..testing import outbox
 from .base import CheckResult, CheckStatus
 from .self_hosted import SelfHostedBackend, credential_options, server_options
@@ -118,8 +118,13 @@ class MemoryBackend(SelfHostedBackend):
         return Inspection(nodes, tuple(channels), truncated, members, notes=(unserved,))
 
     def client_config(self) -> dict[str, Any]:
-        # The embedded server shares the page's own host and port.
-        return {"backend": self.name, "key": self.options["KEY"]}
+        # The embedded server shares the page's own host and port, for the HTTP
+        # fallbacks too.
+        return {
+            "backend": self.name,
+            "key": self.options["KEY"],
+            "enabledTransports": list(SELF_HOSTED_TRANSPORTS),
+        }
 
     def check(self, timeout: float | None = None) -> list[CheckResult]:
         """Nothing to connect to: what the deployment shows about delivery.

@@ -436,7 +436,11 @@ describe('live()', () => {
         sockets.push(this);
       }
     }
-    const client = await connect(ann, { WebSocket: Network, maxReconnectDelay: 200 });
+    // WebSockets only: the HTTP fallbacks would reach the server while the sockets cannot.
+    const client = await clients.connected(
+      { ...ann.realtimeConfig(), enabledTransports: ['ws'] },
+      ann.options({ WebSocket: Network, maxReconnectDelay: 200 }),
+    );
     const writer = await connect(annAgain);
     const list = await annsList(writer);
     const milk = await writer.create('todo-item', { todo_list: list, text: 'Milk', order: 1 });

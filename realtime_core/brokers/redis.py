@@ -184,27 +184,19 @@ class RedisBroker(Broker):
         self._control = self.keys.control.encode()
         self._node_presence = self.keys.node_presence(self.node_id)
         self._node_signins = self.keys.node_signins(self.node_id)
-        self._subscriber: Subscriber | ClusterSubscriber
-        if isinstance(self._redis, redis.asyncio.cluster.RedisCluster):
-            self._subscriber = ClusterSubscriber(
-                self._redis,
-                url=self.url,
-                always=self._control,
-                on_message=self._dispatch,
-                on_reconnected=self._reconnected,
-                ping_interval=heartbeat_interval,
-                timeout=timeout,
-            )
-        else:
-            self._subscriber = Subscriber(
-                self._redis,
-                url=self.url,
-                always=self._control,
-                on_message=self._dispatch,
-                on_reconnected=self._reconnected,
-                ping_interval=heartbeat_interval,
-                timeout=timeout,
-            )
+        listening: dict[str, Any] = {
+            "url": self.url,
+            "always": self._control,
+            "on_message": self._dispatch,
+            "on_reconnected": self._reconnected,
+            "ping_interval": heartbeat_interval,
+            "timeout": timeout,
+        }
+        self._subscriber: Subscriber | ClusterSubscriber = (
+            ClusterSubscriber(self._redis, **listening)
+            if isinstance(self._redis, redis.asyncio.cluster.RedisCluster)
+            else Subscriber(self._redis, **listening)
+        )
 
         self._deliver: DeliveryHandler | None = None
         self._terminate: TerminateHandler | None = None

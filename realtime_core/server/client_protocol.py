@@ -13,6 +13,7 @@ and other requests meanwhile; while the broker is unreachable it is retried unti
 succeeds (the client simply waits for its success frame) or is withdrawn.
 """
 
+import abc
 import asyncio
 import contextlib
 import logging
@@ -56,7 +57,7 @@ def origin_allowed(config: ServerConfig, origin: str, host: str) -> bool:
     return SAME_HOST in allowed and urllib.parse.urlsplit(origin).netloc.lower() == host.lower()
 
 
-class ClientProtocol:
+class ClientProtocol(abc.ABC):
     """One client's side of the protocol: the only writer of its :class:`Session`.
 
     The hub sees it as a :class:`~.subscriber.Subscriber`. A transport mixes it in,
@@ -107,9 +108,9 @@ class ClientProtocol:
         self._event_window = (0, 0)
         self._joining = {}
 
+    @abc.abstractmethod
     def close_transport(self, code: ErrorCode, reason: str) -> None:
         """Send what is queued, then close the transport with ``code`` (the transport's)."""
-        raise NotImplementedError
 
     @property
     def socket_id(self) -> str:

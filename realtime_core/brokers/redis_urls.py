@@ -130,9 +130,7 @@ class SentinelTarget:
         scheme, _, rest = url.partition("://")
         location, _, query = rest.partition("?")
         netloc, _, path = location.partition("/")
-        userinfo, at, hosts = netloc.rpartition("@")
-        if not at:
-            userinfo, hosts = "", netloc
+        username, password, hosts = _split_netloc(netloc)
         sentinels = tuple(_host_port(item) for item in hosts.split(",") if item)
         parts = [part for part in path.split("/") if part]
         if (
@@ -145,14 +143,13 @@ class SentinelTarget:
                 "a Sentinel URL is redis+sentinel://[password@]host:port[,host:port...]"
                 "/service_name[/db]"
             )
-        username, _, password = userinfo.partition(":")
         options = dict(urllib.parse.parse_qsl(query))
         return cls(
             sentinels=sentinels,
             service=urllib.parse.unquote(parts[0]),
             db=int(parts[1]) if len(parts) == 2 else 0,
-            username=urllib.parse.unquote(username) or None,
-            password=urllib.parse.unquote(password) or None,
+            username=username,
+            password=password,
             sentinel_password=options.get("sentinel_password"),
             tls=scheme == "rediss+sentinel",
         )

@@ -183,18 +183,6 @@ def test_each_channel_is_subscribed_on_the_primary_of_its_slot(
     run(scenario())
 
 
-def publish_until_accepted(channel: str, data: str, timeout: float = 20.0) -> None:
-    """Publish, retrying while a failover lasts (each refusal is a PublishError)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            publish(channel, "tick", data)
-            return
-        except PublishError:
-            assert time.monotonic() < deadline, "the publisher never reached the new primary"
-            time.sleep(0.2)
-
-
 def django_options(url: str) -> dict[str, Any]:
     return {
         "tornado_redis": {

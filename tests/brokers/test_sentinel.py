@@ -13,13 +13,14 @@ from django.test import override_settings
 
 from realtime_core.brokers.redis import RedisBroker
 from realtime_core.brokers.redis_urls import SentinelTarget, redact_url
-from realtime_core.exceptions import PublishError, RealtimeConfigurationError
-from realtime_core.publishing import get_backend, publish
+from realtime_core.exceptions import RealtimeConfigurationError
+from realtime_core.publishing import get_backend
 from realtime_core.server.config import ServerConfig
 from tests.server.pusher_client import PusherTestClient
 from tests.server_harness import ServerThread
 
 from ..redis_server import RedisProcess, SentinelProcess, redis_server_binary
+from .failover import publish_until_accepted
 
 CONFIG = ServerConfig(app_id="77", key="sentinel-key", secret="sentinel-secret")
 
@@ -95,18 +96,6 @@ def sentinel_setup() -> Iterator[tuple[RedisProcess, RedisProcess, SentinelProce
         sentinel.close()
         replica.close()
         primary.close()
-
-
-def publish_until_accepted(channel: str, data: str, timeout: float = 20.0) -> None:
-    """Publish, retrying while the failover lasts (each refusal is a PublishError)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            publish(channel, "tick", data)
-            return
-        except PublishError:
-            assert time.monotonic() < deadline, "the publisher never reached the new primary"
-            time.sleep(0.2)
 
 
 def test_delivery_goes_on_after_the_sentinel_fails_the_primary_over(

@@ -48,13 +48,23 @@ logger = logging.getLogger(__name__)
 SUPPORTED_PROTOCOLS = range(5, 8)
 
 
-def origin_allowed(config: ServerConfig, origin: str, host: str) -> bool:
+def origin_allowed(hub: Hub, origin: str, host: str, what: str) -> bool:
     """Whether a page of ``origin`` may connect to the server at ``host`` (its ``Host``
-    header): listed in ``allowed_origins``, or of the same host when ``self`` is."""
-    allowed = config.allowed_origins
+    header): listed in ``allowed_origins``, or of the same host when ``self`` is. A
+    refusal of ``what`` (``"a WebSocket"``...) is logged, within the refusals' budget."""
+    allowed = hub.config.allowed_origins
     if "*" in allowed or origin in allowed:
         return True
-    return SAME_HOST in allowed and urllib.parse.urlsplit(origin).netloc.lower() == host.lower()
+    if SAME_HOST in allowed and urllib.parse.urlsplit(origin).netloc.lower() == host.lower():
+        return True
+    hub.refusals.log(
+        logging.WARNING,
+        "Refused %s from origin %r: not in the allowed origins %s",
+        what,
+        origin[:100],
+        ", ".join(allowed),
+    )
+    return False
 
 
 class ClientProtocol(abc.ABC):

@@ -326,14 +326,7 @@ class _SessionHandler(JsonHandler):
         if origin is None:
             return  # not a browser: nothing to check
         host = self.request.headers.get("Host", "")
-        if not origin_allowed(self.sessions.hub.config, origin, host):
-            allowed = self.sessions.hub.config.allowed_origins
-            self.sessions.hub.refusals.log(
-                logging.WARNING,
-                "Refused an HTTP session request from origin %r: not in the allowed origins %s",
-                origin[:100],
-                ", ".join(allowed),
-            )
+        if not origin_allowed(self.sessions.hub, origin, host, "an HTTP session request"):
             self.set_status(403)
             self.write_json({"error": "Origin not allowed", "code": 403})
             return

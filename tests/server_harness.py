@@ -43,6 +43,17 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+async def _cancel_leftover_tasks() -> None:
+    """Cancel what is still running on the loop and let it finish, as ``asyncio.run`` does:
+    a task left pending when the loop closes is reported as destroyed whenever the garbage
+    collector meets it, in whichever later test that happens to be."""
+    leftovers = asyncio.all_tasks() - {asyncio.current_task()}
+    for task in leftovers:
+        task.cancel()
+    if leftovers:
+        await asyncio.wait(leftovers)
+
+
 class LoopThread:
     """An event loop running in a daemon thread, like a server process of its own."""
 
@@ -63,6 +74,7 @@ class LoopThread:
 
     def _shut_down(self, closing: Coroutine[Any, Any, None], timeout: float) -> None:
         self.call(closing, timeout)
+        self.call(_cancel_leftover_tasks(), timeout)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(10)
         self.loop.close()

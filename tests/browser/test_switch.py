@@ -195,9 +195,12 @@ class Measures:
         }
 
 
-def add_on_page(page: "Page", text: str) -> None:
+def add_on_page(page: "Page", text: str, writer: Writer, via: str) -> None:
+    """Add an item through the page's form; returns once the database holds it (pressing
+    Enter returns before the page's request is answered)."""
     page.fill("#new-item-text", text)
     page.press("#new-item-text", "Enter")
+    eventually(page, lambda: any(item[1] == text for item in writer.stored(via)), REACHES)
 
 
 @pytest.mark.timeout(180)
@@ -234,7 +237,7 @@ def test_pages_open_across_a_switch_miss_nothing_and_see_nothing_twice(
             measures.reaches_every_page(writer, "during", "create (old)", old)
             writer.update(new, second, done=True)
             measures.reaches_every_page(writer, "during", "tick (new)", new)
-            add_on_page(a, "Added on page a during the switch")
+            add_on_page(a, "Added on page a during the switch", writer, new)
             measures.reaches_every_page(writer, "during", "create on page a", new)
             writer.delete(new, third)
             measures.reaches_every_page(writer, "during", "delete (new)", new)
@@ -244,7 +247,7 @@ def test_pages_open_across_a_switch_miss_nothing_and_see_nothing_twice(
             # 3. After: the old process is gone; page a's next request moves it.
             site.proxy.use(site.new_port)
             site.old.stop()
-            add_on_page(a, "Added on page a after the switch")
+            add_on_page(a, "Added on page a after the switch", writer, new)
             measures.reaches_every_page(writer, "after", "create on page a", new)
             eventually(a, lambda: measures.seen("a")["backend"] == "pusher", timeout=REACHES)
             for number in range(1, 4):
@@ -265,7 +268,7 @@ def test_pages_open_across_a_switch_miss_nothing_and_see_nothing_twice(
             measures.reaches_every_page(writer, "moved", "update", new)
             writer.delete(new, first)
             measures.reaches_every_page(writer, "moved", "delete", new)
-            add_on_page(b, "Added on page b at the end")
+            add_on_page(b, "Added on page b at the end", writer, new)
             measures.reaches_every_page(writer, "moved", "create on page b", new)
             assert site.connections()["pusher"] == 3
 

@@ -18,12 +18,12 @@ import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 import redis.asyncio
 import redis.asyncio.cluster
-from redis.asyncio.client import PubSub
-from redis.exceptions import RedisClusterException, RedisError
+from redis.exceptions import RedisClusterException, RedisError, ResponseError
+
+from .redis_subscribed import Reply, SubscribedConnection
 
 __all__ = ["REDIS_ERRORS", "ClusterSubscriber", "Subscriber"]
 
@@ -77,7 +77,7 @@ class Subscriber:
         self._timeout = timeout
         self.keys: set[bytes] = set()
         """The keys subscribed besides ``always``; only their messages are passed on."""
-        self._pubsub: PubSub | None = None
+        self._connection: SubscribedConnection | None = None
         self._lock = asyncio.Lock()  # orders SUBSCRIBE/UNSUBSCRIBE and reconnections
         self._confirmations: dict[bytes, list[asyncio.Future[None]]] = defaultdict(list)
         self._task: asyncio.Task[None] | None = None
@@ -86,13 +86,13 @@ class Subscriber:
 
     @property
     def connected(self) -> bool:
-        return self._pubsub is not None
+        return self._connection is not None
 
     def wake(self) -> None:
         """Redis answered another call: if the connection is down, reconnect now rather
         than at the end of the backoff (messages published meanwhile are missed, and
         the history that fills them in holds only so many)."""
-        if self._pubsub is None:
+        if self._connection is None:
             self._wake.set()
 
     async def start(self) -> None:
@@ -123,12 +123,12 @@ class Subscriber:
             if key in self.keys:
                 return
             self.keys.add(key)
-            if self._pubsub is None:
+            if self._connection is None:
                 return
             confirmed = asyncio.get_running_loop().create_future()
             self._confirmations[key].append(confirmed)
             try:
-                await self._subscribe(self._pubsub, key)
+                await self._subscribe(self._connection, key)
             except REDIS_ERRORS as exc:
                 logger.debug("Subscribing %r failed (%s); it will be on reconnection", key, exc)
                 return
@@ -149,55 +149,50 @@ class Subscriber:
             if key not in self.keys:
                 return
             self.keys.discard(key)
-            if self._pubsub is not None:
+            if self._connection is not None:
                 try:
-                    if self._sharded:
-                        await self._pubsub.sunsubscribe(key)
-                    else:
-                        await self._pubsub.unsubscribe(key)
+                    await self._connection.send(
+                        "SUNSUBSCRIBE" if self._sharded else "UNSUBSCRIBE", key
+                    )
                 except REDIS_ERRORS as exc:
                     logger.debug("Unsubscribing %r failed (%s)", key, exc)
 
-    async def _connect(self) -> PubSub:
-        pubsub = self._client.pubsub()
+    async def _connect(self) -> SubscribedConnection:
+        connection = await SubscribedConnection.open(self._client)
         try:
-            await pubsub.connect()  # type: ignore[no-untyped-call]
             async with self._lock:
                 wanted = [*self.keys] if self._always is None else [self._always, *self.keys]
                 if self._sharded:
                     for key in wanted:  # one SSUBSCRIBE per key: each may be of its own slot
-                        await self._subscribe(pubsub, key)
+                        await self._subscribe(connection, key)
                 elif wanted:
-                    await pubsub.subscribe(*wanted)
-                self._pubsub = pubsub
+                    await connection.send("SUBSCRIBE", *wanted)
+                self._connection = connection
         except BaseException:
-            await pubsub.aclose()
+            await connection.close()
             raise
-        return pubsub
+        return connection
 
-    async def _subscribe(self, pubsub: PubSub, key: bytes) -> None:
-        if self._sharded:
-            await pubsub.ssubscribe(key)
-        else:
-            await pubsub.subscribe(key)
+    async def _subscribe(self, connection: SubscribedConnection, key: bytes) -> None:
+        await connection.send("SSUBSCRIBE" if self._sharded else "SUBSCRIBE", key)
 
     async def _drop(self) -> None:
-        pubsub, self._pubsub = self._pubsub, None
+        connection, self._connection = self._connection, None
         for futures in self._confirmations.values():
             for future in futures:
                 if not future.done():
                     future.set_result(None)
         self._confirmations.clear()
-        if pubsub is not None:
+        if connection is not None:
             with contextlib.suppress(*REDIS_ERRORS):
-                await pubsub.aclose()
+                await connection.close()
 
     async def _read_forever(self) -> None:
         loop = asyncio.get_running_loop()
         delay, lost_at = _RECONNECT_FIRST, None
         while True:
             try:
-                pubsub = self._pubsub or await self._connect()
+                connection = self._connection or await self._connect()
                 if lost_at is not None:
                     logger.info(
                         "Redis pub/sub at %s is back after %.1f s; re-subscribed %d channels",
@@ -207,7 +202,7 @@ class Subscriber:
                     )
                     lost_at, delay = None, _RECONNECT_FIRST
                     await self._on_reconnected()
-                await self._read(pubsub)
+                await self._read(connection)
             except Exception as exc:
                 if lost_at is None:
                     lost_at = loop.time()
@@ -229,33 +224,41 @@ class Subscriber:
                         await self._wake.wait()
                 delay = min(delay * 2, _RECONNECT_MAX)
 
-    async def _read(self, pubsub: PubSub) -> None:
+    async def _read(self, connection: SubscribedConnection) -> None:
         """Dispatch messages until the connection fails; PING it when it falls silent."""
         loop = asyncio.get_running_loop()
         heard = loop.time()
         while True:
-            message = await pubsub.get_message(timeout=self._ping_interval)
-            if message is None:
+            try:
+                replies = await connection.read(self._ping_interval)
+            except TimeoutError:
                 if loop.time() - heard > 2 * self._ping_interval:
-                    raise ConnectionError("Redis did not answer PING on the pub/sub connection")
-                await pubsub.ping()
+                    raise ConnectionError(
+                        "Redis did not answer PING on the pub/sub connection"
+                    ) from None
+                await connection.send("PING")
                 continue
             heard = loop.time()
-            self._dispatch(message)
+            for reply in replies:
+                self._dispatch(reply)
 
-    def _dispatch(self, message: dict[str, Any]) -> None:
-        kind, key = message["type"], message["channel"]
-        if kind in ("message", "smessage"):
+    def _dispatch(self, reply: Reply) -> None:
+        if isinstance(reply, ResponseError):
+            raise reply  # a refused command: start afresh on a new connection
+        if not isinstance(reply, list) or len(reply) != 3:
+            return  # PING's pong
+        kind, key, value = reply
+        if kind in (b"message", b"smessage"):
             if key == self._always or key in self.keys:
                 try:
-                    self._on_message(key, message["data"])
+                    self._on_message(key, value)
                 except Exception:
                     logger.exception("Handling a message on %r failed", key)
-        elif kind in ("subscribe", "ssubscribe"):
+        elif kind in (b"subscribe", b"ssubscribe"):
             for future in self._confirmations.pop(key, ()):
                 if not future.done():
                     future.set_result(None)
-        elif kind == "sunsubscribe" and key in self.keys and self._on_lost is not None:
+        elif kind == b"sunsubscribe" and key in self.keys and self._on_lost is not None:
             logger.info("Redis at %s dropped the subscription to %r (slot moved)", self._url, key)
             self.keys.discard(key)  # no longer subscribed here: placed anew
             self._on_lost()

@@ -1,7 +1,8 @@
 // Shared parts of the realtime.js tests: real socket servers (`python -m
-// realtime_core.server`) on free ports, a channel/user authorization endpoint that
-// signs with the official `pusher` Node SDK (the referee), the test-only Django site
-// with the routers (DjangoServer, Browser), and waiting helpers.
+// realtime_core.server`) on free ports (one, or a test file's several as Servers), a
+// channel/user authorization endpoint that signs with the official `pusher` Node SDK
+// (the referee), the test-only Django site with the routers (DjangoServer, Browser),
+// and waiting helpers.
 //
 // Environment (tests/js/test_realtime_js.py sets it; the defaults suit a checkout
 // with .venv, so `node --experimental-websocket --test tests/js/` works directly):
@@ -157,6 +158,31 @@ export class ServerProcess {
 
   resume() {
     this.process.kill('SIGCONT');
+  }
+}
+
+/**
+ * The socket servers of one test file: `start()` starts one and keeps it, `stopAll()`
+ * (in the file's `after`) stops every one still running, whatever a test left them in.
+ */
+export class Servers {
+  /** @param {Object} [defaults] ServerProcess.start options for every server; `env` is merged under each call's. */
+  constructor(defaults = {}) {
+    this.defaults = defaults;
+    this.all = [];
+  }
+
+  /** ServerProcess.start with the defaults under `options`. @returns {Promise<ServerProcess>} */
+  async start(options = {}) {
+    const env = { ...this.defaults.env, ...options.env };
+    const server = await ServerProcess.start({ ...this.defaults, ...options, env });
+    this.all.push(server);
+    return server;
+  }
+
+  /** SIGKILL (no graceful shutdown to wait for) every server started, and wait for them to end. */
+  async stopAll() {
+    await Promise.all(this.all.splice(0).map((server) => server.stop('SIGKILL')));
   }
 }
 

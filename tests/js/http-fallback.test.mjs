@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { AuthServer, Clients, ServerProcess, record, subscribed, waitFor, withTimeout } from './helpers.mjs';
+import { AuthServer, Clients, Servers, record, subscribed, waitFor, withTimeout } from './helpers.mjs';
 
 const USERS = { ann: { user_id: '1', user_info: { name: 'Ann' } } };
 
@@ -38,12 +38,7 @@ function recordingFetch(urls) {
 describe('HTTP fallbacks', () => {
   let auth;
   const clients = new Clients();
-  const servers = [];
-  const startServer = async (options) => {
-    const server = await ServerProcess.start(options);
-    servers.push(server);
-    return server;
-  };
+  const servers = new Servers();
 
   before(async () => {
     auth = await AuthServer.start(USERS);
@@ -51,7 +46,7 @@ describe('HTTP fallbacks', () => {
 
   after(async () => {
     clients.closeAll();
-    await Promise.all([auth.close(), ...servers.map((server) => server.stop('SIGKILL'))]);
+    await Promise.all([auth.close(), servers.stopAll()]);
   });
 
   for (const [enabled, used] of [
@@ -59,7 +54,7 @@ describe('HTTP fallbacks', () => {
     [['ws', 'xhr_polling'], 'xhr'],
   ]) {
     it(`connects over ${used} when the WebSocket cannot open: channels, presence, events`, async () => {
-      const server = await startServer();
+      const server = await servers.start();
       const urls = [];
       const config = server.config(auth, { enabledTransports: enabled });
       const options = { WebSocket: BlockedWebSocket, fetch: recordingFetch(urls), maxReconnectDelay: 200 };
@@ -79,7 +74,7 @@ describe('HTTP fallbacks', () => {
   }
 
   it('stays on WebSockets without fallbacks in the config', async () => {
-    const server = await startServer();
+    const server = await servers.start();
     const urls = [];
     const options = { WebSocket: BlockedWebSocket, fetch: recordingFetch(urls), maxReconnectDelay: 100 };
     const client = clients.open(server.config(auth), options);
@@ -89,7 +84,7 @@ describe('HTTP fallbacks', () => {
   });
 
   it('reconnects over HTTP after a server restart (4200), subscribed again', async () => {
-    const first = await startServer();
+    const first = await servers.start();
     const config = first.config(auth, { enabledTransports: ['ws', 'xhr_streaming'] });
     const client = clients.open(config, { WebSocket: BlockedWebSocket, maxReconnectDelay: 200 });
     await withTimeout(client.ready(), 8000, 'ready()');
@@ -99,7 +94,7 @@ describe('HTTP fallbacks', () => {
     await first.stop('SIGTERM');
     await waitFor(() => client.state === 'connecting', 'the 4200 close');
     assert.equal(client.errors.at(-1).data.code, 4200);
-    const second = await startServer({ port: first.port });
+    const second = await servers.start({ port: first.port });
 
     await waitFor(() => client.state === 'connected' && channel.subscribed, 'the reconnection', 10000);
     assert.notEqual(client.socketId, oldSocket);

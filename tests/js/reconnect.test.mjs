@@ -5,19 +5,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { AuthServer, Clients, ServerProcess, freePort, next, record, subscribed, waitFor } from './helpers.mjs';
+import { AuthServer, Clients, Servers, freePort, next, record, subscribed, waitFor } from './helpers.mjs';
 
 const USERS = { ann: { user_id: '1', user_info: { name: 'Ann' } } };
 
 describe('reconnection', () => {
   let auth;
   const clients = new Clients();
-  const servers = [];
-  const startServer = async (options) => {
-    const server = await ServerProcess.start(options);
-    servers.push(server);
-    return server;
-  };
+  const servers = new Servers();
 
   before(async () => {
     auth = await AuthServer.start(USERS);
@@ -25,11 +20,11 @@ describe('reconnection', () => {
 
   after(async () => {
     clients.closeAll();
-    await Promise.all([auth.close(), ...servers.map((server) => server.stop('SIGKILL'))]);
+    await Promise.all([auth.close(), servers.stopAll()]);
   });
 
   it('after a restart (4200) re-subscribes with fresh authorization, signs in again and keeps the bindings', async () => {
-    const first = await startServer();
+    const first = await servers.start();
     const client = await clients.connected(first.config(auth));
     const channels = await Promise.all(['news', 'private-orders', 'presence-room'].map((name) => subscribed(client, name)));
     const seen = channels.map((channel) => record(channel, ['update']));
@@ -43,7 +38,7 @@ describe('reconnection', () => {
     await waitFor(() => client.state === 'connecting', 'the 4200 close');
     assert.equal(client.errors.at(-1).data.code, 4200);
     assert.equal(channels.some((channel) => channel.subscribed), false);
-    const second = await startServer({ port: first.port });
+    const second = await servers.start({ port: first.port });
 
     await waitFor(() => client.state === 'connected', 'the reconnection', 8000);
     await waitFor(() => channels.every((channel) => channel.subscribed) && client.user.signedIn, 'subscriptions and sign-in');
@@ -66,7 +61,7 @@ describe('reconnection', () => {
   });
 
   it('reconnects when the server stops answering pings (no pong in time)', async () => {
-    const server = await startServer();
+    const server = await servers.start();
     const client = await clients.connected(server.config(auth), { activityTimeout: 300, pongTimeout: 300 });
     const channel = await subscribed(client, 'news');
     const oldSocket = client.socketId;
@@ -92,7 +87,7 @@ describe('reconnection', () => {
     const client = clients.open(config, { unavailableTimeout: 300, maxReconnectDelay: 500 });
 
     await waitFor(() => client.state === 'unavailable', 'unavailable', 3000);
-    const server = await startServer({ port });
+    const server = await servers.start({ port });
 
     await waitFor(() => client.state === 'connected', 'the connection', 5000);
     assert.deepEqual(client.states, ['connecting', 'unavailable', 'connected']);

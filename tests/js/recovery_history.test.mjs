@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { Clients, ServerProcess, subscribed, waitFor } from './helpers.mjs';
+import { Clients, Servers, subscribed, waitFor } from './helpers.mjs';
 import { REDIS, everything, offset, startRedis, ticks } from './redis.mjs';
 
 const RECOVERY = 'realtime:recovery';
@@ -15,12 +15,7 @@ const RECOVERY = 'realtime:recovery';
 describe('recovery beyond the history kept', { skip: !REDIS && 'no redis-server on PATH' }, () => {
   let redis;
   const clients = new Clients();
-  const servers = [];
-  const startServer = async (options) => {
-    const server = await ServerProcess.start(options);
-    servers.push(server);
-    return server;
-  };
+  const servers = new Servers();
 
   before(async () => {
     redis = await startRedis();
@@ -28,14 +23,14 @@ describe('recovery beyond the history kept', { skip: !REDIS && 'no redis-server 
 
   after(async () => {
     clients.closeAll();
-    await Promise.all(servers.map((server) => server.stop('SIGKILL')));
+    await servers.stopAll();
     redis.stop();
   });
 
   it('replays every missed event, or none with recovered: false', async () => {
     const env = { REALTIME_REDIS_URL: redis.url, REALTIME_HISTORY_SIZE: '2' };
-    const first = await startServer({ env });
-    const other = await startServer({ env }); // publishes while the first one is down
+    const first = await servers.start({ env });
+    const other = await servers.start({ env }); // publishes while the first one is down
     const client = await clients.connected(first.config(), { maxReconnectDelay: 300 });
     const channel = await subscribed(client, 'short-history');
     const seen = everything(channel);
@@ -46,7 +41,7 @@ describe('recovery beyond the history kept', { skip: !REDIS && 'no redis-server 
     await first.stop('SIGTERM');
     await waitFor(() => client.state !== 'connected', 'the 4200 close');
     for (const n of [2, 3, 4, 5]) await other.publish('short-history', 'tick', { n }); // twice the history size
-    await startServer({ port: first.port, env });
+    await servers.start({ port: first.port, env });
     await waitFor(() => seen.some((e) => e.event === RECOVERY), 'realtime:recovery', 8000);
     const recovery = seen.find((e) => e.event === RECOVERY).data;
     assert.equal(recovery.from, before);

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { AuthServer, Clients, ServerProcess, subscribed, waitFor } from './helpers.mjs';
+import { AuthServer, Clients, Servers, subscribed, waitFor } from './helpers.mjs';
 import { REDIS, everything, epoch, offset, startRedis, ticks } from './redis.mjs';
 
 const RECOVERY = 'realtime:recovery';
@@ -16,12 +16,7 @@ describe('recovery against the real server', () => {
   let auth;
   let redis = null;
   const clients = new Clients();
-  const servers = [];
-  const startServer = async (options) => {
-    const server = await ServerProcess.start(options);
-    servers.push(server);
-    return server;
-  };
+  const servers = new Servers();
 
   before(async () => {
     auth = await AuthServer.start();
@@ -30,14 +25,14 @@ describe('recovery against the real server', () => {
 
   after(async () => {
     clients.closeAll();
-    await Promise.all([auth.close(), ...servers.map((server) => server.stop('SIGKILL'))]);
+    await Promise.all([auth.close(), servers.stopAll()]);
     if (redis) redis.stop();
   });
 
   it('with Redis, the events published while the server restarts (4200) arrive once, in order, after the reconnect', { skip: !REDIS && 'no redis-server on PATH' }, async () => {
     const env = { REALTIME_REDIS_URL: redis.url };
-    const first = await startServer({ env });
-    const other = await startServer({ env }); // publishes while the first one is down
+    const first = await servers.start({ env });
+    const other = await servers.start({ env }); // publishes while the first one is down
     const client = await clients.connected(first.config(auth), { maxReconnectDelay: 300 });
     assert.deepEqual(client.extensions, ['recovery']);
     const channels = await Promise.all(['news', 'private-orders'].map((name) => subscribed(client, name)));
@@ -50,7 +45,7 @@ describe('recovery against the real server', () => {
     assert.equal((await first.stop('SIGTERM')).code, 0, first.output);
     await waitFor(() => client.errors.some((error) => error.data && error.data.code === 4200), 'the 4200 close');
     for (const n of [3, 4, 5]) for (const channel of channels) await other.publish(channel.name, 'tick', { n });
-    const restarted = await startServer({ port: first.port, env });
+    const restarted = await servers.start({ port: first.port, env });
 
     await waitFor(() => seen.every((events) => ticks(events).length === 5), 'the replayed events', 8000);
     for (const channel of channels) await restarted.publish(channel.name, 'tick', { n: 6 });
@@ -73,7 +68,7 @@ describe('recovery against the real server', () => {
   });
 
   it('with the memory backend, a restart loses the history: recovered: false, then a new epoch', async () => {
-    const first = await startServer();
+    const first = await servers.start();
     const client = await clients.connected(first.config(), { maxReconnectDelay: 300 });
     const channel = await subscribed(client, 'news');
     const seen = everything(channel);
@@ -83,7 +78,7 @@ describe('recovery against the real server', () => {
     assert.equal(offset(before), 1);
 
     await first.stop('SIGTERM');
-    const second = await startServer({ port: first.port });
+    const second = await servers.start({ port: first.port });
     await waitFor(() => seen.some((e) => e.event === RECOVERY), 'realtime:recovery', 8000);
     const recovery = seen.find((e) => e.event === RECOVERY).data;
     assert.equal(recovery.recovered, false);

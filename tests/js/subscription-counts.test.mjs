@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 
 import Pusher from 'pusher-js';
 
-import { APP, AuthServer, Clients, ServerProcess, next, subscribed, waitFor, withTimeout } from './helpers.mjs';
+import { APP, AuthServer, Clients, Servers, next, subscribed, waitFor, withTimeout } from './helpers.mjs';
 import { REDIS, startRedis } from './redis.mjs';
 
 const COUNTING = { REALTIME_SUBSCRIPTION_COUNT_EVENTS: '1' };
@@ -46,13 +46,8 @@ async function realtimeSubscribed(client, name) {
 describe('subscription counts', () => {
   const clients = new Clients();
   const referees = [];
-  const servers = [];
+  const servers = new Servers({ env: COUNTING });
   let redis = null;
-  const startServer = async (env) => {
-    const server = await ServerProcess.start({ env: { ...COUNTING, ...env } });
-    servers.push(server);
-    return server;
-  };
 
   before(async () => {
     if (REDIS) redis = await startRedis();
@@ -61,7 +56,7 @@ describe('subscription counts', () => {
   after(async () => {
     clients.closeAll();
     for (const referee of referees) referee.disconnect();
-    await Promise.all(servers.map((server) => server.stop('SIGKILL')));
+    await servers.stopAll();
     if (redis) redis.stop();
   });
 
@@ -82,18 +77,18 @@ describe('subscription counts', () => {
   }
 
   it('realtime.js and pusher-js hear the same counts from one server', async () => {
-    const server = await startServer();
+    const server = await servers.start();
     await bothClientsCount(server, server);
   });
 
   it('the count is the cluster\'s, on two servers sharing a Redis', { skip: !REDIS && 'no redis-server on PATH' }, async () => {
     const env = { REALTIME_REDIS_URL: redis.url };
-    const [first, second] = await Promise.all([startServer(env), startServer(env)]);
+    const [first, second] = await Promise.all([servers.start({ env }), servers.start({ env })]);
     await bothClientsCount(first, second);
   });
 
   it('presence channels get none', async () => {
-    const server = await startServer();
+    const server = await servers.start();
     const auth = await AuthServer.start({ ann: { user_id: '1' }, bob: { user_id: '2' } });
     try {
       const [ann, bob] = await Promise.all(['ann', 'bob'].map((name) => clients.connected(server.config(auth, auth.config(name)))));

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 
 import Pusher from 'pusher-js';
 
-import { APP, AuthServer, Clients, ServerProcess, waitFor } from './helpers.mjs';
+import { APP, AuthServer, Clients, Servers, waitFor } from './helpers.mjs';
 import { REDIS, startRedis } from './redis.mjs';
 
 const USERS = {
@@ -39,14 +39,9 @@ function pusherJs(server, auth, user) {
 describe('watchlists', () => {
   const clients = new Clients();
   const referees = [];
-  const servers = [];
+  const servers = new Servers({ env: { REALTIME_WATCHLIST_EVENTS: '1' } });
   let auth;
   let redis = null;
-  const startServer = async (env) => {
-    const server = await ServerProcess.start({ env: { REALTIME_WATCHLIST_EVENTS: '1', ...env } });
-    servers.push(server);
-    return server;
-  };
 
   before(async () => {
     auth = await AuthServer.start(USERS);
@@ -56,7 +51,7 @@ describe('watchlists', () => {
   after(async () => {
     clients.closeAll();
     for (const referee of referees) referee.disconnect();
-    await Promise.all([auth.close(), ...servers.map((server) => server.stop('SIGKILL'))]);
+    await Promise.all([auth.close(), servers.stopAll()]);
     if (redis) redis.stop();
   });
 
@@ -94,13 +89,13 @@ describe('watchlists', () => {
   }
 
   it('realtime.js and pusher-js hear the same online and offline on one server', async () => {
-    const server = await startServer();
+    const server = await servers.start();
     await onlineAndOffline(server, server);
   });
 
   it('a user is online while signed in on any server sharing a Redis', { skip: !REDIS && 'no redis-server on PATH' }, async () => {
     const env = { REALTIME_REDIS_URL: redis.url };
-    const [first, second] = await Promise.all([startServer(env), startServer(env)]);
+    const [first, second] = await Promise.all([servers.start({ env }), servers.start({ env })]);
     await onlineAndOffline(first, second);
   });
 });

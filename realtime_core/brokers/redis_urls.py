@@ -20,7 +20,9 @@ The clients learn the other nodes and the slots from the first node that answers
 again after a node fails or a slot moves. A Cluster has only database 0.
 """
 
+import asyncio
 import dataclasses
+import sys
 import urllib.parse
 from typing import Any
 
@@ -29,6 +31,7 @@ import redis.asyncio
 import redis.asyncio.cluster
 import redis.asyncio.sentinel
 import redis.cluster
+import redis.exceptions
 import redis.sentinel
 
 __all__ = [
@@ -237,21 +240,63 @@ class _BlockingSentinelPool(
     busy, as :class:`redis.asyncio.BlockingConnectionPool` does."""
 
 
+class _BlockingRedisCluster(redis.asyncio.cluster.RedisCluster):
+    """A Cluster client whose calls to a node, when :data:`ASYNC_POOL_SIZE` of them are
+    in flight there, wait for one to end, at most the client's ``socket_timeout``.
+
+    redis-py's Cluster has no blocking pool, nor a way to give its nodes one, so the
+    bound is kept here, around the private ``RedisCluster._execute_command``: a command
+    goes through it once for each node it is sent to, with that node
+    (``tests/brokers/test_cluster.py`` fails if redis-py changes that). The nodes' own
+    pools refuse nothing, so what the bound does not count gets a connection past it:
+    pipelines and transactions, and a call redirected (MOVED, ASK) to another node
+    while a slot moves.
+    """
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options, max_connections=sys.maxsize)
+        self._wait: float | None = self.get_connection_kwargs()["socket_timeout"]
+        self._free: dict[str, asyncio.Semaphore] = {}
+        """Node name (``host:port``) -> its calls that may start now."""
+
+    async def _execute_command(
+        self, target_node: redis.asyncio.cluster.ClusterNode, *args: Any, **kwargs: Any
+    ) -> Any:
+        # Private in redis-py: see the class docstring.
+        free = self._free.get(target_node.name)
+        if free is None:
+            free = self._free[target_node.name] = asyncio.Semaphore(ASYNC_POOL_SIZE)
+        try:
+            async with asyncio.timeout(self._wait):
+                await free.acquire()
+        except TimeoutError:
+            # A full pool, not a failed node: redis-py neither retries it nor looks for
+            # another topology.
+            raise redis.exceptions.MaxConnectionsError(
+                f"no connection to Redis Cluster node {target_node.name} was free within"
+                f" socket_timeout ({self._wait} s): {ASYNC_POOL_SIZE} calls to it were in"
+                " flight"
+            ) from None
+        try:
+            return await super()._execute_command(target_node, *args, **kwargs)
+        finally:
+            free.release()
+
+
 def async_client(url: str, **options: Any) -> AsyncClient:
     """:func:`sync_client` for asyncio.
 
-    A call made while all :data:`ASYNC_POOL_SIZE` connections of a plain or Sentinel
-    client are busy (5,000 connections closing at once each leave their channels)
-    waits for one to be free, at most the client's ``socket_timeout``, instead of
-    failing at once as redis-py's default pool does. A Cluster client opens what each
-    node needs.
+    A call made while :data:`ASYNC_POOL_SIZE` calls are in flight on the connections
+    of a plain or Sentinel client, or to one node of a Cluster client (5,000
+    connections closing at once each leave their channels), waits for one to end, at
+    most the client's ``socket_timeout``, instead of failing at once with
+    ``MaxConnectionsError`` as redis-py's default pools do. A Cluster client's
+    pipelines are not counted (see :class:`_BlockingRedisCluster`).
     """
     cluster = ClusterTarget.parse(url)
     if cluster is not None:
         nodes = [redis.asyncio.cluster.ClusterNode(host, port) for host, port in cluster.nodes]
-        return redis.asyncio.cluster.RedisCluster(
-            startup_nodes=nodes, **_cluster_options(cluster, options)
-        )
+        return _BlockingRedisCluster(startup_nodes=nodes, **_cluster_options(cluster, options))
     target = SentinelTarget.parse(url)
     waiting = {"max_connections": ASYNC_POOL_SIZE, "timeout": options.get("socket_timeout")}
     if target is None:

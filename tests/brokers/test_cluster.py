@@ -15,11 +15,19 @@ from typing import Any
 import pytest
 import redis
 import redis.asyncio.cluster
+import redis.exceptions
 from django.test import override_settings
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 
 from realtime_core.brokers.redis import RedisBroker
 from realtime_core.brokers.redis_schema import RedisKeys, by_slot, publish_calls
-from realtime_core.brokers.redis_urls import ClusterTarget, redact_url
+from realtime_core.brokers.redis_urls import (
+    ASYNC_POOL_SIZE,
+    ClusterTarget,
+    async_client,
+    redact_url,
+)
 from realtime_core.exceptions import PublishError, RealtimeConfigurationError
 from realtime_core.messages import Message
 from realtime_core.positions import HistoryLimits, Position
@@ -263,6 +271,81 @@ def test_realtime_server_refuses_a_malformed_cluster_url() -> None:
     argv = ["--app-id", "1", "--key", "k", "--secret", "s", "--port", "0"]
     with pytest.raises(SystemExit, match="--redis-url: a Redis Cluster URL is"):
         main([*argv, "--redis-url", "redis+cluster://node:7000/2"])
+
+
+# Connections --------------------------------------------------------------------------
+
+
+def unretried_client(url: str, **options: Any) -> redis.asyncio.cluster.RedisCluster:
+    """The broker's Cluster client: a failed call is not sent again."""
+    client = async_client(url, retry=Retry(NoBackoff(), 0), **options)
+    assert isinstance(client, redis.asyncio.cluster.RedisCluster)
+    return client
+
+
+def test_more_calls_at_once_to_one_node_than_its_pool_has_connections_all_succeed(
+    redis_cluster: RedisCluster,
+) -> None:
+    """5,000 connections closing at once each leave their channels: the calls to one
+    node past its :data:`ASYNC_POOL_SIZE` wait for a connection instead of failing
+    (``MaxConnectionsError``), and open none. The count also fails if redis-py stops
+    sending each call through ``RedisCluster._execute_command``, the private method the
+    bound wraps."""
+    key, calls, name = "{burst}counter", ASYNC_POOL_SIZE * 10, "burst-test"
+
+    def connected() -> int:
+        with redis.Redis(port=redis_cluster.primary_of(key).port) as node:
+            return sum(1 for client in node.client_list() if client["name"] == name)
+
+    async def scenario() -> None:
+        client = unretried_client(redis_cluster.url, socket_timeout=10, client_name=name)
+        try:
+            await client.initialize()  # or the calls would queue up for it, one by one
+            before = connected()
+            await asyncio.gather(*(client.incr(key) for _ in range(calls)))
+            assert int(await client.getdel(key)) == calls
+            assert 0 < connected() - before <= ASYNC_POOL_SIZE
+        finally:
+            await client.aclose()
+
+    run(scenario())
+
+
+def test_a_call_that_finds_no_free_connection_within_socket_timeout_says_so(
+    redis_cluster: RedisCluster,
+) -> None:
+    key = "{paused}counter"
+    primary = redis_cluster.primary_of(key)
+
+    async def scenario() -> None:
+        client = unretried_client(redis_cluster.url, socket_timeout=0.5)
+        try:
+            await client.initialize()
+            # Each call then connects before it sends, so the last one starts waiting for
+            # a connection before the others start waiting for their replies: it gives
+            # up first, whatever the machine's speed.
+            for node in client.get_nodes():
+                await node.disconnect()
+            with redis.Redis(port=primary.port, socket_timeout=5) as admin:
+                admin.client_pause(10_000, all=False)  # writes wait, handshakes do not
+                try:
+                    *held, late = await asyncio.gather(
+                        *(client.incr(key) for _ in range(ASYNC_POOL_SIZE + 1)),
+                        return_exceptions=True,
+                    )
+                finally:
+                    admin.client_unpause()
+                    admin.delete(key)
+        finally:
+            await client.aclose()
+        assert all(isinstance(error, redis.exceptions.TimeoutError) for error in held)
+        assert isinstance(late, redis.exceptions.MaxConnectionsError)
+        assert str(late) == (
+            f"no connection to Redis Cluster node 127.0.0.1:{primary.port} was free within"
+            f" socket_timeout (0.5 s): {ASYNC_POOL_SIZE} calls to it were in flight"
+        )
+
+    run(scenario())
 
 
 # Failover -----------------------------------------------------------------------------

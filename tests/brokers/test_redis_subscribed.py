@@ -1,6 +1,8 @@
 """The subscribed-mode reader: RESP parsed a chunk at a time, and a real connection."""
 
+import contextlib
 import uuid
+from collections.abc import AsyncIterator
 
 import pytest
 import redis.asyncio
@@ -11,6 +13,22 @@ from redis.exceptions import InvalidResponse, ResponseError
 from realtime_core.brokers.redis_subscribed import SubscribedConnection, parse_replies
 
 from .contract import run
+
+
+@contextlib.asynccontextmanager
+async def subscribed(
+    redis_url: str, protocol: int = 2
+) -> AsyncIterator[tuple[redis.asyncio.Redis, SubscribedConnection]]:
+    """A client of ``redis_url`` and a subscribed-mode connection opened from it."""
+    client = redis.asyncio.Redis.from_url(redis_url, protocol=protocol)
+    try:
+        connection = await SubscribedConnection.open(client)
+        try:
+            yield client, connection
+        finally:
+            await connection.close()
+    finally:
+        await client.aclose()
 
 
 def bulk(value: bytes) -> bytes:
@@ -108,9 +126,7 @@ def test_a_real_connection_subscribes_and_reads_messages_larger_than_a_chunk(
     large = b"x" * 300_000
 
     async def scenario() -> None:
-        client = redis.asyncio.Redis.from_url(redis_url, protocol=protocol)
-        connection = await SubscribedConnection.open(client)
-        try:
+        async with subscribed(redis_url, protocol) as (client, connection):
             await connection.send("SUBSCRIBE", channel)
             assert await connection.read(5) == [[b"subscribe", channel, 1]]
             for value in (b"small", large, b"after"):
@@ -125,37 +141,27 @@ def test_a_real_connection_subscribes_and_reads_messages_larger_than_a_chunk(
             assert await connection.read(5) in ([[b"pong", b""]], [b"PONG"])
             with pytest.raises(TimeoutError):
                 await connection.read(0.2)
-        finally:
-            await connection.close()
-            await client.aclose()
 
     run(scenario())
 
 
 def test_a_closed_connection_refuses_to_send_rather_than_reconnect(redis_url: str) -> None:
     async def scenario() -> None:
-        client = redis.asyncio.Redis.from_url(redis_url)
-        connection = await SubscribedConnection.open(client)
-        await connection.close()
-        with pytest.raises(redis.exceptions.ConnectionError):
-            await connection.send("SUBSCRIBE", "x")
-        await client.aclose()
+        async with subscribed(redis_url) as (_client, connection):
+            await connection.close()
+            with pytest.raises(redis.exceptions.ConnectionError):
+                await connection.send("SUBSCRIBE", "x")
 
     run(scenario())
 
 
 def test_redis_closing_the_connection_ends_reading(redis_url: str) -> None:
     async def scenario() -> None:
-        client = redis.asyncio.Redis.from_url(redis_url)
-        connection = await SubscribedConnection.open(client)
-        try:
+        async with subscribed(redis_url) as (client, connection):
             await connection.send("CLIENT", "ID")
             [client_id] = await connection.read(5)
             await client.client_kill_filter(_id=client_id)
             with pytest.raises(redis.exceptions.ConnectionError):
                 await connection.read(5)
-        finally:
-            await connection.close()
-            await client.aclose()
 
     run(scenario())

@@ -288,9 +288,9 @@ def test_more_calls_at_once_to_one_node_than_its_pool_has_connections_all_succee
 ) -> None:
     """5,000 connections closing at once each leave their channels: the calls to one
     node past its :data:`ASYNC_POOL_SIZE` wait for a connection instead of failing
-    (``MaxConnectionsError``), and open none. The count also fails if redis-py stops
-    sending each call through ``RedisCluster._execute_command``, the private method the
-    bound wraps."""
+    (``MaxConnectionsError``), and open no connection past it. The count also fails if
+    redis-py stops sending each call through ``RedisCluster._execute_command``, the
+    private method the bound wraps."""
     key, calls, name = "{burst}counter", ASYNC_POOL_SIZE * 10, "burst-test"
 
     def connected() -> int:
